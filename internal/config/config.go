@@ -1,0 +1,262 @@
+// Package config holds the console's configuration: every setting of contract §1, read from the environment
+// and from command-line flags of the same name, validated once at start and passed down as one value.
+package config
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"net/mail"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration of one console process.
+type Config struct {
+	DatabaseURL    string
+	ListenAddr     string
+	BaseURL        string
+	SecretKey      string // raw text as given; Key() decodes it
+	SMTPURL        string
+	MailFrom       string
+	WechatAPIBase  string
+	WechatOpenBase string
+	WechatMPBase   string
+	Sandbox        bool
+	MetricsToken   string
+	LogLevel       string
+	LogFormat      string
+	// WechatTimeout bounds every call to WeChat.
+	WechatTimeout time.Duration
+	// DBMaxOpenConns bounds this process's Postgres pool.
+	DBMaxOpenConns int
+}
+
+// Defaults as contract §1 lists them.
+const (
+	DefaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/socialinzen?sslmode=disable"
+	DefaultListenAddr  = ":8080"
+	DefaultBaseURL     = "http://localhost:8080"
+	DefaultMailFrom    = "socialinzen <no-reply@localhost>"
+	DefaultAPIBase     = "https://api.weixin.qq.com"
+	DefaultOpenBase    = "https://open.weixin.qq.com"
+	DefaultMPBase      = "https://mp.weixin.qq.com"
+)
+
+type setting struct {
+	env, usage string
+	str        *string
+	boolean    *bool
+	dur        *time.Duration
+	num        *int
+	def        string
+}
+
+func (c *Config) settings() []setting {
+	return []setting{
+		{env: "DATABASE_URL", usage: "Postgres URL", str: &c.DatabaseURL, def: DefaultDatabaseURL},
+		{env: "LISTEN_ADDR", usage: "HTTP listen address", str: &c.ListenAddr, def: DefaultListenAddr},
+		{env: "BASE_URL", usage: "public URL of the console", str: &c.BaseURL, def: DefaultBaseURL},
+		{env: "SECRET_KEY", usage: "32+ random bytes, hex or base64 (generated and stored in the DB when empty)", str: &c.SecretKey},
+		{env: "SMTP_URL", usage: "smtp://user:pass@host:port or smtps://...; empty writes mail to the log", str: &c.SMTPURL},
+		{env: "MAIL_FROM", usage: "sender address", str: &c.MailFrom, def: DefaultMailFrom},
+		{env: "WECHAT_API_BASE", usage: "WeChat API base", str: &c.WechatAPIBase},
+		{env: "WECHAT_OPEN_BASE", usage: "WeChat OAuth authorize base", str: &c.WechatOpenBase},
+		{env: "WECHAT_MP_BASE", usage: "WeChat QR image base", str: &c.WechatMPBase},
+		{env: "SANDBOX", usage: "serve the WeChat emulator under /sandbox/ and point the WeChat bases at it", boolean: &c.Sandbox, def: "false"},
+		{env: "METRICS_TOKEN", usage: "bearer token required by /metrics (unset: loopback clients only)", str: &c.MetricsToken},
+		{env: "LOG_LEVEL", usage: "debug, info, warn or error", str: &c.LogLevel, def: "info"},
+		{env: "LOG_FORMAT", usage: "text or json", str: &c.LogFormat, def: "text"},
+		{env: "WECHAT_TIMEOUT", usage: "deadline of one call to WeChat", dur: &c.WechatTimeout, def: "5s"},
+		{env: "DB_MAX_OPEN_CONNS", usage: "Postgres connections per process", num: &c.DBMaxOpenConns, def: "20"},
+	}
+}
+
+// Load reads the environment through getenv, then the flags in args (flags win). The flag names are the
+// variable names in lower case with dashes: DATABASE_URL is -database-url.
+func Load(args []string, getenv func(string) string) (*Config, error) {
+	c := &Config{}
+	fs := flag.NewFlagSet("console", flag.ContinueOnError)
+	for _, s := range c.settings() {
+		v := s.def
+		if e := getenv(s.env); e != "" {
+			v = e
+		}
+		name := strings.ReplaceAll(strings.ToLower(s.env), "_", "-")
+		usage := s.usage + " (env " + s.env + ")"
+		switch {
+		case s.str != nil:
+			fs.StringVar(s.str, name, v, usage)
+		case s.boolean != nil:
+			b, err := parseBool(v)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", s.env, err)
+			}
+			fs.BoolVar(s.boolean, name, b, usage)
+		case s.dur != nil:
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", s.env, err)
+			}
+			fs.DurationVar(s.dur, name, d, usage)
+		case s.num != nil:
+			var n int
+			if _, err := fmt.Sscan(v, &n); err != nil {
+				return nil, fmt.Errorf("%s: not a number: %q", s.env, v)
+			}
+			fs.IntVar(s.num, name, n, usage)
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	c.applySandbox()
+	return c, c.Validate()
+}
+
+func parseBool(v string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "1", "true", "yes", "on":
+		return true, nil
+	case "", "0", "false", "no", "off":
+		return false, nil
+	}
+	return false, fmt.Errorf("not a boolean: %q", v)
+}
+
+// applySandbox points the WeChat bases at the built-in emulator when SANDBOX is on, and fills the real
+// WeChat bases otherwise. A base given explicitly always wins.
+func (c *Config) applySandbox() {
+	api, open, mp := DefaultAPIBase, DefaultOpenBase, DefaultMPBase
+	if c.Sandbox {
+		api, open, mp = c.SandboxBase(), c.SandboxBase(), c.SandboxBase()
+	}
+	if c.WechatAPIBase == "" {
+		c.WechatAPIBase = api
+	}
+	if c.WechatOpenBase == "" {
+		c.WechatOpenBase = open
+	}
+	if c.WechatMPBase == "" {
+		c.WechatMPBase = mp
+	}
+	c.WechatAPIBase = strings.TrimRight(c.WechatAPIBase, "/")
+	c.WechatOpenBase = strings.TrimRight(c.WechatOpenBase, "/")
+	c.WechatMPBase = strings.TrimRight(c.WechatMPBase, "/")
+}
+
+// SandboxBase is where the emulator is mounted.
+func (c *Config) SandboxBase() string { return c.BaseURL + "/sandbox" }
+
+// Validate reports every wrong setting at once.
+func (c *Config) Validate() error {
+	var errs []error
+	if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		errs = append(errs, errors.New("DATABASE_URL must be a postgres:// URL"))
+	}
+	if c.ListenAddr == "" {
+		errs = append(errs, errors.New("LISTEN_ADDR is empty"))
+	}
+	for name, v := range map[string]string{"BASE_URL": c.BaseURL, "WECHAT_API_BASE": c.WechatAPIBase,
+		"WECHAT_OPEN_BASE": c.WechatOpenBase, "WECHAT_MP_BASE": c.WechatMPBase} {
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("%s must be an absolute http(s) URL, got %q", name, v))
+		}
+	}
+	if c.SecretKey != "" {
+		if _, err := DecodeKey(c.SecretKey); err != nil {
+			errs = append(errs, fmt.Errorf("SECRET_KEY: %w", err))
+		}
+	}
+	if c.SMTPURL != "" {
+		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
+			errs = append(errs, errors.New("SMTP_URL must look like smtp://user:pass@host:port or smtps://..."))
+		}
+	}
+	if _, err := mail.ParseAddress(c.MailFrom); err != nil {
+		errs = append(errs, fmt.Errorf("MAIL_FROM is not an address: %q", c.MailFrom))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("LOG_LEVEL must be debug, info, warn or error, got %q", c.LogLevel))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("LOG_FORMAT must be text or json, got %q", c.LogFormat))
+	}
+	if c.WechatTimeout <= 0 {
+		errs = append(errs, errors.New("WECHAT_TIMEOUT must be positive"))
+	}
+	if c.DBMaxOpenConns < 2 {
+		errs = append(errs, errors.New("DB_MAX_OPEN_CONNS must be at least 2"))
+	}
+	return errors.Join(errs...)
+}
+
+// SecureCookies says whether cookies get the Secure flag: when the console is served over https.
+func (c *Config) SecureCookies() bool { return strings.HasPrefix(c.BaseURL, "https://") }
+
+// DecodeKey decodes a SECRET_KEY given as hex or base64; it must hold at least 32 bytes.
+func DecodeKey(s string) ([]byte, error) {
+	s = strings.TrimSpace(s)
+	var key []byte
+	if b, err := hex.DecodeString(s); err == nil {
+		key = b
+	} else if b, err := base64.StdEncoding.DecodeString(s); err == nil {
+		key = b
+	} else if b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "=")); err == nil {
+		key = b
+	} else {
+		return nil, errors.New("neither hex nor base64")
+	}
+	if len(key) < 32 {
+		return nil, fmt.Errorf("holds %d bytes, needs at least 32", len(key))
+	}
+	return key, nil
+}
+
+// String prints the configuration with secrets masked, for the start-up log.
+func (c *Config) String() string {
+	var b strings.Builder
+	for _, s := range c.settings() {
+		var v string
+		switch {
+		case s.str != nil:
+			v = *s.str
+		case s.boolean != nil:
+			v = fmt.Sprint(*s.boolean)
+		case s.dur != nil:
+			v = s.dur.String()
+		case s.num != nil:
+			v = fmt.Sprint(*s.num)
+		}
+		switch s.env {
+		case "SECRET_KEY", "METRICS_TOKEN":
+			if v != "" {
+				v = "****"
+			}
+		case "DATABASE_URL", "SMTP_URL":
+			v = maskURL(v)
+		}
+		fmt.Fprintf(&b, "%s=%s\n", s.env, v)
+	}
+	return b.String()
+}
+
+func maskURL(v string) string {
+	u, err := url.Parse(v)
+	if err != nil || u.User == nil {
+		return v
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "****")
+	}
+	return u.String()
+}

@@ -1,0 +1,126 @@
+package httpapi
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/socialinzen/socialinzen/internal/apperr"
+)
+
+// secretParams are query parameters never written to a log.
+var secretParams = []string{"access_token", "token", "code", "secret", "sig", "refresh_token", "echostr", "ticket", "state"}
+
+// RedactURL answers u's path and query with every secret parameter's value replaced by "REDACTED".
+func RedactURL(u *url.URL) string {
+	if u.RawQuery == "" {
+		return u.Path
+	}
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return u.Path + "?(unparsable query)"
+	}
+	for _, k := range secretParams {
+		if _, ok := q[k]; ok {
+			q.Set(k, "REDACTED")
+		}
+	}
+	return u.Path + "?" + q.Encode()
+}
+
+// RequestID gives every request an id, in the X-Request-Id header and in its logger.
+func RequestID(base *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		b := make([]byte, 8)
+		_, _ = rand.Read(b)
+		id := hex.EncodeToString(b)
+		c.Header("X-Request-Id", id)
+		SetLogger(c, base.With("request_id", id))
+		c.Next()
+	}
+}
+
+// AccessLog writes one line per request, with secrets redacted from the URL.
+func AccessLog() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		status := c.Writer.Status()
+		level := slog.LevelInfo
+		if status >= 500 {
+			level = slog.LevelError
+		}
+		logger(c).Log(c.Request.Context(), level, "http request",
+			"method", c.Request.Method,
+			"url", RedactURL(c.Request.URL),
+			"status", status,
+			"bytes", c.Writer.Size(),
+			"took", time.Since(start).Round(time.Microsecond),
+			"client", c.ClientIP(),
+		)
+	}
+}
+
+// SecurityHeaders sets the headers every answer carries.
+func SecurityHeaders() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		h := c.Writer.Header()
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		if h.Get("Content-Security-Policy") == "" {
+			h.Set("Content-Security-Policy", "frame-ancestors 'none'")
+		}
+		c.Next()
+	}
+}
+
+// Recover turns a panic into 50000 with nothing internal in the answer; the stack goes to the log.
+func Recover() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		defer func() {
+			if r := recover(); r != nil {
+				if r == http.ErrAbortHandler {
+					panic(r)
+				}
+				logger(c).Error("panic", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+				if !c.Writer.Written() {
+					Fail(c, apperr.New(apperr.Internal, "internal error"))
+				}
+				c.Abort()
+			}
+		}()
+		c.Next()
+	}
+}
+
+// LimitBody caps request bodies at n bytes; past that, reads fail and the decoder answers 41300. It also
+// refuses at once a Content-Length already over the limit.
+func LimitBody(n int64) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.Request.ContentLength > n {
+			Fail(c, ErrBodyTooLarge)
+			c.Header("Connection", "close")
+			return
+		}
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
+		c.Next()
+	}
+}
+
+// NotFound answers unknown /apis paths in the envelope.
+func NotFound(c *gin.Context) {
+	if strings.HasPrefix(c.Request.URL.Path, "/apis/") {
+		Fail(c, apperr.New(apperr.NotFound, "no such endpoint: "+c.Request.URL.Path))
+		return
+	}
+	c.String(http.StatusNotFound, "404 page not found")
+}

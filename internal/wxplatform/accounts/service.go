@@ -1,0 +1,290 @@
+package accounts
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/socialinzen/socialinzen/internal/secretbox"
+)
+
+// CredentialChecker proves an AppID/AppSecret pair by fetching an access_token from WeChat (the WeChat
+// client implements it). Its errors carry WeChat's errcode.
+type CredentialChecker interface {
+	CheckCredentials(ctx context.Context, appid, secret string) error
+}
+
+// TokenHealth is what the operator sees of an account's WeChat access_token.
+type TokenHealth struct {
+	AgeSeconds int64  `json:"ageSeconds"`
+	Refreshes  int64  `json:"refreshes"`
+	LastError  string `json:"lastError"`
+}
+
+// HealthReader reads TokenHealth (the token store implements it).
+type HealthReader interface {
+	TokenHealth(ctx context.Context, appid string) (TokenHealth, error)
+}
+
+// Forgetter is told when an account is unbound or its credentials change, so cached tokens go too.
+type Forgetter interface {
+	Forget(ctx context.Context, appid string) error
+}
+
+// Options wires the service.
+type Options struct {
+	BaseURL string
+	Checker CredentialChecker
+	Health  HealthReader
+	Forget  Forgetter
+	Logger  *slog.Logger
+	// CacheTTL bounds how stale ByAppID may be while the database answers (default 3 s). When the
+	// database does not answer, the last known account is used whatever its age: the callback must not
+	// fail because Postgres is restarting.
+	CacheTTL time.Duration
+}
+
+// Service binds and looks up official accounts.
+type Service struct {
+	store store
+	opts  Options
+
+	mu    sync.RWMutex
+	cache map[string]cached
+}
+
+type cached struct {
+	acct *Account // nil: known not to exist
+	at   time.Time
+}
+
+// NewService builds the service.
+func NewService(db *gorm.DB, box *secretbox.Box, opts Options) *Service {
+	if opts.CacheTTL <= 0 {
+		opts.CacheTTL = 3 * time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	return &Service{store: store{db: db, box: box}, opts: opts, cache: map[string]cached{}}
+}
+
+// CallbackURL is where WeChat must send an account's messages.
+func (s *Service) CallbackURL(appid string) string {
+	return s.opts.BaseURL + "/wxplatform/callback/" + appid
+}
+
+// Bind checks the credentials with WeChat and stores the account for the operator. Binding an appid the
+// operator already bound updates its credentials; one bound by someone else is a conflict.
+func (s *Service) Bind(ctx context.Context, userID int64, in BindInput) (*Account, error) {
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	existing, err := s.store.byAppID(ctx, in.AppID)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	if existing != nil && existing.UserID != userID {
+		return nil, ErrAlreadyBound
+	}
+	if s.opts.Checker != nil {
+		if err := s.opts.Checker.CheckCredentials(ctx, in.AppID, in.Secret); err != nil {
+			return nil, fmt.Errorf("check credentials: %w", err)
+		}
+	}
+	if existing != nil {
+		existing.Secret, existing.Token, existing.EncodingAESKey = in.Secret, in.Token, in.EncodingAESKey
+		if in.Name != "" {
+			existing.Name = in.Name
+		}
+		if err := s.store.update(ctx, existing); err != nil {
+			return nil, err
+		}
+		s.invalidate(in.AppID)
+		return existing, nil
+	}
+	a := &Account{UserID: userID, AppID: in.AppID, Name: in.Name, Secret: in.Secret, Token: in.Token,
+		EncodingAESKey: in.EncodingAESKey, MsdkKey: newMsdkKey(), JSDomains: []string{}}
+	if a.Name == "" {
+		a.Name = in.AppID
+	}
+	if err := s.store.insert(ctx, a); err != nil {
+		return nil, err
+	}
+	s.invalidate(in.AppID)
+	s.opts.Logger.Info("official account bound", "appid", a.AppID, "user_id", userID)
+	return a, nil
+}
+
+func newMsdkKey() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// List answers the operator's accounts, oldest first.
+func (s *Service) List(ctx context.Context, userID int64) ([]*Account, error) {
+	return s.store.byUser(ctx, userID)
+}
+
+// Resolve picks the account an API call acts on: the given appid, which must be the operator's, or without
+// one the operator's first bound account.
+func (s *Service) Resolve(ctx context.Context, userID int64, appid string) (*Account, error) {
+	if appid == "" {
+		list, err := s.store.byUser(ctx, userID)
+		if err != nil {
+			return nil, err
+		}
+		if len(list) == 0 {
+			return nil, ErrNoAccount
+		}
+		return list[0], nil
+	}
+	a, err := s.ByAppID(ctx, appid)
+	if errors.Is(err, ErrNotFound) {
+		// An appid that nobody bound is, to this operator, just as forbidden as someone else's.
+		return nil, ErrNotYours
+	}
+	if err != nil {
+		return nil, err
+	}
+	if a.UserID != userID {
+		return nil, ErrNotYours
+	}
+	return a, nil
+}
+
+// ByAppID answers an account whoever bound it, for WeChat's callers (callback, webauth, MSDK). It is
+// cached for CacheTTL, and served stale when the database is unreachable.
+func (s *Service) ByAppID(ctx context.Context, appid string) (*Account, error) {
+	s.mu.RLock()
+	c, ok := s.cache[appid]
+	s.mu.RUnlock()
+	if ok && time.Since(c.at) < s.opts.CacheTTL {
+		if c.acct == nil {
+			return nil, ErrNotFound
+		}
+		return c.acct, nil
+	}
+	a, err := s.store.byAppID(ctx, appid)
+	switch {
+	case err == nil:
+		s.put(appid, a)
+		return a, nil
+	case errors.Is(err, ErrNotFound):
+		s.put(appid, nil)
+		return nil, ErrNotFound
+	case ok && c.acct != nil:
+		s.opts.Logger.Warn("database unavailable, using the cached account", "appid", appid, "err", err)
+		return c.acct, nil
+	default:
+		return nil, err
+	}
+}
+
+func (s *Service) put(appid string, a *Account) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.cache) > 10000 {
+		s.cache = map[string]cached{}
+	}
+	s.cache[appid] = cached{acct: a, at: time.Now()}
+}
+
+func (s *Service) invalidate(appid string) {
+	s.mu.Lock()
+	delete(s.cache, appid)
+	s.mu.Unlock()
+}
+
+// Unbind removes the operator's account and everything kept for it.
+func (s *Service) Unbind(ctx context.Context, userID int64, appid string) error {
+	a, err := s.Resolve(ctx, userID, appid)
+	if err != nil {
+		return err
+	}
+	if err := s.store.delete(ctx, a.ID); err != nil {
+		return err
+	}
+	s.invalidate(a.AppID)
+	if s.opts.Forget != nil {
+		if err := s.opts.Forget.Forget(ctx, a.AppID); err != nil {
+			s.opts.Logger.Warn("forget tokens", "appid", a.AppID, "err", err)
+		}
+	}
+	s.opts.Logger.Info("official account unbound", "appid", a.AppID, "user_id", userID)
+	return nil
+}
+
+// SetJSDomains replaces the account's JS domains (hosts that may ask for a JSSDK signature without an
+// access_token, and that webauth may redirect back to).
+func (s *Service) SetJSDomains(ctx context.Context, userID int64, appid string, domains []string) (*Account, error) {
+	clean, err := ValidateJSDomains(domains)
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.Resolve(ctx, userID, appid)
+	if err != nil {
+		return nil, err
+	}
+	a2 := *a
+	a2.JSDomains = clean
+	if err := s.store.update(ctx, &a2); err != nil {
+		return nil, err
+	}
+	s.invalidate(a.AppID)
+	return &a2, nil
+}
+
+// RotateMsdkKey replaces the account's MSDK key; signatures made with the old one stop working.
+func (s *Service) RotateMsdkKey(ctx context.Context, userID int64, appid string) (*Account, error) {
+	a, err := s.Resolve(ctx, userID, appid)
+	if err != nil {
+		return nil, err
+	}
+	a2 := *a
+	a2.MsdkKey = newMsdkKey()
+	if err := s.store.update(ctx, &a2); err != nil {
+		return nil, err
+	}
+	s.invalidate(a.AppID)
+	return &a2, nil
+}
+
+// View is an account as the API shows it: never the AppSecret or EncodingAESKey.
+type View struct {
+	AppID       string      `json:"appid"`
+	Name        string      `json:"name"`
+	CallbackURL string      `json:"callbackUrl"`
+	MsdkKey     string      `json:"msdkKey"`
+	JSDomains   []string    `json:"jsDomains"`
+	SafeMode    bool        `json:"encrypted"`
+	Token       TokenHealth `json:"token"`
+}
+
+// Views answers the operator's accounts as the API shows them.
+func (s *Service) Views(ctx context.Context, userID int64) ([]View, error) {
+	list, err := s.List(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]View, 0, len(list))
+	for _, a := range list {
+		v := View{AppID: a.AppID, Name: a.Name, CallbackURL: s.CallbackURL(a.AppID), MsdkKey: a.MsdkKey,
+			JSDomains: a.JSDomains, SafeMode: a.EncodingAESKey != ""}
+		if s.opts.Health != nil {
+			if h, err := s.opts.Health.TokenHealth(ctx, a.AppID); err == nil {
+				v.Token = h
+			}
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}

@@ -1,0 +1,143 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/lib/pq"
+	"gorm.io/gorm"
+
+	"github.com/socialinzen/socialinzen/internal/secretbox"
+)
+
+// accountRow is wx_accounts as stored: credentials sealed.
+type accountRow struct {
+	ID         int64
+	UserID     int64
+	AppID      string `gorm:"column:appid"`
+	Name       string
+	SecretEnc  string
+	TokenEnc   string
+	AesKeyEnc  string
+	MsdkKeyEnc string
+	JSDomains  pq.StringArray `gorm:"column:js_domains;type:text[]"`
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+func (accountRow) TableName() string { return "wx_accounts" }
+
+type store struct {
+	db  *gorm.DB
+	box *secretbox.Box
+}
+
+func (s *store) seal(a *Account) (*accountRow, error) {
+	r := &accountRow{ID: a.ID, UserID: a.UserID, AppID: a.AppID, Name: a.Name, JSDomains: a.JSDomains}
+	if r.JSDomains == nil {
+		r.JSDomains = pq.StringArray{}
+	}
+	var err error
+	for _, f := range []struct {
+		dst *string
+		src string
+	}{{&r.SecretEnc, a.Secret}, {&r.TokenEnc, a.Token}, {&r.AesKeyEnc, a.EncodingAESKey}, {&r.MsdkKeyEnc, a.MsdkKey}} {
+		if *f.dst, err = s.box.Seal(f.src); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+func (s *store) open(r *accountRow) (*Account, error) {
+	a := &Account{ID: r.ID, UserID: r.UserID, AppID: r.AppID, Name: r.Name, JSDomains: []string(r.JSDomains), CreatedAt: r.CreatedAt}
+	var err error
+	for _, f := range []struct {
+		dst *string
+		src string
+	}{{&a.Secret, r.SecretEnc}, {&a.Token, r.TokenEnc}, {&a.EncodingAESKey, r.AesKeyEnc}, {&a.MsdkKey, r.MsdkKeyEnc}} {
+		if *f.dst, err = s.box.Open(f.src); err != nil {
+			return nil, fmt.Errorf("open credentials of %s: %w", r.AppID, err)
+		}
+	}
+	if a.JSDomains == nil {
+		a.JSDomains = []string{}
+	}
+	return a, nil
+}
+
+func (s *store) insert(ctx context.Context, a *Account) error {
+	r, err := s.seal(a)
+	if err != nil {
+		return err
+	}
+	if err := s.db.WithContext(ctx).Omit("ID", "CreatedAt", "UpdatedAt").Create(r).Error; err != nil {
+		if isUniqueViolation(err) {
+			return ErrAlreadyBound
+		}
+		return fmt.Errorf("insert account: %w", err)
+	}
+	a.ID, a.CreatedAt = r.ID, r.CreatedAt
+	return nil
+}
+
+func (s *store) byAppID(ctx context.Context, appid string) (*Account, error) {
+	var r accountRow
+	err := s.db.WithContext(ctx).Where("appid = ?", appid).Take(&r).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load account: %w", err)
+	}
+	return s.open(&r)
+}
+
+func (s *store) byUser(ctx context.Context, userID int64) ([]*Account, error) {
+	var rows []accountRow
+	if err := s.db.WithContext(ctx).Where("user_id = ?", userID).Order("id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list accounts: %w", err)
+	}
+	out := make([]*Account, 0, len(rows))
+	for i := range rows {
+		a, err := s.open(&rows[i])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+func (s *store) update(ctx context.Context, a *Account) error {
+	r, err := s.seal(a)
+	if err != nil {
+		return err
+	}
+	res := s.db.WithContext(ctx).Model(&accountRow{}).Where("id = ?", a.ID).Updates(map[string]any{
+		"name": r.Name, "secret_enc": r.SecretEnc, "token_enc": r.TokenEnc, "aes_key_enc": r.AesKeyEnc,
+		"msdk_key_enc": r.MsdkKeyEnc, "js_domains": r.JSDomains, "updated_at": time.Now(),
+	})
+	if res.Error != nil {
+		return fmt.Errorf("update account: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+func (s *store) delete(ctx context.Context, id int64) error {
+	if err := s.db.WithContext(ctx).Where("id = ?", id).Delete(&accountRow{}).Error; err != nil {
+		return fmt.Errorf("delete account: %w", err)
+	}
+	return nil
+}
+
+func isUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505"
+}

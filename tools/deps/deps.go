@@ -1,0 +1,22 @@
+package main
+import (
+ _ "github.com/gin-gonic/gin"
+ _ "gorm.io/gorm"
+ _ "gorm.io/driver/postgres"
+ _ "github.com/gorilla/sessions"
+ _ "golang.org/x/crypto/bcrypt"
+ _ "github.com/pressly/goose/v3"
+ _ "golang.org/x/time/rate"
+ _ "github.com/wneessen/go-mail"
+ _ "github.com/emersion/go-smtp"
+ _ "github.com/caarlos0/env/v11"
+ _ "github.com/gabriel-vasile/mimetype"
+ _ "github.com/skip2/go-qrcode"
+ _ "github.com/getkin/kin-openapi/openapi3"
+ _ "github.com/chromedp/chromedp"
+ _ "github.com/stretchr/testify/require"
+ _ "github.com/PuerkitoBio/goquery"
+ _ "github.com/jackc/pgx/v5"
+ _ "golang.org/x/sync/singleflight"
+)
+func main(){}
