@@ -58,7 +58,7 @@ func walkDocument(data []byte, w walker) error {
 				return fmt.Errorf("%w: content after the root element", ErrMalformedXML)
 			case !inRoot:
 				if t.Name.Local != "xml" || t.Name.Space != "" {
-					return fmt.Errorf("%w: root element is <%s>, want <xml>", ErrMalformedXML, t.Name.Local)
+					return fmt.Errorf("%w: root element is <%s>, want <xml>", ErrMalformedXML, qname(t.Name))
 				}
 				root, inRoot = t.Name, true
 			case len(stack) == maxDepth:
@@ -72,13 +72,13 @@ func walkDocument(data []byte, w walker) error {
 		case xml.EndElement:
 			if len(stack) == 0 {
 				if !inRoot || t.Name != root {
-					return fmt.Errorf("%w: unexpected </%s>", ErrMalformedXML, t.Name.Local)
+					return fmt.Errorf("%w: unexpected </%s>", ErrMalformedXML, qname(t.Name))
 				}
 				inRoot, done = false, true
 				continue
 			}
 			if t.Name != stack[len(stack)-1] {
-				return fmt.Errorf("%w: <%s> closed by </%s>", ErrMalformedXML, stack[len(stack)-1].Local, t.Name.Local)
+				return fmt.Errorf("%w: <%s> closed by </%s>", ErrMalformedXML, qname(stack[len(stack)-1]), qname(t.Name))
 			}
 			if err := w.end(path, text); err != nil {
 				return err
@@ -99,6 +99,14 @@ func walkDocument(data []byte, w walker) error {
 			// Carry no data. The tokenizer has already refused an XML declaration naming a non-UTF-8 encoding.
 		}
 	}
+}
+
+// qname writes a name as it appeared: RawToken leaves the prefix, not a namespace URL, in Space.
+func qname(n xml.Name) string {
+	if n.Space == "" {
+		return n.Local
+	}
+	return n.Space + ":" + n.Local
 }
 
 // parseIntField reads a numeric element as encoding/xml would: surrounding whitespace ignored, empty as 0.
