@@ -288,3 +288,14 @@ func (s *Service) Views(ctx context.Context, userID int64) ([]View, error) {
 	}
 	return out, nil
 }
+
+// Check proves the stored credentials still work by fetching an access_token (the page's "check" button).
+func (s *Service) Check(ctx context.Context, a *Account) error {
+	if s.opts.Checker == nil {
+		return nil
+	}
+	if err := s.opts.Checker.CheckCredentials(ctx, a.AppID, a.Secret); err != nil {
+		return fmt.Errorf("check credentials: %w", err)
+	}
+	return nil
+}

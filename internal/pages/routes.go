@@ -1,0 +1,47 @@
+package pages
+
+import (
+	"crypto/rand"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Routes mounts every page and the static files on the engine's root.
+func (p *Pages) Routes(r gin.IRouter) {
+	r.GET("/static/*file", p.assets.serve)
+	g := r.Group("", p.tokenInQuery, p.optionalUser)
+	g.GET("/", p.home)
+	g.GET("/login", p.loginPage)
+	g.POST("/login", p.csrf, p.loginPost)
+	g.GET("/register", p.registerPage)
+	g.POST("/register", p.csrf, p.registerPost)
+	g.GET("/forgot", p.forgotPage)
+	g.POST("/forgot", p.csrf, p.forgotPost)
+	g.GET("/reset", p.resetPage)
+	g.POST("/reset", p.csrf, p.resetPost)
+	g.POST("/lang", p.csrf, p.setLang)
+
+	in := g.Group("", p.requireUser)
+	in.GET("/authorize", p.authorizePage)
+	in.POST("/authorize", p.csrf, p.authorizePost)
+	in.POST("/authorize/demo", p.csrf, p.authorizeDemo)
+	in.POST("/authorize/check", p.csrf, p.authorizeCheck)
+
+	con := in.Group("/console", p.requireAccount)
+	p.consoleRoutes(con)
+}
+
+const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+// randomAlnum answers n random letters and digits (a suggested Token or EncodingAESKey).
+func randomAlnum(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = alnum[int(b[i])%len(alnum)]
+	}
+	return string(b)
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
