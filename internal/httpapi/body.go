@@ -178,6 +178,11 @@ func decodeMultipart(r io.Reader, boundary string, fields map[string]any) error 
 		}
 		data, err := io.ReadAll(io.LimitReader(p, budget+1))
 		if err != nil {
+			// The multipart reader reads ahead, so LimitBody's cap can trip inside a part.
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return ErrBodyTooLarge
+			}
 			return apperr.Invalidf("body", "is not valid multipart/form-data")
 		}
 		budget -= int64(len(data))

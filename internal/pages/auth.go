@@ -300,4 +300,3 @@ func (p *Pages) authorizeCheck(c *gin.Context) {
 	}
 	redirect(c, "/authorize")
 }
-

@@ -9,7 +9,7 @@ var messages = map[string]map[string]string{
 		"nav.jssdk": "JSSDK", "nav.inbox": "消息", "nav.settings": "设置", "nav.logout": "退出登录",
 		"nav.account": "公众号", "nav.switch": "切换",
 		"sandbox.badge": "沙箱模式：连接的是内置的微信模拟器",
-		"pager.prev": "上一页", "pager.next": "下一页",
+		"pager.prev":    "上一页", "pager.next": "下一页",
 
 		"login.title": "登录", "login.username": "用户名或邮箱", "login.password": "密码", "login.submit": "登录",
 		"login.register": "注册新账号", "login.forgot": "忘记密码？",
@@ -19,7 +19,7 @@ var messages = map[string]map[string]string{
 		"register.username.help": "3–32 个字符：字母、数字、_ . -", "register.password.help": "8–128 个字符",
 		"register.submit": "注册", "register.sent": "验证邮件已发送到 %s，请点击邮件中的链接完成验证。",
 		"register.tologin": "返回登录",
-		"forgot.title": "找回密码", "forgot.intro": "输入注册邮箱，我们会发送重置密码的链接。", "forgot.submit": "发送重置链接",
+		"forgot.title":     "找回密码", "forgot.intro": "输入注册邮箱，我们会发送重置密码的链接。", "forgot.submit": "发送重置链接",
 		"forgot.sent": "如果该邮箱已注册，重置密码的邮件已经发出，请查收。",
 		"reset.title": "重置密码", "reset.password": "新密码", "reset.submit": "设置新密码", "reset.done": "密码已重置，请用新密码登录。",
 		"resend.sent": "如果该邮箱已注册且未验证，验证邮件已重新发送。",
@@ -35,7 +35,7 @@ var messages = map[string]map[string]string{
 		"authorize.bound": "已绑定的公众号", "authorize.health": "access_token 状态", "authorize.tokenok": "正常：%d 秒前获取，共刷新 %d 次",
 		"authorize.check": "检查", "authorize.checked": "凭证有效，已从微信获取 access_token。", "authorize.done": "公众号已绑定。",
 		"authorize.toconsole": "进入控制台",
-		"console.title": "概览", "error.title": "出错了", "error.home": "返回首页",
+		"console.title":       "概览", "error.title": "出错了", "error.home": "返回首页",
 	},
 	LangEN: {
 		"nav.skip": "Skip to content", "nav.label": "Main navigation", "nav.dashboard": "Dashboard", "nav.replies": "Auto-replies",
@@ -43,7 +43,7 @@ var messages = map[string]map[string]string{
 		"nav.jssdk": "JSSDK", "nav.inbox": "Inbox", "nav.settings": "Settings", "nav.logout": "Log out",
 		"nav.account": "Account", "nav.switch": "Switch",
 		"sandbox.badge": "Sandbox mode: connected to the built-in WeChat emulator",
-		"pager.prev": "Previous", "pager.next": "Next",
+		"pager.prev":    "Previous", "pager.next": "Next",
 
 		"login.title": "Log in", "login.username": "Username or email", "login.password": "Password", "login.submit": "Log in",
 		"login.register": "Create an account", "login.forgot": "Forgot your password?",
@@ -53,7 +53,7 @@ var messages = map[string]map[string]string{
 		"register.username.help": "3–32 characters: letters, digits, _ . -", "register.password.help": "8–128 characters",
 		"register.submit": "Register", "register.sent": "We sent a verification mail to %s. Follow its link to finish.",
 		"register.tologin": "Back to log in",
-		"forgot.title": "Forgot password", "forgot.intro": "Enter your email and we will send a link to reset your password.", "forgot.submit": "Send reset link",
+		"forgot.title":     "Forgot password", "forgot.intro": "Enter your email and we will send a link to reset your password.", "forgot.submit": "Send reset link",
 		"forgot.sent": "If this address is registered, a reset mail is on its way.",
 		"reset.title": "Reset password", "reset.password": "New password", "reset.submit": "Set new password", "reset.done": "Your password is reset. Log in with the new one.",
 		"resend.sent": "If this address is registered and not yet verified, a new verification mail is on its way.",
@@ -69,6 +69,6 @@ var messages = map[string]map[string]string{
 		"authorize.bound": "Bound accounts", "authorize.health": "access_token health", "authorize.tokenok": "OK: fetched %d s ago, %d refreshes",
 		"authorize.check": "Check", "authorize.checked": "The credentials work: an access_token was fetched from WeChat.", "authorize.done": "The account is bound.",
 		"authorize.toconsole": "Go to the console",
-		"console.title": "Dashboard", "error.title": "Something went wrong", "error.home": "Back to the start",
+		"console.title":       "Dashboard", "error.title": "Something went wrong", "error.home": "Back to the start",
 	},
 }

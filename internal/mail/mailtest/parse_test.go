@@ -28,7 +28,7 @@ func TestParse(t *testing.T) {
 				"=E8=AF=B7 http://x/verify?token=3Dabc=\n-def\n" +
 				"--XX\nContent-Type: text/html; charset=UTF-8\nContent-Transfer-Encoding: base64\n\n" +
 				"PGEgaHJlZj0iaHR0cDov\nL3gvdiI+djwvYT4=\n--XX--\n"),
-			subject: "请验证 / Verify", text: "请 http://x/verify?token=abc-def\r\n", ht: `<a href="http://x/v">v</a>`,
+			subject: "请验证 / Verify", text: "请 http://x/verify?token=abc-def", ht: `<a href="http://x/v">v</a>`,
 		},
 		{
 			name: "nested in mixed",

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -64,10 +65,11 @@ func Start(t testing.TB, opts ...Option) *Server {
 
 // URL answers the server's address as an SMTP_URL (with the credentials of WithAuth, if any).
 func (s *Server) URL() string {
+	u := url.URL{Scheme: "smtp", Host: s.addr}
 	if s.user != "" {
-		return "smtp://" + s.user + ":" + s.pass + "@" + s.addr
+		u.User = url.UserPassword(s.user, s.pass)
 	}
-	return "smtp://" + s.addr
+	return u.String()
 }
 
 // Addr answers host:port.

@@ -63,11 +63,15 @@ func (e *Emulator) Requests() []Request {
 // record buffers the body, keeps a copy of the request, and applies any fault for its path. It answers
 // true when the fault already answered.
 func (e *Emulator) record(w http.ResponseWriter, r *http.Request) (answered bool) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
-	if err != nil {
+	var buf bytes.Buffer
+	if r.ContentLength > 0 && r.ContentLength <= maxRequestBody {
+		buf.Grow(int(r.ContentLength) + bytes.MinRead)
+	}
+	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, maxRequestBody)); err != nil {
 		writeJSON(w, wxErr(codeMediaTooLarge))
 		return true
 	}
+	body := buf.Bytes()
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	kept := body
 	if len(kept) > maxRecordedBody {

@@ -76,24 +76,52 @@ func fileOK(name string, b []byte, exts []string) bool {
 	return sniff(b) == ext
 }
 
-// readMedia reads the multipart field "media": missing 41005, empty 44001 (WeChat's "empty media data").
-func readMedia(r *http.Request) (name string, data []byte, ae *apiError) {
-	if err := r.ParseMultipartForm(32 << 20); err != nil {
-		return "", nil, wxErr(codeMissingMedia)
-	}
-	f, hdr, err := r.FormFile("media")
+// upload is what a multipart upload carried: the "media" file (read up to its limit and one byte
+// more, so an oversized file is known without buffering all of it) and the other fields.
+type upload struct {
+	name   string
+	data   []byte
+	fields map[string]string
+}
+
+// readUpload reads a multipart upload: no "media" file is 41005, an empty one 44001 (WeChat's "empty
+// media data"). The caller compares len(data) with limit.
+func readUpload(r *http.Request, limit int64) (*upload, *apiError) {
+	mr, err := r.MultipartReader()
 	if err != nil {
-		return "", nil, wxErr(codeMissingMedia)
+		return nil, wxErr(codeMissingMedia)
 	}
-	defer f.Close()
-	data, err = io.ReadAll(f)
-	if err != nil {
-		return "", nil, wxErr(codeMissingMedia)
+	u := &upload{fields: map[string]string{}}
+	found := false
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, wxErr(codeMissingMedia)
+		}
+		switch {
+		case p.FormName() == "media" && p.FileName() != "" && !found:
+			found = true
+			u.name = p.FileName()
+			u.data, err = io.ReadAll(io.LimitReader(p, limit+1))
+		case p.FileName() == "":
+			var b []byte
+			b, err = io.ReadAll(io.LimitReader(p, 64<<10))
+			u.fields[p.FormName()] = string(b)
+		}
+		if err != nil {
+			return nil, wxErr(codeMissingMedia)
+		}
 	}
-	if len(data) == 0 {
-		return "", nil, wxErr(codeEmptyMedia)
+	if !found {
+		return nil, wxErr(codeMissingMedia)
 	}
-	return hdr.Filename, data, nil
+	if len(u.data) == 0 {
+		return nil, wxErr(codeEmptyMedia)
+	}
+	return u, nil
 }
 
 func mmbizURL(ext string) string {
@@ -114,11 +142,12 @@ func (e *Emulator) handleAddMaterial(w http.ResponseWriter, r *http.Request, app
 		writeJSON(w, wxErr(codeInvalidMediaType))
 		return
 	}
-	name, data, ae := readMedia(r)
+	up, ae := readUpload(r, rule.limit)
 	if ae != nil {
 		writeJSON(w, ae)
 		return
 	}
+	name, data := up.name, up.data
 	if int64(len(data)) > rule.limit {
 		writeJSON(w, wxErr(rule.code))
 		return
@@ -133,7 +162,7 @@ func (e *Emulator) handleAddMaterial(w http.ResponseWriter, r *http.Request, app
 			Title        string `json:"title"`
 			Introduction string `json:"introduction"`
 		}
-		if err := json.Unmarshal([]byte(r.FormValue("description")), &desc); err != nil || desc.Title == "" {
+		if err := json.Unmarshal([]byte(up.fields["description"]), &desc); err != nil || desc.Title == "" {
 			writeJSON(w, wxErr(codeDataFormat, "description"))
 			return
 		}
@@ -164,11 +193,12 @@ func (e *Emulator) handleAddMaterial(w http.ResponseWriter, r *http.Request, app
 // handleUploadImg serves POST /cgi-bin/media/uploadimg (multipart "media", jpg/png under 1 MB) →
 // {"url":"http://mmbiz.qpic.cn/..."}. These pictures are not permanent materials.
 func (e *Emulator) handleUploadImg(w http.ResponseWriter, r *http.Request, appid string) {
-	name, data, ae := readMedia(r)
+	up, ae := readUpload(r, 1<<20)
 	if ae != nil {
 		writeJSON(w, ae)
 		return
 	}
+	name, data := up.name, up.data
 	if len(data) >= 1<<20 {
 		writeJSON(w, wxErr(codeInvalidImageSize))
 		return

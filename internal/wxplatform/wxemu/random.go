@@ -14,11 +14,19 @@ const (
 	hexChars    = "0123456789abcdef"
 )
 
+// randString draws n characters of alphabet (at most 64 characters), ten per 64 random bits. For
+// alphabets of 62 characters the first two are slightly likelier: of no matter for a stand-in, and it
+// keeps 100,000 generated followers fast.
 func randString(alphabet string, n int) string {
 	var b strings.Builder
 	b.Grow(n)
-	for range n {
-		b.WriteByte(alphabet[rand.IntN(len(alphabet))])
+	var bits uint64
+	for i := range n {
+		if i%10 == 0 {
+			bits = rand.Uint64()
+		}
+		b.WriteByte(alphabet[int(bits&63)%len(alphabet)])
+		bits >>= 6
 	}
 	return b.String()
 }

@@ -62,6 +62,7 @@ const (
 	codeRequirePOST         = 43002
 	codeEmptyMedia          = 44001
 	codeEmptyPost           = 44002
+	codeEmptyContent        = 44004
 	codeMediaTooLarge       = 45001
 	codeTooManyTags         = 45056
 	codeTagTooManyFans      = 45057
@@ -128,6 +129,7 @@ var errmsgs = map[int]string{
 	codeRequirePOST:         "require POST method",
 	codeEmptyMedia:          "empty media data",
 	codeEmptyPost:           "empty post data",
+	codeEmptyContent:        "empty content",
 	codeMediaTooLarge:       "media size out of limit",
 	codeTooManyTags:         "too many tag now, no need to add new",
 	codeTagTooManyFans:      "can't delete the tag that has too much fans",

@@ -28,13 +28,13 @@ func (e *Emulator) routes() http.Handler {
 		"/cgi-bin/qrcode/create": post(e.handleQRCreate),
 		"/cgi-bin/showqrcode":    getOpen(e.handleShowQR),
 		// users.go
-		"/cgi-bin/user/get":                 get(e.handleUserGet),
-		"/cgi-bin/user/info":                get(e.handleUserInfo),
-		"/cgi-bin/user/info/batchget":       post(e.handleUserBatchGet),
-		"/cgi-bin/user/info/updateremark":   post(e.handleUpdateRemark),
-		"/cgi-bin/user/tag/get":             post(e.handleTagUsers),
-		"/cgi-bin/tags/members/getblacklist": post(e.handleGetBlacklist),
+		"/cgi-bin/user/get":               get(e.handleUserGet),
+		"/cgi-bin/user/info":              get(e.handleUserInfo),
+		"/cgi-bin/user/info/batchget":     post(e.handleUserBatchGet),
+		"/cgi-bin/user/info/updateremark": post(e.handleUpdateRemark),
 		// tags.go
+		"/cgi-bin/user/tag/get":                  post(e.handleTagUsers),
+		"/cgi-bin/tags/members/getblacklist":     post(e.handleGetBlacklist),
 		"/cgi-bin/tags/create":                   post(e.handleTagCreate),
 		"/cgi-bin/tags/get":                      get(e.handleTagsGet),
 		"/cgi-bin/tags/update":                   post(e.handleTagUpdate),
@@ -52,17 +52,17 @@ func (e *Emulator) routes() http.Handler {
 		"/cgi-bin/material/batchget_material": post(e.handleBatchGetMaterial),
 		"/cgi-bin/media/uploadimg":            post(e.handleUploadImg),
 		// menu.go
-		"/cgi-bin/menu/create":                post(e.handleMenuCreate),
-		"/cgi-bin/menu/get":                   get(e.handleMenuGet),
-		"/cgi-bin/menu/delete":                get(e.handleMenuDelete),
+		"/cgi-bin/menu/create":               post(e.handleMenuCreate),
+		"/cgi-bin/menu/get":                  get(e.handleMenuGet),
+		"/cgi-bin/menu/delete":               get(e.handleMenuDelete),
 		"/cgi-bin/get_current_selfmenu_info": get(e.handleSelfMenuInfo),
 		// oauth.go
-		"/connect/oauth2/authorize":   getOpen(e.handleAuthorize),
-		"/connect/oauth2/consent":     postOpen(e.handleConsent),
-		"/sns/oauth2/access_token":    getOpen(e.handleSNSAccessToken),
-		"/sns/oauth2/refresh_token":   getOpen(e.handleSNSRefresh),
-		"/sns/auth":                   getOpen(e.handleSNSAuth),
-		"/sns/userinfo":               getOpen(e.handleSNSUserInfo),
+		"/connect/oauth2/authorize": getOpen(e.handleAuthorize),
+		"/connect/oauth2/consent":   postOpen(e.handleConsent),
+		"/sns/oauth2/access_token":  getOpen(e.handleSNSAccessToken),
+		"/sns/oauth2/refresh_token": getOpen(e.handleSNSRefresh),
+		"/sns/auth":                 getOpen(e.handleSNSAuth),
+		"/sns/userinfo":             getOpen(e.handleSNSUserInfo),
 		// sandbox.go
 		"/demo":               getOpen(e.handleDemo),
 		"/simulator/send":     postOpen(e.handleSimulatorSend),
@@ -70,12 +70,12 @@ func (e *Emulator) routes() http.Handler {
 	}
 
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if e.record(w, r) {
+			return
+		}
 		rt, ok := table[r.URL.Path]
 		if !ok {
 			http.NotFound(w, r)
-			return
-		}
-		if e.record(w, r) {
 			return
 		}
 		if r.Method != rt.method {
