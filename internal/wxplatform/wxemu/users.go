@@ -3,6 +3,7 @@ package wxemu
 import (
 	"net/http"
 	"slices"
+	"unicode/utf8"
 )
 
 // userPageSize is how many openids user/get, user/tag/get and getblacklist answer per call.
@@ -161,9 +162,10 @@ func (e *Emulator) handleUserBatchGet(w http.ResponseWriter, r *http.Request, ap
 	}{list})
 }
 
-// maxRemarkBytes is WeChat's real limit on a remark: the docs say "30 characters", WeChat's staff and
-// its behaviour say 30 bytes of UTF-8 (10 Chinese characters), answering 40092 beyond.
-const maxRemarkBytes = 30
+// maxRemarkChars is the limit on a remark as WeChat's documentation and the contract state it: 30
+// characters, answering 40092 beyond. (Some reports say WeChat counts bytes; the console follows the
+// documented rule, so the emulator does too.)
+const maxRemarkChars = 30
 
 // handleUpdateRemark serves POST /cgi-bin/user/info/updateremark {"openid","remark"}.
 func (e *Emulator) handleUpdateRemark(w http.ResponseWriter, r *http.Request, appid string) {
@@ -179,7 +181,7 @@ func (e *Emulator) handleUpdateRemark(w http.ResponseWriter, r *http.Request, ap
 		writeJSON(w, wxErr(codeMissingOpenID))
 		return
 	}
-	if len(req.Remark) > maxRemarkBytes {
+	if utf8.RuneCountInString(req.Remark) > maxRemarkChars {
 		writeJSON(w, wxErr(codeInvalidRemark, randString(alnum, 14)))
 		return
 	}

@@ -122,7 +122,7 @@ func TestUpdateRemark(t *testing.T) {
 	require.Equal(t, "十个汉字的备注名称呀", v.get("/cgi-bin/user/info", v.q("openid", f.OpenID))["remark"])
 
 	// WeChat counts 30 bytes: 11 Chinese characters (33 bytes) are too many.
-	requireErrcode(t, v.post("/cgi-bin/user/info/updateremark", v.q(), map[string]string{"openid": f.OpenID, "remark": "十一个汉字的备注名称呀"}), 40092)
+	requireErrcode(t, v.post("/cgi-bin/user/info/updateremark", v.q(), map[string]string{"openid": f.OpenID, "remark": strings.Repeat("备", 31)}), 40092)
 	requireOK(t, v.post("/cgi-bin/user/info/updateremark", v.q(), map[string]string{"openid": f.OpenID, "remark": strings.Repeat("a", 30)}))
 	requireErrcode(t, v.post("/cgi-bin/user/info/updateremark", v.q(), map[string]string{"openid": "ox", "remark": "a"}), 40003)
 	requireErrcode(t, v.post("/cgi-bin/user/info/updateremark", v.q(), map[string]string{"remark": "a"}), 41009)
