@@ -1,0 +1,232 @@
+package materials
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"net/textproto"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+
+	"github.com/socialinzen/socialinzen/internal/apperr"
+	"github.com/socialinzen/socialinzen/internal/db/dbtest"
+	"github.com/socialinzen/socialinzen/internal/httpapi"
+	"github.com/socialinzen/socialinzen/internal/secretbox"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/wxclient"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/wxemu"
+)
+
+// env is the console's materials API over real HTTP, on a fresh database, talking to the WeChat emulator
+// through the real WeChat client.
+type env struct {
+	t    *testing.T
+	db   *gorm.DB
+	emu  *wxemu.Emulator
+	wx   *wxclient.Client
+	accs *accounts.Service
+	svc  *Service
+	srv  *httptest.Server
+	auth *tokens
+}
+
+// operator is a user of the console with one bound official account.
+type operator struct {
+	userID int64
+	token  string
+	appid  string
+}
+
+// tokens is the test's Authenticator: the user service is not this package's business.
+type tokens struct{ m map[string]httpapi.Principal }
+
+func (a *tokens) Authenticate(_ context.Context, token string) (httpapi.Principal, error) {
+	p, ok := a.m[token]
+	if !ok {
+		return httpapi.Principal{}, apperr.New(apperr.Unauthenticated, "access_token is invalid")
+	}
+	return p, nil
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	gdb := dbtest.New(t)
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	box, err := secretbox.New(key)
+	require.NoError(t, err)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+
+	emu := wxemu.New(wxemu.Options{DemoFollowers: -1})
+	wxSrv := httptest.NewServer(emu.Handler())
+	t.Cleanup(wxSrv.Close)
+
+	secrets := &wxclient.AccountSecrets{}
+	wx := wxclient.New(wxclient.Options{APIBase: wxSrv.URL, DB: gdb, Box: box, Credentials: secrets, Logger: log,
+		RetryBackoff: time.Millisecond})
+	accs := accounts.NewService(gdb, box, accounts.Options{BaseURL: "http://console.test", Checker: wx, Logger: log})
+	secrets.Accounts = accs
+
+	svc := NewService(gdb, wx, log)
+	auth := &tokens{m: map[string]httpapi.Principal{}}
+	engine := httpapi.NewEngine(log)
+	h := &Handler{Service: svc, Accounts: accs}
+	h.Routes(httpapi.Group{IRouter: engine.Group("/apis/materials", httpapi.RequireAuth(auth, nil))})
+	h.PublicRoutes(engine)
+	srv := httptest.NewServer(engine)
+	t.Cleanup(srv.Close)
+	return &env{t: t, db: gdb, emu: emu, wx: wx, accs: accs, svc: svc, srv: srv, auth: auth}
+}
+
+// newOperator registers a user, binds a new emulator account for them, and gives them a token.
+func (e *env) newOperator(name string) *operator {
+	e.t.Helper()
+	var id int64
+	require.NoError(e.t, e.db.Raw(`INSERT INTO users (username, email, password_hash, verified_at)
+		VALUES (?, ?, 'x', now()) RETURNING id`, name, name+"@example.com").Scan(&id).Error)
+	acct := e.emu.NewAccount(name + "'s account")
+	_, err := e.accs.Bind(context.Background(), id, accounts.BindInput{AppID: acct.AppID, Secret: acct.Secret, Token: acct.Token})
+	require.NoError(e.t, err)
+	tok := "tok-" + name
+	e.auth.m[tok] = httpapi.Principal{UserID: id, Username: name}
+	return &operator{userID: id, token: tok, appid: acct.AppID}
+}
+
+// part is one part of a multipart body: a text field, or a file when filename or data is set.
+type part struct {
+	name     string
+	value    string
+	filename string
+	data     []byte
+}
+
+func field(name, value string) part { return part{name: name, value: value} }
+
+func file(name, filename string, data []byte) part {
+	return part{name: name, filename: filename, data: data}
+}
+
+func multipartBody(t testing.TB, parts ...part) (*bytes.Buffer, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for _, p := range parts {
+		if p.data == nil && p.filename == "" {
+			require.NoError(t, mw.WriteField(p.name, p.value))
+			continue
+		}
+		h := textproto.MIMEHeader{}
+		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename=%q`, p.name, p.filename))
+		h.Set("Content-Type", "application/octet-stream")
+		w, err := mw.CreatePart(h)
+		require.NoError(t, err)
+		_, err = w.Write(p.data)
+		require.NoError(t, err)
+	}
+	require.NoError(t, mw.Close())
+	return &buf, mw.FormDataContentType()
+}
+
+// answer is a decoded API answer.
+type answer struct {
+	status int
+	header http.Header
+	body   map[string]any
+	raw    []byte
+}
+
+func (a *answer) errcode() int {
+	n, _ := a.body["errcode"].(float64)
+	return int(n)
+}
+
+func (a *answer) str(k string) string {
+	s, _ := a.body[k].(string)
+	return s
+}
+
+func (a *answer) num(k string) int64 {
+	n, _ := a.body[k].(float64)
+	return int64(n)
+}
+
+func (e *env) do(req *http.Request) *answer {
+	e.t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(e.t, err)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(e.t, err)
+	a := &answer{status: resp.StatusCode, header: resp.Header, raw: raw}
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		require.NoError(e.t, json.Unmarshal(raw, &a.body), string(raw))
+	}
+	return a
+}
+
+// upload posts a multipart body to an endpoint as op, with query parameters.
+func (e *env) upload(op *operator, endpoint, query string, parts ...part) *answer {
+	e.t.Helper()
+	body, ct := multipartBody(e.t, parts...)
+	u := e.srv.URL + "/apis/materials/" + endpoint + "?access_token=" + op.token
+	if query != "" {
+		u += "&" + query
+	}
+	req, err := http.NewRequest(http.MethodPost, u, body)
+	require.NoError(e.t, err)
+	req.Header.Set("Content-Type", ct)
+	return e.do(req)
+}
+
+// post sends a JSON body to an endpoint as op.
+func (e *env) post(op *operator, endpoint string, body map[string]any) *answer {
+	e.t.Helper()
+	raw, err := json.Marshal(body)
+	require.NoError(e.t, err)
+	req, err := http.NewRequest(http.MethodPost, e.srv.URL+"/apis/materials/"+endpoint+"?access_token="+op.token, bytes.NewReader(raw))
+	require.NoError(e.t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded") // as the spec sends JSON
+	return e.do(req)
+}
+
+// get fetches a console URL as op (nil: anonymous).
+func (e *env) get(op *operator, path string) *answer {
+	e.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, e.srv.URL+path, nil)
+	require.NoError(e.t, err)
+	if op != nil {
+		req.Header.Set("Authorization", "Bearer "+op.token)
+	}
+	return e.do(req)
+}
+
+// wxMaterial finds a material the emulator holds for appid.
+func (e *env) wxMaterial(appid, mediaID string) (wxemu.Material, bool) {
+	for _, m := range e.emu.Materials(appid) {
+		if m.MediaID == mediaID {
+			return m, true
+		}
+	}
+	return wxemu.Material{}, false
+}
+
+// requireFail checks a failure answer.
+func requireFail(t *testing.T, a *answer, status, errcode int, msgPart string) {
+	t.Helper()
+	require.Equal(t, status, a.status, string(a.raw))
+	require.Equal(t, errcode, a.errcode(), string(a.raw))
+	if msgPart != "" {
+		require.Contains(t, a.str("msg"), msgPart)
+	}
+}
