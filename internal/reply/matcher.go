@@ -1,0 +1,198 @@
+package reply
+
+import (
+	"cmp"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/socialinzen/socialinzen/internal/wxplatform/wxcrypto"
+)
+
+// Match kinds, as Match.Kind says them.
+const (
+	MatchKindKeyword   = "keyword"
+	MatchKindSubscribe = "subscribe"
+	MatchKindDefault   = "default"
+	MatchKindClick     = "click"
+)
+
+// compiledRule is a rule ready to answer: its replies rendered once, for a message (1 article) and for an
+// event (up to 8).
+type compiledRule struct {
+	id         int64
+	keyword    string
+	msgReply   wxcrypto.Reply
+	eventReply wxcrypto.Reply
+}
+
+type regexRule struct {
+	re   *regexp.Regexp
+	rule *compiledRule
+}
+
+// matcher is one account's rules compiled for answering: immutable once built, shared by every reader,
+// replaced as a whole when the rules change. It does no I/O.
+//
+//   - exact rules: a hash map from the folded keyword (see foldKey);
+//   - contains rules: one Aho-Corasick automaton over the folded keywords, ranked longest first, then lowest
+//     id, so one pass over the message finds the winner;
+//   - regex rules: compiled once, tried in id order, only when no exact or contains rule matched.
+type matcher struct {
+	version   int64
+	exact     map[string]*compiledRule
+	contains  *acAutomaton
+	byRank    []*compiledRule // contains rules by automaton rank
+	regexes   []regexRule
+	subscribe *compiledRule
+	fallback  *compiledRule // the default reply
+	rules     int
+}
+
+// buildMatcher compiles rules (disabled ones are left out). A stored regex that no longer compiles (it was
+// checked when saved) is skipped and reported through bad.
+func buildMatcher(version int64, rules []*Rule, bad func(r *Rule, err error)) *matcher {
+	m := &matcher{version: version, exact: make(map[string]*compiledRule)}
+	type containsRule struct {
+		key   string
+		chars int
+		rule  *compiledRule
+	}
+	var contains []containsRule
+	sorted := slices.Clone(rules)
+	slices.SortFunc(sorted, func(a, b *Rule) int { return cmp.Compare(a.ID, b.ID) })
+	for _, r := range sorted {
+		if !r.Enabled {
+			continue
+		}
+		switch r.Kind {
+		case KindSubscribe:
+			m.subscribe = compile(r, MaxArticlesEvent)
+			continue
+		case KindDefault:
+			m.fallback = compile(r, MaxArticlesMessage)
+			continue
+		case KindKeyword:
+		default:
+			continue
+		}
+		c := compile(r, MaxArticlesMessage)
+		m.rules++
+		switch r.Match {
+		case MatchExact:
+			key := foldKey(r.Keyword)
+			if _, dup := m.exact[key]; !dup {
+				m.exact[key] = c
+			}
+		case MatchContains:
+			key := foldKey(r.Keyword)
+			if key != "" {
+				contains = append(contains, containsRule{key: key, chars: utf8.RuneCountInString(key), rule: c})
+			}
+		case MatchRegex:
+			re, err := regexp.Compile(r.Keyword)
+			if err != nil {
+				if bad != nil {
+					bad(r, err)
+				}
+				continue
+			}
+			m.regexes = append(m.regexes, regexRule{re: re, rule: c})
+		}
+	}
+	if len(contains) > 0 {
+		// Longest keyword first, then the oldest rule: the rank the automaton answers.
+		slices.SortStableFunc(contains, func(a, b containsRule) int {
+			if a.chars != b.chars {
+				return cmp.Compare(b.chars, a.chars)
+			}
+			return cmp.Compare(a.rule.id, b.rule.id)
+		})
+		keys := make([]string, len(contains))
+		m.byRank = make([]*compiledRule, len(contains))
+		for i, c := range contains {
+			keys[i], m.byRank[i] = c.key, c.rule
+		}
+		m.contains = newACAutomaton(keys)
+	}
+	return m
+}
+
+func compile(r *Rule, eventArticles int) *compiledRule {
+	return &compiledRule{
+		id:         r.ID,
+		keyword:    r.Keyword,
+		msgReply:   render(r.Type, r.Reply, MaxArticlesMessage),
+		eventReply: render(r.Type, r.Reply, eventArticles),
+	}
+}
+
+// keyword finds the keyword rule for a text: exact beats contains beats regex. Exact compares the folded,
+// trimmed text; contains looks for the folded keyword anywhere in the folded text (longest keyword wins,
+// then the oldest rule); regexes run on the trimmed text as sent, oldest rule first.
+func (m *matcher) keyword(text string) *compiledRule {
+	trimmed := strings.TrimSpace(text)
+	if trimmed == "" {
+		return nil
+	}
+	folded := foldLatin(trimmed)
+	if r, ok := m.exact[folded]; ok {
+		return r
+	}
+	if m.contains != nil {
+		if i := m.contains.search(folded); i >= 0 {
+			return m.byRank[i]
+		}
+	}
+	for _, rr := range m.regexes {
+		if rr.re.MatchString(trimmed) {
+			return rr.rule
+		}
+	}
+	return nil
+}
+
+// match answers the rule for an inbound message and how it matched (see Service.Match for the semantics);
+// nil when nothing answers.
+func (m *matcher) match(msg *wxcrypto.Message) (*compiledRule, string) {
+	if strings.EqualFold(msg.MsgType, "event") {
+		switch {
+		case strings.EqualFold(msg.Event, "subscribe"):
+			if m.subscribe != nil {
+				return m.subscribe, MatchKindSubscribe
+			}
+		case strings.EqualFold(msg.Event, "CLICK"):
+			key := strings.TrimSpace(msg.EventKey)
+			if key == "" {
+				return nil, ""
+			}
+			if r, ok := m.exact[foldLatin(key)]; ok {
+				return r, MatchKindClick
+			}
+		}
+		return nil, ""
+	}
+	if strings.EqualFold(msg.MsgType, "text") {
+		if r := m.keyword(msg.Content); r != nil {
+			return r, MatchKindKeyword
+		}
+	}
+	if m.fallback != nil {
+		return m.fallback, MatchKindDefault
+	}
+	return nil, ""
+}
+
+// answer builds the Match for a rule found by match.
+func answer(r *compiledRule, kind string) *Match {
+	out := &Match{RuleID: r.id, Kind: kind, Reply: r.msgReply}
+	switch kind {
+	case MatchKindKeyword, MatchKindClick:
+		out.Keyword = r.keyword
+	}
+	if kind == MatchKindSubscribe || kind == MatchKindClick {
+		out.Reply = r.eventReply
+	}
+	return out
+}

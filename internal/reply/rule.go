@@ -1,0 +1,233 @@
+package reply
+
+import (
+	"errors"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/socialinzen/socialinzen/internal/apperr"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/wxcrypto"
+)
+
+// ReplyType is what a rule answers with, in the API's words (contract §6). multitext is WeChat's news
+// reply.
+type ReplyType string
+
+// The reply types.
+const (
+	TypeText      ReplyType = "text"
+	TypeImage     ReplyType = "image"
+	TypeVoice     ReplyType = "voice"
+	TypeVideo     ReplyType = "video"
+	TypeMusic     ReplyType = "music"
+	TypeMultitext ReplyType = "multitext"
+)
+
+// MatchMode is how a keyword rule compares its keyword with a message.
+type MatchMode string
+
+// The match modes, strongest first: an exact rule beats a contains rule beats a regex rule.
+const (
+	MatchExact    MatchMode = "exact"
+	MatchContains MatchMode = "contains"
+	MatchRegex    MatchMode = "regex"
+)
+
+// Kind says what a rule answers: keyword rules answer text messages (and menu clicks); the subscribe reply
+// answers the subscribe event; the default reply answers any message no keyword rule matched.
+type Kind string
+
+// The rule kinds.
+const (
+	KindKeyword   Kind = "keyword"
+	KindSubscribe Kind = "subscribe"
+	KindDefault   Kind = "default"
+)
+
+// Limits of what a rule may hold.
+const (
+	// MaxKeywordChars bounds exact and contains keywords. WeChat's own admin allows 30 characters; a menu
+	// key (matched like an exact keyword) may be 128 bytes.
+	MaxKeywordChars = 128
+	// MaxRegexBytes bounds a regex keyword. RE2 runs in linear time whatever the pattern, so the cap only
+	// bounds the size of the compiled program.
+	MaxRegexBytes = 256
+	// MaxTextBytes is WeChat's limit on a text reply.
+	MaxTextBytes = 2048
+	// MaxArticlesMessage is how many articles WeChat shows in answer to a message; MaxArticlesEvent in
+	// answer to an event (the subscribe reply).
+	MaxArticlesMessage = 1
+	MaxArticlesEvent   = 8
+)
+
+// Errors of the package.
+var (
+	ErrNotFound      = apperr.New(apperr.NotFound, "reply rule not found")
+	ErrKeywordTaken  = apperr.New(apperr.Conflict, "a rule with this keyword already exists")
+	errLoadThrottled = errors.New("reply: rules could not be loaded a moment ago")
+)
+
+// ErrUnavailable wraps every error Match returns: the account's rules are not in memory and could not be
+// read from Postgres. The callback answers "success" then (contract §5: always answer within 2 s).
+var ErrUnavailable = errors.New("reply: rules unavailable")
+
+// Content is the body of a reply, whatever its type; only the fields of its type are set.
+type Content struct {
+	Content      string    // text
+	MediaID      string    // image, voice, video
+	Title        string    // video, music
+	Description  string    // video, music
+	MusicURL     string    // music
+	HQMusicURL   string    // music, optional
+	ThumbMediaID string    // music
+	Articles     []Article // multitext
+}
+
+// Article is one item of a multitext (news) reply.
+type Article struct {
+	Title       string
+	Description string
+	PicURL      string
+	URL         string
+}
+
+// Rule is a keyword rule, or an account's subscribe or default reply.
+type Rule struct {
+	ID        int64
+	AccountID int64
+	Kind      Kind
+	Keyword   string    // the request as the operator typed it, trimmed; "" for subscribe and default
+	Match     MatchMode // exact for subscribe and default
+	Type      ReplyType
+	Reply     Content
+	Enabled   bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Match is what Match answers: the rule that matched and the passive reply to send. Reply carries MsgType and
+// the body fields only; the callback fills ToUserName, FromUserName and CreateTime. Its Articles slice is
+// shared with the matcher: copy it before changing it.
+type Match struct {
+	RuleID  int64
+	Keyword string
+	Kind    string // "keyword", "subscribe", "default" or "click"
+	Reply   wxcrypto.Reply
+}
+
+// parseType reads a reply type; "news" (WeChat's name) and "vedio" (the spec's typo) are
+// accepted for multitext and video.
+func parseType(s string) (ReplyType, bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "text":
+		return TypeText, true
+	case "image":
+		return TypeImage, true
+	case "voice":
+		return TypeVoice, true
+	case "video", "vedio":
+		return TypeVideo, true
+	case "music":
+		return TypeMusic, true
+	case "multitext", "news":
+		return TypeMultitext, true
+	}
+	return "", false
+}
+
+func parseMatch(s string) (MatchMode, bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "exact":
+		return MatchExact, true
+	case "contains":
+		return MatchContains, true
+	case "regex", "regexp":
+		return MatchRegex, true
+	}
+	return "", false
+}
+
+// foldKey is the form keywords are compared and kept unique in: surrounding white space trimmed (Unicode's,
+// so the ideographic space U+3000 too) and Latin letters lower-cased (A–Z, and accented and full-width Latin
+// letters); every other script is compared as is.
+func foldKey(s string) string {
+	return foldLatin(strings.TrimSpace(s))
+}
+
+// foldLatin lower-cases Latin letters and leaves everything else. It allocates only when something
+// changes.
+func foldLatin(s string) string {
+	i := 0
+	for i < len(s) {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				break
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if isUpperLatin(r) {
+			break
+		}
+		i += size
+	}
+	if i == len(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	b.WriteString(s[:i])
+	for _, r := range s[i:] {
+		if r < utf8.RuneSelf {
+			if 'A' <= r && r <= 'Z' {
+				r += 'a' - 'A'
+			}
+		} else if isUpperLatin(r) {
+			r = unicode.ToLower(r)
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func isUpperLatin(r rune) bool {
+	// CJK, kana and Hangul, the bulk of what followers send, have no Latin letters: skip the tables.
+	if (r >= 0x2E80 && r < 0xA640) || (r >= 0xAC00 && r < 0xD800) {
+		return false
+	}
+	return unicode.IsUpper(r) && unicode.Is(unicode.Latin, r)
+}
+
+// checkKeyword validates a keyword for its mode and answers it trimmed.
+func checkKeyword(field, raw string, mode MatchMode) (string, error) {
+	kw := strings.TrimSpace(raw)
+	if kw == "" {
+		return "", apperr.Missing(field)
+	}
+	if !utf8.ValidString(kw) {
+		return "", apperr.Invalidf(field, "must be valid UTF-8 text")
+	}
+	if mode == MatchRegex {
+		if len(kw) > MaxRegexBytes {
+			return "", apperr.Invalidf(field, "a regular expression may be at most %d bytes", MaxRegexBytes)
+		}
+		if _, err := regexp.Compile(kw); err != nil {
+			return "", apperr.Invalidf(field, "is not a valid regular expression (RE2 syntax): %s", regexProblem(err))
+		}
+		return kw, nil
+	}
+	if utf8.RuneCountInString(kw) > MaxKeywordChars {
+		return "", apperr.Invalidf(field, "may be at most %d characters", MaxKeywordChars)
+	}
+	return kw, nil
+}
+
+func regexProblem(err error) string {
+	msg := err.Error()
+	return strings.TrimPrefix(msg, "error parsing regexp: ")
+}

@@ -1,0 +1,331 @@
+package reply
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// notifyChannel is the Postgres channel every change to an account's rules is announced on, with the
+// account id as payload.
+const notifyChannel = "reply_rules"
+
+// ruleRow is reply_rules as stored.
+type ruleRow struct {
+	ID         int64
+	AccountID  int64
+	Kind       string
+	Keyword    string
+	KeywordKey string
+	MatchMode  string
+	ReplyType  string
+	Reply      string `gorm:"type:jsonb"`
+	Enabled    bool
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+func (ruleRow) TableName() string { return "reply_rules" }
+
+// storedReply is the reply column: the API's field names, only those of the type.
+type storedReply struct {
+	Content      string          `json:"content,omitempty"`
+	MediaID      string          `json:"mediaId,omitempty"`
+	Title        string          `json:"title,omitempty"`
+	Description  string          `json:"description,omitempty"`
+	MusicURL     string          `json:"musicUrl,omitempty"`
+	HQMusicURL   string          `json:"hqMusicUrl,omitempty"`
+	ThumbMediaID string          `json:"thumbMediaId,omitempty"`
+	Articles     []storedArticle `json:"articles,omitempty"`
+}
+
+type storedArticle struct {
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	PicURL      string `json:"picurl"`
+	URL         string `json:"url"`
+}
+
+func toRow(r *Rule) (*ruleRow, error) {
+	sr := storedReply{Content: r.Reply.Content, MediaID: r.Reply.MediaID, Title: r.Reply.Title,
+		Description: r.Reply.Description, MusicURL: r.Reply.MusicURL, HQMusicURL: r.Reply.HQMusicURL,
+		ThumbMediaID: r.Reply.ThumbMediaID}
+	for _, a := range r.Reply.Articles {
+		sr.Articles = append(sr.Articles, storedArticle(a))
+	}
+	body, err := json.Marshal(sr)
+	if err != nil {
+		return nil, fmt.Errorf("encode reply: %w", err)
+	}
+	row := &ruleRow{ID: r.ID, AccountID: r.AccountID, Kind: string(r.Kind), Keyword: r.Keyword,
+		MatchMode: string(r.Match), ReplyType: string(r.Type), Reply: string(body), Enabled: r.Enabled,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+	if r.Kind == KindKeyword {
+		row.KeywordKey = foldKey(r.Keyword)
+	}
+	return row, nil
+}
+
+func fromRow(row *ruleRow) (*Rule, error) {
+	var sr storedReply
+	if err := json.Unmarshal([]byte(row.Reply), &sr); err != nil {
+		return nil, fmt.Errorf("decode reply of rule %d: %w", row.ID, err)
+	}
+	r := &Rule{ID: row.ID, AccountID: row.AccountID, Kind: Kind(row.Kind), Keyword: row.Keyword,
+		Match: MatchMode(row.MatchMode), Type: ReplyType(row.ReplyType), Enabled: row.Enabled,
+		CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt,
+		Reply: Content{Content: sr.Content, MediaID: sr.MediaID, Title: sr.Title, Description: sr.Description,
+			MusicURL: sr.MusicURL, HQMusicURL: sr.HQMusicURL, ThumbMediaID: sr.ThumbMediaID}}
+	for _, a := range sr.Articles {
+		r.Reply.Articles = append(r.Reply.Articles, Article(a))
+	}
+	return r, nil
+}
+
+func fromRows(rows []ruleRow) ([]*Rule, error) {
+	out := make([]*Rule, 0, len(rows))
+	for i := range rows {
+		r, err := fromRow(&rows[i])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+type store struct {
+	db *gorm.DB
+}
+
+// change runs fn in a transaction that also bumps the account's version and announces the change with
+// NOTIFY, so every process reloads the account's rules once it commits.
+func (s *store) change(ctx context.Context, accountID int64, fn func(tx *gorm.DB) error) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		err := tx.Exec(`INSERT INTO reply_versions (account_id, version) VALUES (?, 1)
+			ON CONFLICT (account_id) DO UPDATE SET version = reply_versions.version + 1, updated_at = now()`,
+			accountID).Error
+		if err != nil {
+			return fmt.Errorf("bump reply version: %w", err)
+		}
+		if err := tx.Exec(`SELECT pg_notify(?, ?)`, notifyChannel, strconv.FormatInt(accountID, 10)).Error; err != nil {
+			return fmt.Errorf("notify reply change: %w", err)
+		}
+		return nil
+	})
+}
+
+func insertRule(tx *gorm.DB, r *Rule) error {
+	row, err := toRow(r)
+	if err != nil {
+		return err
+	}
+	if err := tx.Omit("ID", "CreatedAt", "UpdatedAt").Create(row).Error; err != nil {
+		if isUniqueViolation(err) {
+			return ErrKeywordTaken
+		}
+		return fmt.Errorf("insert reply rule: %w", err)
+	}
+	got, err := ruleByID(tx, r.AccountID, row.ID, false)
+	if err != nil {
+		return err
+	}
+	*r = *got
+	return nil
+}
+
+func updateRule(tx *gorm.DB, r *Rule) error {
+	row, err := toRow(r)
+	if err != nil {
+		return err
+	}
+	err = tx.Model(&ruleRow{}).Where("id = ? AND account_id = ?", r.ID, r.AccountID).Updates(map[string]any{
+		"keyword":     row.Keyword,
+		"keyword_key": row.KeywordKey,
+		"match_mode":  row.MatchMode,
+		"reply_type":  row.ReplyType,
+		"reply":       row.Reply,
+		"enabled":     row.Enabled,
+		"updated_at":  gorm.Expr("now()"),
+	}).Error
+	if err != nil {
+		if isUniqueViolation(err) {
+			return ErrKeywordTaken
+		}
+		return fmt.Errorf("update reply rule: %w", err)
+	}
+	got, err := ruleByID(tx, r.AccountID, r.ID, false)
+	if err != nil {
+		return err
+	}
+	*r = *got
+	return nil
+}
+
+func deleteRule(tx *gorm.DB, accountID, id int64) error {
+	res := tx.Where("id = ? AND account_id = ?", id, accountID).Delete(&ruleRow{})
+	if res.Error != nil {
+		return fmt.Errorf("delete reply rule: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// findKeywordRule answers a keyword rule by id, or by keyword when id is 0, locked for update when lock.
+func findKeywordRule(tx *gorm.DB, accountID int64, sel Selector, lock bool) (*Rule, error) {
+	q := tx.Where("account_id = ? AND kind = ?", accountID, string(KindKeyword))
+	if sel.ID != 0 {
+		q = q.Where("id = ?", sel.ID)
+	} else {
+		q = q.Where("keyword_key = ?", foldKey(sel.Request))
+	}
+	if lock {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	var row ruleRow
+	if err := q.Take(&row).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, ErrNotFound
+		}
+		return nil, fmt.Errorf("find reply rule: %w", err)
+	}
+	return fromRow(&row)
+}
+
+func ruleByID(tx *gorm.DB, accountID, id int64, lock bool) (*Rule, error) {
+	q := tx.Where("account_id = ? AND id = ?", accountID, id)
+	if lock {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	var row ruleRow
+	if err := q.Take(&row).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, ErrNotFound
+		}
+		return nil, fmt.Errorf("read reply rule: %w", err)
+	}
+	return fromRow(&row)
+}
+
+// special answers the account's subscribe or default reply, nil when it has none.
+func special(tx *gorm.DB, accountID int64, kind Kind, lock bool) (*Rule, error) {
+	q := tx.Where("account_id = ? AND kind = ?", accountID, string(kind))
+	if lock {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	var rows []ruleRow
+	if err := q.Limit(1).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("read %s reply: %w", kind, err)
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	return fromRow(&rows[0])
+}
+
+func (s *store) list(ctx context.Context, accountID int64) ([]*Rule, error) {
+	var rows []ruleRow
+	err := s.db.WithContext(ctx).Where("account_id = ? AND kind = ?", accountID, string(KindKeyword)).
+		Order("id").Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("list reply rules: %w", err)
+	}
+	return fromRows(rows)
+}
+
+func (s *store) specials(ctx context.Context, accountID int64) (subscribe, def *Rule, err error) {
+	var rows []ruleRow
+	err = s.db.WithContext(ctx).Where("account_id = ? AND kind <> ?", accountID, string(KindKeyword)).
+		Find(&rows).Error
+	if err != nil {
+		return nil, nil, fmt.Errorf("read special replies: %w", err)
+	}
+	rules, err := fromRows(rows)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, r := range rules {
+		switch r.Kind {
+		case KindSubscribe:
+			subscribe = r
+		case KindDefault:
+			def = r
+		}
+	}
+	return subscribe, def, nil
+}
+
+// load reads what the matcher needs of an account, its version and enabled rules, from one snapshot.
+func (s *store) load(ctx context.Context, accountID int64) (int64, []*Rule, error) {
+	var version int64
+	var rows []ruleRow
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var versions []int64
+		if err := tx.Raw(`SELECT version FROM reply_versions WHERE account_id = ?`, accountID).Scan(&versions).Error; err != nil {
+			return err
+		}
+		if len(versions) > 0 {
+			version = versions[0]
+		}
+		return tx.Where("account_id = ? AND enabled", accountID).Order("id").Find(&rows).Error
+	}, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil {
+		return 0, nil, fmt.Errorf("load reply rules of account %d: %w", accountID, err)
+	}
+	rules, err := fromRows(rows)
+	return version, rules, err
+}
+
+// versions answers the current version of each account (0 for an account never changed, or gone).
+func (s *store) versions(ctx context.Context, ids []int64) (map[int64]int64, error) {
+	out := make(map[int64]int64, len(ids))
+	const chunk = 1000
+	for len(ids) > 0 {
+		n := min(len(ids), chunk)
+		var rows []struct {
+			AccountID int64
+			Version   int64
+		}
+		err := s.db.WithContext(ctx).Raw(`SELECT account_id, version FROM reply_versions WHERE account_id = ANY(?)`,
+			int64Array(ids[:n])).Scan(&rows).Error
+		if err != nil {
+			return nil, fmt.Errorf("read reply versions: %w", err)
+		}
+		for _, r := range rows {
+			out[r.AccountID] = r.Version
+		}
+		ids = ids[n:]
+	}
+	return out, nil
+}
+
+// int64Array is a Postgres bigint[] literal, which pgx sends as text.
+func int64Array(ids []int64) string {
+	b := make([]byte, 0, 2+len(ids)*8)
+	b = append(b, '{')
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, id, 10)
+	}
+	return string(append(b, '}'))
+}
+
+func isUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505"
+}
