@@ -36,7 +36,7 @@ func TestSMTPDelivers(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			srv := mailtest.Start(t, tc.opts...)
-			s, err := mail.NewSMTP(srv.URL(), "socialinzen <no-reply@localhost>")
+			s, err := mail.New(srv.URL(), "socialinzen <no-reply@localhost>", nil)
 			require.NoError(t, err)
 			require.NoError(t, s.Send(context.Background(), testMessage("Bob@Example.com")))
 

@@ -1,0 +1,248 @@
+package user
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"reflect"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/socialinzen/socialinzen/internal/apperr"
+	"github.com/socialinzen/socialinzen/internal/httpapi"
+)
+
+// AccountLister answers the official accounts an operator has bound, as `me` shows them. The wiring
+// injects it, so this package does not depend on the WeChat packages.
+type AccountLister func(ctx context.Context, userID int64) (any, error)
+
+// HandlerOptions are the Handler's collaborators.
+type HandlerOptions struct {
+	// Accounts fills `me`'s accounts; nil answers an empty list.
+	Accounts AccountLister
+	// CrossOrigin guards cookie-authenticated unsafe requests (`me` by POST, logout); the engine's shared
+	// instance. nil skips the check.
+	CrossOrigin *http.CrossOriginProtection
+}
+
+// Handler is /apis/user/... on top of a Service: decode, call, answer.
+type Handler struct {
+	svc      *Service
+	accounts AccountLister
+	cop      *http.CrossOriginProtection
+}
+
+// NewHandler answers the HTTP face of svc.
+func NewHandler(svc *Service, opts HandlerOptions) *Handler {
+	return &Handler{svc: svc, accounts: opts.Accounts, cop: opts.CrossOrigin}
+}
+
+// Routes mounts /apis/user/... of contract §3 on r (the engine's root).
+func Routes(r gin.IRouter, h *Handler) {
+	g := httpapi.Group{IRouter: r.Group("/apis/user", httpapi.LimitBody(httpapi.MaxBodyBytes))}
+	g.Write("/register", h.register)
+	g.GET("/verify", h.verify)
+	g.Write("/resendVerification", h.resendVerification)
+	g.Write("/login", h.login)
+	g.Write("/logout", h.logout)
+	g.Read("/me", httpapi.RequireAuth(h.svc, h.cop), h.me)
+	g.Write("/forgotPassword", h.forgotPassword)
+	g.Write("/resetPassword", h.resetPassword)
+}
+
+func (h *Handler) register(c *gin.Context) {
+	f, err := bodyStrings(c, "username", "password", "email")
+	if err != nil {
+		httpapi.Fail(c, err)
+		return
+	}
+	u, err := h.svc.Register(c.Request.Context(), Registration{Username: f[0], Password: f[1], Email: f[2]})
+	if err != nil {
+		httpapi.Fail(c, err)
+		return
+	}
+	httpapi.OK(c, gin.H{"user_id": u.ID, "username": u.Username, "email": u.Email})
+}
+
+// verify is the link in the mail, so it answers a browser with a redirect to the login page, which tells
+// the result; a script that asks for JSON gets the error itself.
+func (h *Handler) verify(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	_, err := h.svc.Verify(c.Request.Context(), c.Query("token"))
+	switch {
+	case err == nil:
+		c.Redirect(http.StatusSeeOther, "/login?verified=1")
+	case apperr.KindOf(err) != apperr.Invalid || wantsJSON(c.Request):
+		httpapi.Fail(c, err)
+	case errors.Is(err, ErrTokenExpired):
+		c.Redirect(http.StatusSeeOther, "/login?verified=0&reason=expired")
+	default:
+		c.Redirect(http.StatusSeeOther, "/login?verified=0&reason=invalid")
+	}
+}
+
+func (h *Handler) resendVerification(c *gin.Context) {
+	f, err := bodyStrings(c, "email")
+	if err == nil {
+		err = h.svc.ResendVerification(c.Request.Context(), f[0])
+	}
+	answerSame(c, err)
+}
+
+func (h *Handler) forgotPassword(c *gin.Context) {
+	f, err := bodyStrings(c, "email")
+	if err == nil {
+		err = h.svc.ForgotPassword(c.Request.Context(), f[0])
+	}
+	answerSame(c, err)
+}
+
+// answerSame answers resend and forgot: the same 200 whether the address exists or not.
+func answerSame(c *gin.Context, err error) {
+	if err != nil {
+		httpapi.Fail(c, err)
+		return
+	}
+	httpapi.OK(c, gin.H{"msg": "if the address is registered, a mail is on its way"})
+}
+
+func (h *Handler) login(c *gin.Context) {
+	f, err := bodyStrings(c, "username", "password")
+	if err != nil {
+		httpapi.Fail(c, err)
+		return
+	}
+	sess, err := h.svc.Login(c.Request.Context(), Credentials{Username: f[0], Password: f[1], ClientAddr: c.ClientIP()})
+	if err != nil {
+		httpapi.Fail(c, err)
+		return
+	}
+	SetSessionCookies(c.Writer, sess, h.svc.SecureCookies())
+	httpapi.OK(c, gin.H{
+		"access_token": sess.Token,
+		"expires_in":   int64(sess.ExpiresIn.Seconds()),
+		"user_id":      sess.UserID,
+	})
+}
+
+// logout works without a valid token too (the cookies still go), so a browser with a stale cookie is not
+// stuck; a cookie-carried token is checked for cross-origin like RequireAuth does, so another site cannot
+// log the operator out.
+func (h *Handler) logout(c *gin.Context) {
+	tok, src := httpapi.TokenFrom(c.Request)
+	if src == httpapi.FromCookie && h.cop != nil {
+		if err := h.cop.Check(c.Request); err != nil {
+			httpapi.Fail(c, apperr.New(apperr.Forbidden, "cross-origin request refused"))
+			return
+		}
+	}
+	if err := h.svc.Logout(c.Request.Context(), tok); err != nil {
+		httpapi.Fail(c, err)
+		return
+	}
+	ClearSessionCookies(c.Writer, h.svc.SecureCookies())
+	if isBrowser(c.Request) {
+		c.Header("Cache-Control", "no-store")
+		c.Redirect(http.StatusSeeOther, "/")
+		return
+	}
+	httpapi.OK(c, nil)
+}
+
+func (h *Handler) me(c *gin.Context) {
+	p, _ := httpapi.CurrentPrincipal(c)
+	var accounts any = []any{}
+	if h.accounts != nil {
+		v, err := h.accounts(c.Request.Context(), p.UserID)
+		if err != nil {
+			httpapi.Fail(c, err)
+			return
+		}
+		if !isNil(v) {
+			accounts = v
+		}
+	}
+	httpapi.OK(c, gin.H{"user_id": p.UserID, "username": p.Username, "email": p.Email, "accounts": accounts})
+}
+
+func (h *Handler) resetPassword(c *gin.Context) {
+	f, err := bodyStrings(c, "token", "password")
+	if err == nil {
+		err = h.svc.ResetPassword(c.Request.Context(), f[0], f[1])
+	}
+	if err != nil {
+		httpapi.Fail(c, err)
+		return
+	}
+	httpapi.OK(c, nil)
+}
+
+// bodyStrings decodes the body (JSON, form or multipart) and answers the named text fields.
+func bodyStrings(c *gin.Context, names ...string) ([]string, error) {
+	b, err := httpapi.Bind(c)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(names))
+	for i, n := range names {
+		if out[i], err = b.String(n); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// isNil is true for nil and for a nil slice or map in an interface, which JSON would write as null.
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Slice, reflect.Map, reflect.Pointer:
+		return rv.IsNil()
+	}
+	return false
+}
+
+// wantsJSON is a client that asks for JSON and not for a page.
+func wantsJSON(r *http.Request) bool {
+	accept := r.Header.Get("Accept")
+	return strings.Contains(accept, "application/json") && !strings.Contains(accept, "text/html")
+}
+
+// isBrowser is a caller to answer with a redirect: it asks for HTML, navigates, or posts a form. A form
+// content type alone is not enough, since the spec's scripts send JSON under it.
+func isBrowser(r *http.Request) bool {
+	accept := r.Header.Get("Accept")
+	switch {
+	case strings.Contains(accept, "text/html"), r.Header.Get("Sec-Fetch-Mode") == "navigate":
+		return true
+	case strings.Contains(accept, "application/json"):
+		return false
+	}
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct != "application/x-www-form-urlencoded" && ct != "multipart/form-data" {
+		return false
+	}
+	return !bodyIsJSON(r)
+}
+
+// bodyIsJSON peeks at the first non-blank byte of the body and puts what it read back.
+func bodyIsJSON(r *http.Request) bool {
+	if r.Body == nil || r.Body == http.NoBody {
+		return false
+	}
+	br := bufio.NewReaderSize(r.Body, 512)
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{br, r.Body}
+	head, _ := br.Peek(512)
+	head = bytes.TrimLeft(head, " \t\r\n")
+	return len(head) > 0 && head[0] == '{'
+}

@@ -1,0 +1,53 @@
+package user
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/socialinzen/socialinzen/internal/apperr"
+)
+
+// Login throttling of contract §3: after ThrottleLimit failures for one username or one client address
+// within ThrottleWindow, logins answer 429 until the window lets one through. Failures are rows in
+// login_failures, so every console process sharing the database sees the same count.
+const (
+	ThrottleLimit  = 10
+	ThrottleWindow = 15 * time.Minute
+)
+
+// throttleKeys answers the keys an attempt is counted under. The username key is the canonical name when
+// the operator exists, so switching between name and address does not double the guesses.
+func throttleKeys(name, clientAddr string) []string {
+	keys := []string{"user:" + strings.ToLower(name)}
+	if clientAddr != "" {
+		keys = append(keys, "addr:"+clientAddr)
+	}
+	return keys
+}
+
+// beginLogin records the attempt as a failure under each key and refuses it when a key was already at the
+// limit. The caller forgets the attempt (forgetAttempt) when the password turns out right. Counting before
+// the password check is what keeps parallel guesses from slipping past the limit during bcrypt's quarter
+// second.
+func (s *Service) beginLogin(ctx context.Context, keys []string, now time.Time) ([]int64, error) {
+	ids, err := s.store.beginAttempt(ctx, keys, now)
+	if err != nil {
+		return nil, fmt.Errorf("login: record attempt: %w", err)
+	}
+	since, blocked, err := s.store.blockedSince(ctx, keys, now.Add(-ThrottleWindow), ThrottleLimit, ids)
+	if err != nil {
+		return nil, fmt.Errorf("login: count failures: %w", err)
+	}
+	if !blocked {
+		return ids, nil
+	}
+	// A refused attempt is not a guess: it must not push the end of the window further away.
+	if err := s.store.forgetAttempt(ctx, ids); err != nil {
+		return nil, fmt.Errorf("login: %w", err)
+	}
+	retry := since.Add(ThrottleWindow).Sub(now)
+	s.log.WarnContext(ctx, "login throttled", "keys", keys, "retry_after", retry.Round(time.Second))
+	return nil, &apperr.Error{Kind: ErrThrottled.Kind, Msg: ErrThrottled.Msg, RetryAfter: retry}
+}
