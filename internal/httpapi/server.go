@@ -11,6 +11,9 @@ import (
 // NewEngine is a Gin engine with the console's edge middleware: request id, recovery, security headers and
 // the access log. Routes are added by each capability.
 func NewEngine(log *slog.Logger) *gin.Engine {
+	if log == nil {
+		log = slog.Default()
+	}
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	e.ContextWithFallback = true

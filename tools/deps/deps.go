@@ -18,5 +18,7 @@ import (
  _ "github.com/PuerkitoBio/goquery"
  _ "github.com/jackc/pgx/v5"
  _ "golang.org/x/sync/singleflight"
+ _ "github.com/prometheus/client_golang/prometheus"
+ _ "github.com/prometheus/client_golang/prometheus/promhttp"
 )
 func main(){}

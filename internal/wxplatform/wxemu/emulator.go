@@ -38,6 +38,9 @@ type Options struct {
 	Logger *slog.Logger
 	// DemoFollowers is how many followers the demo account gets in New (0 means 200, negative means none).
 	DemoFollowers int
+	// DemoAccount fixes the demo account's credentials (the console derives them from its SECRET_KEY, so
+	// the demo binding survives a restart); nil makes a random one.
+	DemoAccount *Account
 	// ProfilelessUserInfo makes cgi-bin/user/info and batchget answer as WeChat has since December 2021:
 	// the same keys, with nickname, headimgurl, sex, city, province and country left blank. By default
 	// they carry the generated profile, so the sandbox shows names.
@@ -115,7 +118,13 @@ func New(opts Options) *Emulator {
 	if e.opts.MaxRequests <= 0 {
 		e.opts.MaxRequests = 10000
 	}
-	demo := e.NewAccount("沙盒演示号 Sandbox Demo")
+	var demo Account
+	if opts.DemoAccount != nil {
+		demo = *opts.DemoAccount
+		e.AddAccount(demo)
+	} else {
+		demo = e.NewAccount("沙盒演示号 Sandbox Demo")
+	}
 	e.demoAppID = demo.AppID
 	n := opts.DemoFollowers
 	if n == 0 {
