@@ -1,0 +1,313 @@
+package followers
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/socialinzen/socialinzen/internal/apperr"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/wxclient"
+)
+
+// lookupConcurrency bounds the per-follower calls (tags/getidlist) one request makes at once.
+const lookupConcurrency = 4
+
+// Groups answers every group: 0 未分组, 1 黑名单, 2 星标组, then the account's tags by id. Tag counts are
+// WeChat's (tags/get). Groups 0 and 1 have no count at WeChat: they come from the mirror once a sync
+// has run; before that, 1 is the blacklist's total and 0 is estimated as the followers' total less the
+// tagged and blacklisted ones (a follower carrying two tags makes it low).
+func (s *Service) Groups(ctx context.Context, a *accounts.Account) ([]Group, error) {
+	tags, err := s.wx.Tags(ctx, a.AppID)
+	if err != nil {
+		return nil, fmt.Errorf("list groups: %w", err)
+	}
+	ungrouped, blacklisted, ok, err := s.store.mirrorCounts(ctx, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		if ungrouped, blacklisted, err = s.estimateCounts(ctx, a.AppID, tags); err != nil {
+			return nil, err
+		}
+	}
+	out := []Group{
+		{ID: GroupUngrouped, Name: reservedNames[GroupUngrouped], Count: ungrouped},
+		{ID: GroupBlacklist, Name: reservedNames[GroupBlacklist], Count: blacklisted},
+	}
+	sort.Slice(tags, func(i, j int) bool { return tags[i].ID < tags[j].ID })
+	hasStar := slices.ContainsFunc(tags, func(t wxclient.Tag) bool { return t.ID == GroupStarred })
+	if !hasStar {
+		out = append(out, Group{ID: GroupStarred, Name: reservedNames[GroupStarred]})
+	}
+	for _, t := range tags {
+		if t.ID == GroupUngrouped || t.ID == GroupBlacklist {
+			continue
+		}
+		out = append(out, Group{ID: t.ID, Name: t.Name, Count: t.Count})
+	}
+	return out, nil
+}
+
+func (s *Service) estimateCounts(ctx context.Context, appid string, tags []wxclient.Tag) (ungrouped, blacklisted int, err error) {
+	all, err := s.wx.Followers(ctx, appid, "")
+	if err != nil {
+		return 0, 0, fmt.Errorf("count followers: %w", err)
+	}
+	bl, err := s.wx.Blacklist(ctx, appid, "")
+	if err != nil {
+		return 0, 0, fmt.Errorf("count blacklist: %w", err)
+	}
+	blacklisted = max(bl.Total, bl.Count)
+	ungrouped = all.Total - blacklisted
+	for _, t := range tags {
+		ungrouped -= t.Count
+	}
+	return max(ungrouped, 0), blacklisted, nil
+}
+
+// findTag answers the account's tag with id, or ErrGroupNotFound.
+func (s *Service) findTag(ctx context.Context, appid string, id int) (wxclient.Tag, []wxclient.Tag, error) {
+	tags, err := s.wx.Tags(ctx, appid)
+	if err != nil {
+		return wxclient.Tag{}, nil, fmt.Errorf("list groups: %w", err)
+	}
+	for _, t := range tags {
+		if t.ID == id {
+			return t, tags, nil
+		}
+	}
+	return wxclient.Tag{}, tags, apperr.Wrap(apperr.NotFound, fmt.Sprintf("groupId: no group %d", id), ErrGroupNotFound)
+}
+
+func nameTaken(tags []wxclient.Tag, name string, self int) bool {
+	return slices.ContainsFunc(tags, func(t wxclient.Tag) bool { return t.Name == name && t.ID != self })
+}
+
+// CreateGroup creates a tag. A name already used (also by a reserved group) is 40900.
+func (s *Service) CreateGroup(ctx context.Context, a *accounts.Account, name string) (Group, error) {
+	name, err := CheckGroupName(name)
+	if err != nil {
+		return Group{}, err
+	}
+	tags, err := s.wx.Tags(ctx, a.AppID)
+	if err != nil {
+		return Group{}, fmt.Errorf("list groups: %w", err)
+	}
+	if nameTaken(tags, name, -1) {
+		return Group{}, ErrGroupTaken
+	}
+	t, err := s.wx.CreateTag(ctx, a.AppID, name)
+	if err != nil {
+		return Group{}, fmt.Errorf("create group: %w", err)
+	}
+	return Group{ID: t.ID, Name: t.Name}, nil
+}
+
+// UpdateGroup renames a tag. Reserved groups are 40300, unknown ones 40400, a name in use 40900.
+func (s *Service) UpdateGroup(ctx context.Context, a *accounts.Account, id int, name string) (Group, error) {
+	if _, reserved := reservedNames[id]; reserved {
+		return Group{}, ErrReservedGroup
+	}
+	name, err := CheckGroupName(name)
+	if err != nil {
+		return Group{}, err
+	}
+	t, tags, err := s.findTag(ctx, a.AppID, id)
+	if err != nil {
+		return Group{}, err
+	}
+	if nameTaken(tags, name, id) {
+		return Group{}, ErrGroupTaken
+	}
+	if t.Name != name {
+		if err := s.wx.UpdateTag(ctx, a.AppID, id, name); err != nil {
+			return Group{}, fmt.Errorf("rename group: %w", err)
+		}
+	}
+	return Group{ID: id, Name: name, Count: t.Count}, nil
+}
+
+// DeleteGroup deletes a tag; WeChat removes it from its followers, and so does the mirror.
+func (s *Service) DeleteGroup(ctx context.Context, a *accounts.Account, id int) error {
+	if _, reserved := reservedNames[id]; reserved {
+		return ErrReservedGroup
+	}
+	if _, _, err := s.findTag(ctx, a.AppID, id); err != nil {
+		return err
+	}
+	if err := s.wx.DeleteTag(ctx, a.AppID, id); err != nil {
+		return fmt.Errorf("delete group: %w", err)
+	}
+	return s.store.dropTag(ctx, a.ID, id)
+}
+
+// WhichGroup answers a follower's group: 1 when blacklisted (as the mirror knows, the console being
+// the one that blacklists), else their first tag at WeChat (tags/getidlist), else 0.
+func (s *Service) WhichGroup(ctx context.Context, a *accounts.Account, openid string) (int, error) {
+	if err := checkOpenID("openid", openid); err != nil {
+		return 0, err
+	}
+	tags, err := s.wx.UserTags(ctx, a.AppID, openid)
+	if err != nil {
+		return 0, fmt.Errorf("read follower's groups: %w", err)
+	}
+	known, err := s.store.knownState(ctx, a.ID, []string{openid})
+	if err != nil {
+		return 0, err
+	}
+	bl := known[openid]
+	if err := s.store.setTags(ctx, a.ID, openid, tags, bl); err != nil {
+		return 0, err
+	}
+	return groupOf(bl, tags), nil
+}
+
+// MoveUsers puts followers in a group, as WeChat's old groups did (a follower is in one group):
+//   - group 1 blacklists them (batchblacklist, 20 at a time); their tags stay, and come back into view
+//     when they leave the blacklist;
+//   - any other group takes them off the blacklist first (batchunblacklist) when the mirror says they are
+//     on it or does not know them;
+//   - group 0 removes every tag they carry (batchuntagging, 50 at a time per tag);
+//   - a tag replaces the tags they carry with that one (batchuntagging, then batchtagging).
+func (s *Service) MoveUsers(ctx context.Context, a *accounts.Account, groupID int, openids []string) error {
+	if len(openids) == 0 {
+		return apperr.Missing("openid")
+	}
+	if len(openids) > maxMoveOpenIDs {
+		return apperr.Invalidf("openid", "at most %d followers at once", maxMoveOpenIDs)
+	}
+	openids = slices.Clone(openids)
+	slices.Sort(openids)
+	openids = slices.Compact(openids)
+	for _, o := range openids {
+		if err := checkOpenID("openid", o); err != nil {
+			return err
+		}
+	}
+	if groupID != GroupUngrouped && groupID != GroupBlacklist {
+		if _, _, err := s.findTag(ctx, a.AppID, groupID); err != nil {
+			return err
+		}
+	}
+	known, err := s.store.knownState(ctx, a.ID, openids)
+	if err != nil {
+		return err
+	}
+	current, err := s.userTags(ctx, a.AppID, openids)
+	if err != nil {
+		return err
+	}
+
+	if groupID == GroupBlacklist {
+		for _, part := range chunks(openids, batchBlacklist) {
+			if err := s.wx.BatchBlacklist(ctx, a.AppID, part); err != nil {
+				return fmt.Errorf("blacklist: %w", err)
+			}
+		}
+		for _, o := range openids {
+			if err := s.store.setTags(ctx, a.ID, o, current[o], true); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+
+	var unblock []string
+	for _, o := range openids {
+		if bl, ok := known[o]; bl || !ok {
+			unblock = append(unblock, o)
+		}
+	}
+	for _, part := range chunks(unblock, batchBlacklist) {
+		if err := s.wx.BatchUnblacklist(ctx, a.AppID, part); err != nil {
+			return fmt.Errorf("take off the blacklist: %w", err)
+		}
+	}
+	// Untag: for each tag other than the target, the followers carrying it.
+	carriers := map[int][]string{}
+	var untag []int
+	for _, o := range openids {
+		for _, t := range current[o] {
+			if t == groupID {
+				continue
+			}
+			if carriers[t] == nil {
+				untag = append(untag, t)
+			}
+			carriers[t] = append(carriers[t], o)
+		}
+	}
+	slices.Sort(untag)
+	for _, t := range untag {
+		for _, part := range chunks(carriers[t], batchTagging) {
+			if err := s.wx.BatchUntagging(ctx, a.AppID, t, part); err != nil {
+				return fmt.Errorf("remove group %d: %w", t, err)
+			}
+		}
+	}
+	final := []int{}
+	if groupID != GroupUngrouped {
+		final = []int{groupID}
+		var lacking []string
+		for _, o := range openids {
+			if !slices.Contains(current[o], groupID) {
+				lacking = append(lacking, o)
+			}
+		}
+		for _, part := range chunks(lacking, batchTagging) {
+			if err := s.wx.BatchTagging(ctx, a.AppID, groupID, part); err != nil {
+				return fmt.Errorf("add to group %d: %w", groupID, err)
+			}
+		}
+	}
+	for _, o := range openids {
+		if err := s.store.setTags(ctx, a.ID, o, final, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// userTags asks WeChat the tags of each follower, a few at a time.
+func (s *Service) userTags(ctx context.Context, appid string, openids []string) (map[string][]int, error) {
+	out := make(map[string][]int, len(openids))
+	res := make([][]int, len(openids))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(lookupConcurrency)
+	for i, o := range openids {
+		g.Go(func() error {
+			tags, err := s.wx.UserTags(gctx, appid, o)
+			if err != nil {
+				return fmt.Errorf("read groups of %s: %w", o, err)
+			}
+			res[i] = tags
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	for i, o := range openids {
+		out[o] = res[i]
+	}
+	return out, nil
+}
+
+// UpdateRemark sets a follower's remark at WeChat and in the mirror.
+func (s *Service) UpdateRemark(ctx context.Context, a *accounts.Account, openid, remark string) error {
+	if err := checkOpenID("openid", openid); err != nil {
+		return err
+	}
+	remark, err := CheckRemark(remark)
+	if err != nil {
+		return err
+	}
+	if err := s.wx.UpdateRemark(ctx, a.AppID, openid, remark); err != nil {
+		return fmt.Errorf("update remark: %w", err)
+	}
+	return s.store.setRemark(ctx, a.ID, openid, remark)
+}

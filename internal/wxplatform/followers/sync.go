@@ -1,0 +1,308 @@
+package followers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/wxclient"
+)
+
+// Sync states (contract §7).
+const (
+	StateIdle    = "idle"
+	StateRunning = "running"
+	StateDone    = "done"
+	StateFailed  = "failed"
+)
+
+// SyncStatus is where an account's follower sync stands.
+type SyncStatus struct {
+	State      string     `json:"state"`
+	Done       int        `json:"done"`
+	Total      int        `json:"total"`
+	Error      string     `json:"error,omitempty"`
+	StartedAt  *time.Time `json:"startedAt,omitempty"`
+	FinishedAt *time.Time `json:"finishedAt,omitempty"`
+}
+
+// StartSync starts a background sync of the account's followers, unless one is running already (in any
+// process), and answers the sync's status. A sync left by a process that stopped (its lease ran out) or
+// that failed is resumed from the last page it stored; a finished one starts afresh.
+func (s *Service) StartSync(ctx context.Context, a *accounts.Account) (SyncStatus, error) {
+	acct := ref(a)
+	c, err := s.syncs().claim(ctx, acct.ID, s.owner(), s.opts.Lease)
+	if err != nil {
+		return SyncStatus{}, err
+	}
+	if c != nil {
+		s.launch(acct, *c)
+	}
+	return s.SyncStatus(ctx, a)
+}
+
+// SyncStatus answers the account's sync status (idle before the first sync).
+func (s *Service) SyncStatus(ctx context.Context, a *accounts.Account) (SyncStatus, error) {
+	return s.syncs().status(ctx, a.ID)
+}
+
+// Worker resumes, every lease period until ctx ends, the syncs whose process stopped before finishing
+// them. Run it in one goroutine per process.
+func (s *Service) Worker(ctx context.Context) {
+	t := time.NewTicker(s.opts.Lease)
+	defer t.Stop()
+	for {
+		if err := s.ResumeStale(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("resume follower syncs", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// ResumeStale claims and resumes every sync whose lease ran out.
+func (s *Service) ResumeStale(ctx context.Context) error {
+	stale, err := s.syncs().stale(ctx, s.opts.Lease)
+	if err != nil {
+		return err
+	}
+	for _, acct := range stale {
+		c, err := s.syncs().claim(ctx, acct.ID, s.owner(), s.opts.Lease)
+		if err != nil {
+			return err
+		}
+		if c != nil {
+			s.log.Info("resuming follower sync", "appid", acct.AppID, "from", c.cursor, "done", c.done)
+			s.launch(acct, *c)
+		}
+	}
+	return nil
+}
+
+func (s *Service) owner() string { return s.proc + "/" + newID() }
+
+func (s *Service) syncs() syncStore { return syncStore{db: s.db} }
+
+// launch runs a claimed sync in the background.
+func (s *Service) launch(acct account, c claim) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer func() {
+			if r := recover(); r != nil {
+				s.log.Error("follower sync crashed", "appid", acct.AppID, "panic", fmt.Sprint(r))
+				s.finish(acct, c, StateFailed, 0, 0, errors.New("crashed"))
+			}
+		}()
+		s.run(s.ctx, acct, c)
+	}()
+}
+
+// run performs a claimed sync: the blacklist first (so each follower is stored with it), then user/get
+// page by page from the claim's cursor, each page's openids read 100 at a time by user/info/batchget with
+// bounded concurrency and upserted; the cursor is saved after each page. At the end the followers this
+// run did not see are marked unsubscribed.
+func (s *Service) run(parent context.Context, acct account, c claim) {
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	var done atomic.Int64
+	done.Store(int64(c.done))
+	var lost atomic.Bool
+	hbDone := make(chan struct{})
+	go func() {
+		defer close(hbDone)
+		s.heartbeat(ctx, acct, c, &done, &lost, cancel)
+	}()
+	total, err := s.pages(ctx, acct, c, &done)
+	cancel()
+	<-hbDone
+	if errors.Is(err, errLeaseLost) {
+		lost.Store(true)
+	}
+	switch {
+	case lost.Load():
+		s.log.Warn("follower sync lost its lease to another process", "appid", acct.AppID)
+	case parent.Err() != nil:
+		s.log.Info("follower sync interrupted; it resumes once its lease ends", "appid", acct.AppID)
+	case err != nil:
+		s.log.Warn("follower sync failed", "appid", acct.AppID, "err", err)
+		s.finish(acct, c, StateFailed, int(done.Load()), total, err)
+	default:
+		s.finish(acct, c, StateDone, int(done.Load()), total, nil)
+	}
+}
+
+func (s *Service) heartbeat(ctx context.Context, acct account, c claim, done *atomic.Int64, lost *atomic.Bool, cancel context.CancelFunc) {
+	t := time.NewTicker(max(s.opts.Lease/3, 50*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		ok, err := s.syncs().beat(ctx, acct.ID, c, int(done.Load()))
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Warn("follower sync heartbeat", "appid", acct.AppID, "err", err)
+			}
+			continue
+		}
+		if !ok {
+			lost.Store(true)
+			cancel()
+			return
+		}
+	}
+}
+
+// pages walks user/get from the claim's cursor; it answers WeChat's total.
+func (s *Service) pages(ctx context.Context, acct account, c claim, done *atomic.Int64) (int, error) {
+	blacklist, err := s.blacklist(ctx, acct.AppID)
+	if err != nil {
+		return 0, err
+	}
+	cursor, restarted, total := c.cursor, false, 0
+	for {
+		p, err := s.wx.Followers(ctx, acct.AppID, cursor)
+		if wxclient.Code(err) == wxclient.CodeInvalidOpenID && cursor != "" && !restarted {
+			// The follower the cursor names left meanwhile: WeChat no longer pages from them. Start over;
+			// the rows already stored are simply written again.
+			s.log.Info("follower sync cursor is gone, starting over", "appid", acct.AppID)
+			cursor, restarted = "", true
+			done.Store(0)
+			continue
+		}
+		if err != nil {
+			return total, fmt.Errorf("list followers: %w", err)
+		}
+		total = p.Total
+		ids := pageIDs(p)
+		if len(ids) == 0 {
+			break
+		}
+		if err := s.syncs().progress(ctx, acct.ID, c, int(done.Load()), total, "", false); err != nil {
+			return total, err
+		}
+		if err := s.storePage(ctx, acct, c.gen, ids, blacklist, done); err != nil {
+			return total, err
+		}
+		if p.NextOpenID == "" || p.NextOpenID == cursor {
+			break
+		}
+		cursor = p.NextOpenID
+		if err := s.syncs().progress(ctx, acct.ID, c, int(done.Load()), total, cursor, true); err != nil {
+			return total, err
+		}
+	}
+	if _, err := s.store.markGone(ctx, acct.ID, c.gen); err != nil {
+		return total, err
+	}
+	// A sync may have written much of the table. VACUUM sets the visibility map, so counts and pages
+	// are answered from the indexes alone, and ANALYZE keeps the search's plans right. Autovacuum would
+	// get there too, minutes later; VACUUM skips the pages it has seen, so this costs what the sync wrote.
+	if err := s.db.WithContext(ctx).Exec("VACUUM (ANALYZE) wx_followers").Error; err != nil {
+		s.log.Warn("vacuum followers after sync", "err", err)
+	}
+	return total, nil
+}
+
+// blacklist reads every blacklisted openid (getblacklist, 10,000 a page).
+func (s *Service) blacklist(ctx context.Context, appid string) (map[string]bool, error) {
+	out := map[string]bool{}
+	cursor := ""
+	for {
+		p, err := s.wx.Blacklist(ctx, appid, cursor)
+		if err != nil {
+			return nil, fmt.Errorf("read blacklist: %w", err)
+		}
+		ids := pageIDs(p)
+		for _, o := range ids {
+			out[o] = true
+		}
+		if len(ids) == 0 || p.NextOpenID == "" || p.NextOpenID == cursor {
+			return out, nil
+		}
+		cursor = p.NextOpenID
+	}
+}
+
+// storePage reads the profiles of one user/get page and upserts them, batchget calls running
+// SyncConcurrency at a time across the process.
+func (s *Service) storePage(ctx context.Context, acct account, gen int64, ids []string, blacklist map[string]bool, done *atomic.Int64) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(s.opts.SyncConcurrency)
+	for _, part := range chunks(ids, batchUserInfo) {
+		g.Go(func() error {
+			if err := s.work.Acquire(gctx, 1); err != nil {
+				return err
+			}
+			defer s.work.Release(1)
+			snapshot := time.Now().Unix()
+			infos, err := s.batchInfo(gctx, acct.AppID, part)
+			if err != nil {
+				return err
+			}
+			now := time.Now().UTC()
+			rows := make([]followerRow, 0, len(infos))
+			for _, u := range infos {
+				if u.OpenID != "" {
+					rows = append(rows, rowFromInfo(acct.ID, u, blacklist[u.OpenID], gen, now))
+				}
+			}
+			if err := s.store.upsertInfos(gctx, rows, snapshot); err != nil {
+				return err
+			}
+			done.Add(int64(len(rows)))
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// batchInfo is batchget for one chunk. When WeChat refuses the chunk for an unknown openid (40003), the
+// chunk is read one follower at a time and the unknown ones skipped.
+func (s *Service) batchInfo(ctx context.Context, appid string, ids []string) ([]wxclient.UserInfo, error) {
+	infos, err := s.wx.BatchUserInfo(ctx, appid, ids, wxclient.LangZhCN)
+	if err == nil {
+		return infos, nil
+	}
+	if wxclient.Code(err) != wxclient.CodeInvalidOpenID || len(ids) == 1 {
+		return nil, fmt.Errorf("read followers' profiles: %w", err)
+	}
+	var out []wxclient.UserInfo
+	for _, id := range ids {
+		one, err := s.wx.BatchUserInfo(ctx, appid, []string{id}, wxclient.LangZhCN)
+		if wxclient.Code(err) == wxclient.CodeInvalidOpenID {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read followers' profiles: %w", err)
+		}
+		out = append(out, one...)
+	}
+	return out, nil
+}
+
+// finish records the end of a run, if this run still owns the sync.
+func (s *Service) finish(acct account, c claim, state string, done, total int, cause error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), 5*time.Second)
+	defer cancel()
+	msg := ""
+	if cause != nil {
+		msg = safeMessage(cause)
+	}
+	if err := s.syncs().finish(ctx, acct.ID, c, state, done, total, msg); err != nil {
+		s.log.Warn("record follower sync end", "appid", acct.AppID, "err", err)
+	}
+}
