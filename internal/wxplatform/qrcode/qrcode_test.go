@@ -182,7 +182,7 @@ func TestCreateQRCodeRefused(t *testing.T) {
 		{"boolean", `{"sceneId":true}`, "sceneId"},
 		{"object", `{"sceneId":{"id":1}}`, "sceneId"},
 		{"65 bytes", `{"sceneId":"` + strings.Repeat("y", 65) + `"}`, "sceneId"},
-		{"22 Chinese characters are 66 bytes", `{"sceneId":"` + strings.Repeat("码", 22) + `"}`, "sceneId"},
+		{"65 characters", `{"sceneId":"` + strings.Repeat("码", 65) + `"}`, "sceneId"},
 		{"control character", `{"sceneId":"a\u0001b"}`, "sceneId"},
 		{"expire zero", `{"sceneId":1,"expire":0}`, "expire"},
 		{"expire negative", `{"sceneId":1,"expire":-60}`, "expire"},

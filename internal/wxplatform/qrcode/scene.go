@@ -16,7 +16,7 @@ const (
 	MaxExpire         = wxclient.MaxQRExpireSeconds  // 30 days
 	MaxTemporaryScene = wxclient.MaxTemporarySceneID // 2^32-1
 	MaxPermanentScene = wxclient.MaxPermanentSceneID // 100000
-	MaxSceneBytes     = 64
+	MaxSceneChars     = 64
 )
 
 // Request is a QR code to make: a scene (integer or string) and, for a temporary code, its lifetime.
@@ -56,8 +56,8 @@ func (r Request) actionName() string {
 //     absent (or empty) makes a permanent code.
 //   - sceneId is an integer scene when it is a JSON number or a string of ASCII digits (with an optional
 //     sign), so "42" and 42 are the same scene: temporary codes take 1 to 2^32-1, permanent ones 1 to
-//     100000. Anything else is a string scene of 1 to 64 bytes of UTF-8, without control characters
-//     (WeChat's 64 is counted in bytes here, as the emulator does: a Chinese character takes 3). A string
+//     100000. Anything else is a string scene of 1 to 64 characters (contract §8), without control
+//     characters. A string
 //     scene made only of digits is therefore impossible; put a letter in it.
 //
 // Every error is 40000 naming sceneId or expire.
@@ -103,8 +103,8 @@ func ParseRequest(scene any, expire any) (Request, error) {
 		switch {
 		case !utf8.ValidString(s) || strings.IndexFunc(s, unicode.IsControl) >= 0:
 			return r, apperr.Invalidf("sceneId", "must be printable text")
-		case len(s) > MaxSceneBytes:
-			return r, apperr.Invalidf("sceneId", "a string scene must be 1 to %d bytes of UTF-8 (a Chinese character takes 3), got %d", MaxSceneBytes, len(s))
+		case utf8.RuneCountInString(s) > MaxSceneChars:
+			return r, apperr.Invalidf("sceneId", "a string scene must be 1 to %d characters, got %d", MaxSceneChars, utf8.RuneCountInString(s))
 		}
 		r.SceneStr = s
 		return r, nil

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	qrcode "github.com/skip2/go-qrcode"
 )
@@ -70,7 +71,7 @@ func (e *Emulator) QRCodes(appid string) []QRCode {
 //
 // → {"ticket","expire_seconds","url"} (permanent codes: no expire_seconds). An unknown action_name is
 // 40052; a missing scene, a scene_id out of range (temporary 1..2^32-1, permanent 1..100000) or a
-// scene_str not of 1..64 bytes is 40053. expire_seconds defaults to 30 and is capped at 2592000 (30
+// scene_str not of 1..64 characters is 40053. expire_seconds defaults to 30 and is capped at 2592000 (30
 // days). A permanent code asked again for the same scene answers the same ticket, as WeChat does.
 func (e *Emulator) handleQRCreate(w http.ResponseWriter, r *http.Request, appid string) {
 	var req struct {
@@ -112,7 +113,7 @@ func (e *Emulator) handleQRCreate(w http.ResponseWriter, r *http.Request, appid 
 		}
 		q.SceneID = id
 	default:
-		if scene.SceneStr == nil || len(*scene.SceneStr) < 1 || len(*scene.SceneStr) > maxSceneStr {
+		if scene.SceneStr == nil || utf8.RuneCountInString(*scene.SceneStr) < 1 || utf8.RuneCountInString(*scene.SceneStr) > maxSceneStr {
 			writeJSON(w, wxErr(codeInvalidActionInfo))
 			return
 		}
