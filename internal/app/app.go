@@ -20,6 +20,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/db"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
 	"github.com/socialinzen/socialinzen/internal/secretbox"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/wxemu"
 )
 
 // NewLogger builds the process logger from LOG_LEVEL and LOG_FORMAT.
@@ -58,6 +59,7 @@ type App struct {
 	db      *gorm.DB
 	box     *secretbox.Box
 	handler http.Handler
+	services *services
 
 	workers  sync.WaitGroup
 	stopWork context.CancelFunc
@@ -168,4 +170,12 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 	a.Close()
 	a.log.Info("stopped")
 	return nil
+}
+
+// Emulator answers the sandbox's WeChat emulator (nil unless SANDBOX is on), for tests and tools.
+func (a *App) Emulator() *wxemu.Emulator {
+	if a.services == nil {
+		return nil
+	}
+	return a.services.emu
 }

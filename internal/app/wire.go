@@ -6,40 +6,105 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/gin-gonic/gin"
-
 	"github.com/socialinzen/socialinzen/internal/httpapi"
 	"github.com/socialinzen/socialinzen/internal/mail"
+	"github.com/socialinzen/socialinzen/internal/materials"
+	"github.com/socialinzen/socialinzen/internal/metrics"
 	"github.com/socialinzen/socialinzen/internal/pages"
+	"github.com/socialinzen/socialinzen/internal/reply"
 	"github.com/socialinzen/socialinzen/internal/user"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/followers"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/jssdk"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/qrcode"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/webauth"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/menu"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/wxclient"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/wxemu"
 )
 
 // services are the capabilities of one process.
 type services struct {
-	users    *user.Service
-	accounts *accounts.Service
+	users     *user.Service
+	accounts  *accounts.Service
+	wx        *wxclient.Client
+	replies   *reply.Service
+	materials *materials.Service
+	menus     *menu.Service
+	followers *followers.Service
+	qrcodes   *qrcode.Service
+	webauth   *webauth.Service
+	emu       *wxemu.Emulator // sandbox mode only
+	emuH      http.Handler
+	metrics   *metrics.Metrics
 }
 
-// wire builds the services and the router.
-func (a *App) wire(ctx context.Context) error {
+// build makes every service; nothing listens yet.
+func (a *App) build(ctx context.Context) (*services, error) {
 	mailer, err := mail.New(a.cfg.SMTPURL, a.cfg.MailFrom, a.log)
 	if err != nil {
-		return fmt.Errorf("mail: %w", err)
+		return nil, fmt.Errorf("mail: %w", err)
 	}
-	cop := http.NewCrossOriginProtection()
-	s := &services{}
+	s := &services{metrics: metrics.New()}
+	sqlDB, err := a.db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	if err := s.metrics.WatchDB(sqlDB); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
 	s.users = user.NewService(a.db, mailer, user.Options{BaseURL: a.cfg.BaseURL, SecureCookies: a.cfg.SecureCookies(), Logger: a.log})
 	a.closers = append(a.closers, func() {
 		c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		_ = s.users.Shutdown(c)
 	})
-	s.accounts = accounts.NewService(a.db, a.box, accounts.Options{BaseURL: a.cfg.BaseURL, Logger: a.log})
+	// The client needs the accounts' secrets and the accounts service checks credentials with the client:
+	// the secret source is filled in once both exist.
+	secrets := &wxclient.AccountSecrets{}
+	var hc *http.Client
+	if a.cfg.Sandbox {
+		s.emu, s.emuH, hc = a.newSandbox()
+	}
+	s.wx = wxclient.New(wxclient.Options{APIBase: a.cfg.WechatAPIBase, OpenBase: a.cfg.WechatOpenBase,
+		MPBase: a.cfg.WechatMPBase, Timeout: a.cfg.WechatTimeout, DB: a.db, Box: a.box, Credentials: secrets,
+		Logger: a.log.With("component", "wxclient"), HTTPClient: hc, Observer: s.metrics})
+	s.accounts = accounts.NewService(a.db, a.box, accounts.Options{BaseURL: a.cfg.BaseURL, Checker: s.wx,
+		Health: s.wx, Forget: s.wx, Logger: a.log})
+	secrets.Accounts = s.accounts
 
+	s.replies = reply.NewService(a.db, reply.Options{Logger: a.log.With("component", "reply"), DSN: a.cfg.DatabaseURL})
+	if err := s.replies.Start(ctx); err != nil {
+		return nil, fmt.Errorf("reply rules: %w", err)
+	}
+	a.closers = append(a.closers, s.replies.Close)
+	s.materials = materials.NewService(a.db, s.wx, a.log.With("component", "materials"))
+	s.menus = menu.NewService(a.db, s.wx, a.log.With("component", "menu"))
+	s.followers = followers.NewService(a.db, followers.Options{WeChat: s.wx, Logger: a.log.With("component", "followers")})
+	// Runs before the database closes (closers run in reverse order after the workers stopped).
+	a.closers = append(a.closers, s.followers.Close)
+	a.goWork("follower-sync", func() { s.followers.Worker(ctx) })
+	s.qrcodes = qrcode.NewService(a.db, s.wx)
+	s.webauth = webauth.New(webauth.Options{DB: a.db, Box: a.box, WeChat: s.wx, Accounts: s.accounts,
+		BaseURL: a.cfg.BaseURL, Logger: a.log.With("component", "webauth")})
+	return s, nil
+}
+
+// wire builds the services and the router.
+func (a *App) wire(ctx context.Context) error {
+	s, err := a.build(ctx)
+	if err != nil {
+		return err
+	}
+	cop := http.NewCrossOriginProtection()
 	e := httpapi.NewEngine(a.log)
+	e.Use(httpapi.Metrics(s.metrics)) // before any route: gin applies Use only to routes added after it
+	e.GET("/metrics", s.metrics.Handler(a.cfg.MetricsToken))
 	e.GET("/healthz", a.healthz)
 	e.GET("/readyz", a.readyz)
+	if s.emu != nil {
+		mountSandbox(e, s.emuH)
+	}
 
 	user.Routes(e, user.NewHandler(s.users, user.HandlerOptions{
 		CrossOrigin: cop,
@@ -50,24 +115,45 @@ func (a *App) wire(ctx context.Context) error {
 
 	auth := httpapi.RequireAuth(s.users, cop)
 	limit := httpapi.LimitBody(httpapi.MaxBodyBytes)
-	wx := httpapi.Group{IRouter: e.Group("/apis/wxplatform", limit, auth)}
-	(&accounts.Handler{Service: s.accounts}).Routes(wx)
-	scoped := func(prefix string) httpapi.Group {
-		return httpapi.Group{IRouter: e.Group(prefix, limit, auth, accounts.Scope(s.accounts))}
-	}
-	_ = scoped
+	scope := accounts.Scope(s.accounts)
+	// Account binding acts on the appid it is given; everything else on /apis/wxplatform is scoped.
+	binding := httpapi.Group{IRouter: e.Group("/apis/wxplatform", limit, auth)}
+	(&accounts.Handler{Service: s.accounts}).Routes(binding)
+	wx := httpapi.Group{IRouter: e.Group("/apis/wxplatform", limit, auth, scope)}
+	menu.NewHandler(s.menus).Routes(wx)
+	followers.NewHandler(s.followers).Routes(wx)
+	qrcode.NewHandler(s.qrcodes).Routes(wx)
+	// jsticket may be asked without a token from an account's JS domains: it carries its own chain.
+	(&jssdk.Handler{Tickets: s.wx, Accounts: s.accounts, RequireAuth: auth}).PublicRoutes(e)
+	webauth.NewHandler(s.webauth).PublicRoutes(e)
+	(&reply.Handler{Service: s.replies}).Routes(httpapi.Group{IRouter: e.Group("/apis/wxreplymanage", limit, auth, scope)})
+	// Uploads set their own limits: no 1 MB cap on this group.
+	mh := &materials.Handler{Service: s.materials, Accounts: s.accounts}
+	mh.Routes(httpapi.Group{IRouter: e.Group("/apis/materials", auth)})
+	mh.PublicRoutes(e)
 
-	pg, err := pages.New(a.db, a.box, pages.Deps{Users: s.users, Accounts: s.accounts, Sandbox: a.cfg.Sandbox,
-		SecureCookies: a.cfg.SecureCookies(), Logger: a.log})
+	deps := pages.Deps{Users: s.users, Accounts: s.accounts, Sandbox: a.cfg.Sandbox,
+		SecureCookies: a.cfg.SecureCookies(), Logger: a.log}
+	if s.emu != nil {
+		deps.DemoAccount = func() accounts.BindInput { return demoBinding(s.emu) }
+	}
+	pg, err := pages.New(a.db, a.box, deps)
 	if err != nil {
 		return fmt.Errorf("pages: %w", err)
 	}
 	pg.Routes(e)
+
 	a.periodic(ctx, "cleanup", 10*time.Minute, func(ctx context.Context) {
 		if err := s.users.Cleanup(ctx); err != nil {
 			a.log.Warn("cleanup", "err", err)
 		}
 	})
+	if s.emu != nil {
+		if err := a.prepareSandbox(ctx, s, s.emu); err != nil {
+			return fmt.Errorf("sandbox: %w", err)
+		}
+	}
+	a.services = s
 	a.handler = e
 	return nil
 }
@@ -88,7 +174,14 @@ func (a *App) periodic(ctx context.Context, name string, every time.Duration, fn
 	})
 }
 
-var _ gin.HandlerFunc
-
 // announce logs what a newcomer should do first.
-func (a *App) announce() {}
+func (a *App) announce() {
+	if !a.cfg.Sandbox || a.services == nil || a.services.emu == nil {
+		return
+	}
+	demo := a.services.emu.Demo()
+	a.log.Info("sandbox mode: WeChat is the built-in emulator under " + a.cfg.SandboxBase() + "/")
+	a.log.Info(fmt.Sprintf("sandbox: open %s/login and log in as %q with password %q; the demo official account %s (%s) with 200 followers is bound",
+		a.cfg.BaseURL, demoUsername, demoPassword, demo.AppID, demo.Name))
+	a.log.Info("sandbox: try first: Auto-replies → add a text rule, then send its keyword in the chat simulator; Followers → Sync")
+}

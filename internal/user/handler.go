@@ -1,12 +1,8 @@
 package user
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
-	"io"
-	"mime"
 	"net/http"
 	"reflect"
 	"strings"
@@ -215,34 +211,10 @@ func wantsJSON(r *http.Request) bool {
 	return strings.Contains(accept, "application/json") && !strings.Contains(accept, "text/html")
 }
 
-// isBrowser is a caller to answer with a redirect: it asks for HTML, navigates, or posts a form. A form
-// content type alone is not enough, since the spec's scripts send JSON under it.
+// isBrowser is a caller to answer with a redirect: it asks for HTML or navigates. Browsers send
+// Accept: text/html with every form post; the spec's scripts post JSON (or nothing) under a form content
+// type and expect JSON back, so the content type alone decides nothing.
 func isBrowser(r *http.Request) bool {
-	accept := r.Header.Get("Accept")
-	switch {
-	case strings.Contains(accept, "text/html"), r.Header.Get("Sec-Fetch-Mode") == "navigate":
-		return true
-	case strings.Contains(accept, "application/json"):
-		return false
-	}
-	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if ct != "application/x-www-form-urlencoded" && ct != "multipart/form-data" {
-		return false
-	}
-	return !bodyIsJSON(r)
+	return strings.Contains(r.Header.Get("Accept"), "text/html") || r.Header.Get("Sec-Fetch-Mode") == "navigate"
 }
 
-// bodyIsJSON peeks at the first non-blank byte of the body and puts what it read back.
-func bodyIsJSON(r *http.Request) bool {
-	if r.Body == nil || r.Body == http.NoBody {
-		return false
-	}
-	br := bufio.NewReaderSize(r.Body, 512)
-	r.Body = struct {
-		io.Reader
-		io.Closer
-	}{br, r.Body}
-	head, _ := br.Peek(512)
-	head = bytes.TrimLeft(head, " \t\r\n")
-	return len(head) > 0 && head[0] == '{'
-}

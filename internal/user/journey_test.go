@@ -203,7 +203,8 @@ func TestLogoutFromBrowser(t *testing.T) {
 	require.Equal(t, http.StatusUnauthorized, a.me(tok).Code)
 
 	// A stale cookie still gets logged out without an error.
-	again := a.do(req{path: "/apis/user/logout", form: "a=b", cookies: cookies})
+	again := a.do(req{path: "/apis/user/logout", form: "a=b", cookies: cookies,
+		header: map[string]string{"Sec-Fetch-Site": "same-origin", "Accept": "text/html"}})
 	require.Equal(t, http.StatusSeeOther, again.Code)
 
 	// The spec's script style (JSON under the form type) is not a browser.

@@ -51,7 +51,9 @@ func (c *Client) do(ctx context.Context, appid string, req request, out any) err
 	}
 	busy, refreshed := 0, false
 	for {
+		start := time.Now()
 		err := c.exchange(ctx, req, tok, out)
+		c.observeCall(req.path, err, time.Since(start))
 		code := Code(err)
 		switch {
 		case err == nil:

@@ -74,6 +74,8 @@ type Options struct {
 	HTTPClient *http.Client
 	// Now is the clock of token expiry (default time.Now), so tests can move time.
 	Now func() time.Time
+	// Observer is told of every exchange with WeChat and every credential fetched (optional: metrics).
+	Observer Observer
 }
 
 // Client calls WeChat for any number of accounts. It is safe for concurrent use; make one per process.

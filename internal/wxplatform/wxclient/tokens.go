@@ -153,6 +153,7 @@ func (c *Client) load(ctx context.Context, appid string, k kind, failed string, 
 			return nil
 		}
 		f, err := fetch(ctx, failed)
+		c.observeRefresh(appid, k, err)
 		if err != nil {
 			if !recordable(err) {
 				return err
