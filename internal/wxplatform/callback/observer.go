@@ -1,0 +1,64 @@
+package callback
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/socialinzen/socialinzen/internal/wxplatform/wxcrypto"
+)
+
+type eventJob struct {
+	accountID int64
+	msg       *wxcrypto.Message
+}
+
+// notify hands a stored event to the observer's goroutine without ever blocking the callback: when the
+// observer falls that far behind, the event is dropped, counted and logged.
+func (h *Handler) notify(accountID int64, msg *wxcrypto.Message) {
+	if h.opts.Observer == nil {
+		return
+	}
+	select {
+	case h.events <- eventJob{accountID: accountID, msg: msg}:
+	default:
+		h.stats.eventsDropped.Add(1)
+		h.warnEvery(10*time.Second, "callback: event observer is behind, events dropped",
+			"dropped_total", h.stats.eventsDropped.Load())
+	}
+}
+
+// runObserver calls the observer, one event at a time in arrival order, until the handler closes; events
+// already queued then are still delivered.
+func (h *Handler) runObserver(ctx context.Context) {
+	if h.opts.Observer == nil {
+		return
+	}
+	base := context.WithoutCancel(ctx)
+	for {
+		select {
+		case job := <-h.events:
+			h.observe(base, job)
+		case <-h.stopObserver:
+			for {
+				select {
+				case job := <-h.events:
+					h.observe(base, job)
+				default:
+					return
+				}
+			}
+		}
+	}
+}
+
+func (h *Handler) observe(base context.Context, job eventJob) {
+	ctx, cancel := context.WithTimeout(base, h.opts.ObserverTimeout)
+	defer cancel()
+	defer func() {
+		if r := recover(); r != nil {
+			h.log.Error("callback: event observer panicked", "panic", fmt.Sprint(r), "event", job.msg.Event)
+		}
+	}()
+	h.opts.Observer.OnEvent(ctx, job.accountID, job.msg)
+}
