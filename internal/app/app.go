@@ -67,9 +67,11 @@ type App struct {
 	health   []healthCheck
 }
 
+// healthCheck is one line of /readyz beside the database: its state, details, and whether it makes the
+// process unready (a degraded callback still answers WeChat, so it only reports).
 type healthCheck struct {
 	name  string
-	check func(ctx context.Context) (string, error)
+	check func(ctx context.Context) (state string, detail any, ready bool)
 }
 
 // New opens the database, applies migrations, builds every service and the router. Background workers

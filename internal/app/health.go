@@ -35,13 +35,9 @@ func (a *App) readyz(c *gin.Context) {
 		checks["database"] = gin.H{"status": "ok", "schema": st.Current}
 	}
 	for _, h := range a.health {
-		state, err := h.check(ctx)
-		entry := gin.H{"status": state}
-		if err != nil {
-			entry["error"] = err.Error()
-			ready = false
-		}
-		checks[h.name] = entry
+		state, detail, ok := h.check(ctx)
+		checks[h.name] = gin.H{"status": state, "detail": detail}
+		ready = ready && ok
 	}
 	status, word := http.StatusOK, "ready"
 	if !ready {

@@ -14,6 +14,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/reply"
 	"github.com/socialinzen/socialinzen/internal/user"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/callback"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/followers"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/jssdk"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/qrcode"
@@ -34,6 +35,7 @@ type services struct {
 	followers *followers.Service
 	qrcodes   *qrcode.Service
 	webauth   *webauth.Service
+	callback  *callback.Handler
 	emu       *wxemu.Emulator // sandbox mode only
 	emuH      http.Handler
 	metrics   *metrics.Metrics
@@ -87,6 +89,21 @@ func (a *App) build(ctx context.Context) (*services, error) {
 	s.qrcodes = qrcode.NewService(a.db, s.wx)
 	s.webauth = webauth.New(webauth.Options{DB: a.db, Box: a.box, WeChat: s.wx, Accounts: s.accounts,
 		BaseURL: a.cfg.BaseURL, Logger: a.log.With("component", "webauth")})
+	s.callback = callback.New(callback.Options{DB: a.db, Accounts: s.accounts, Replies: s.replies,
+		Observer: s.followers.Observer(), Logger: a.log.With("component", "callback")})
+	s.callback.Start(ctx)
+	// Closed after the server stopped and before the database: the queue is flushed.
+	a.closers = append(a.closers, s.callback.Close)
+	if err := s.metrics.WatchQueue(s.callback.QueueLen); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	a.health = append(a.health, healthCheck{name: "callback", check: func(context.Context) (string, any, bool) {
+		h := s.callback.Health()
+		if h.Degraded {
+			return "degraded", h, true
+		}
+		return "ok", h, true
+	}})
 	return s, nil
 }
 
@@ -122,6 +139,8 @@ func (a *App) wire(ctx context.Context) error {
 	wx := httpapi.Group{IRouter: e.Group("/apis/wxplatform", limit, auth, scope)}
 	menu.NewHandler(s.menus).Routes(wx)
 	followers.NewHandler(s.followers).Routes(wx)
+	s.callback.InboxRoutes(wx)
+	s.callback.Routes(e) // public, with its own 64 KB limit
 	qrcode.NewHandler(s.qrcodes).Routes(wx)
 	// jsticket may be asked without a token from an account's JS domains: it carries its own chain.
 	(&jssdk.Handler{Tickets: s.wx, Accounts: s.accounts, RequireAuth: auth}).PublicRoutes(e)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net/url"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -45,7 +46,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*gorm.DB, error) {
 			ParameterizedQueries:      true,
 		})
 	}
-	gdb, err := gorm.Open(postgres.New(postgres.Config{DSN: dsn}), cfg)
+	gdb, err := gorm.Open(postgres.New(postgres.Config{DSN: withConnectTimeout(dsn)}), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
@@ -64,6 +65,21 @@ func Open(ctx context.Context, dsn string, opts Options) (*gorm.DB, error) {
 		return nil, fmt.Errorf("ping postgres: %w", err)
 	}
 	return gdb, nil
+}
+
+// withConnectTimeout bounds connecting: database/sql dials without a deadline, and a Postgres that accepts
+// TCP but never answers (a hung server, a dead proxy) would otherwise fill the pool with stuck dials.
+func withConnectTimeout(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return dsn
+	}
+	q := u.Query()
+	if q.Get("connect_timeout") == "" {
+		q.Set("connect_timeout", "5")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
 }
 
 // Close closes the pool under gdb.

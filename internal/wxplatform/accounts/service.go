@@ -182,6 +182,9 @@ func (s *Service) ByAppID(ctx context.Context, appid string) (*Account, error) {
 		s.put(appid, nil)
 		return nil, ErrNotFound
 	case ok && c.acct != nil:
+		// Keep serving the last known account and ask the database again only after another CacheTTL,
+		// so an outage does not add a failing round trip to every callback.
+		s.put(appid, c.acct)
 		s.opts.Logger.Warn("database unavailable, using the cached account", "appid", appid, "err", err)
 		return c.acct, nil
 	default:
