@@ -90,7 +90,7 @@ func (a *App) build(ctx context.Context) (*services, error) {
 	s.webauth = webauth.New(webauth.Options{DB: a.db, Box: a.box, WeChat: s.wx, Accounts: s.accounts,
 		BaseURL: a.cfg.BaseURL, Logger: a.log.With("component", "webauth")})
 	s.callback = callback.New(callback.Options{DB: a.db, Accounts: s.accounts, Replies: s.replies,
-		Observer: s.followers.Observer(), Logger: a.log.With("component", "callback")})
+		Observer: s.followers.Observer(), Outcomes: s.metrics, Logger: a.log.With("component", "callback")})
 	s.callback.Start(ctx)
 	// Closed after the server stopped and before the database: the queue is flushed.
 	a.closers = append(a.closers, s.callback.Close)

@@ -54,14 +54,15 @@ func observed(m *wxcrypto.Message) bool {
 }
 
 // answer decides the answer to a message and stores the message with it, exactly once: a retry gets the
-// answer stored with the first delivery, whichever process received it.
-func (h *Handler) answer(ctx context.Context, acct *accounts.Account, in inbound, received time.Time) answer {
+// answer stored with the first delivery, whichever process received it. dup tells the metrics that this
+// delivery was a retry of one answered before.
+func (h *Handler) answer(ctx context.Context, acct *accounts.Account, in inbound, received time.Time) (ans answer, dup bool) {
 	key := keyOf(acct.ID, in.msg)
 	if ans, ok := h.recent.get(key, received); ok {
 		h.stats.duplicates.Add(1)
-		return ans
+		return ans, true
 	}
-	ans := h.match(ctx, acct.ID, in.msg, received)
+	ans = h.match(ctx, acct.ID, in.msg, received)
 	rec := newRecord(acct.ID, in, ans, received)
 
 	if h.queue.Len() > 0 {
@@ -88,11 +89,10 @@ func (h *Handler) answer(ctx context.Context, acct *accounts.Account, in inbound
 		switch {
 		case res.inserted:
 			h.recent.put(key, ans, received)
-			return ans
+			return ans, false
 		case res.err != nil:
 			// Queued by the batcher (or refused for good): answer from memory, the first answer winning.
-			first, _ := h.recent.putIfAbsent(key, ans, received)
-			return first
+			return h.recent.putIfAbsent(key, ans, received)
 		default:
 			// Stored before, by an earlier delivery in this or another process: answer as it was answered.
 			// If the row could not be read back in time, ours was computed the same way.
@@ -101,26 +101,25 @@ func (h *Handler) answer(ctx context.Context, acct *accounts.Account, in inbound
 				first = res.first
 			}
 			h.recent.put(key, first, received)
-			return first
+			return first, true
 		}
 	case <-wait.C:
 	case <-ctx.Done():
 	}
 	// Postgres is slow: answer now; the batcher stores the record, or queues it, on its own.
-	first, _ := h.recent.putIfAbsent(key, ans, received)
-	return first
+	return h.recent.putIfAbsent(key, ans, received)
 }
 
 // enqueue answers while Postgres is away: the first answer in memory for this message wins, so concurrent
 // and later retries in this process get the same one, and only the first delivery is queued.
-func (h *Handler) enqueue(key msgKey, rec *record, received time.Time) answer {
+func (h *Handler) enqueue(key msgKey, rec *record, received time.Time) (answer, bool) {
 	first, loaded := h.recent.putIfAbsent(key, rec.ans, received)
 	if loaded {
 		h.stats.duplicates.Add(1)
-		return first
+		return first, true
 	}
 	h.pushQueue(rec)
-	return rec.ans
+	return rec.ans, false
 }
 
 // match asks the rules for a reply and renders it for this message: To and From swapped, CreateTime now,

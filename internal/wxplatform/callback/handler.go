@@ -61,6 +61,8 @@ type Options struct {
 	Accounts AccountSource
 	Replies  Matcher
 	Observer EventObserver // optional
+	// Outcomes counts what became of each delivery, for /metrics (optional).
+	Outcomes OutcomeObserver
 	Logger   *slog.Logger  // default slog.Default()
 	Now      func() time.Time
 

@@ -92,6 +92,11 @@ var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // receive handles one inbound message or event. Whatever the caller sends, the answer is 2xx, 4xx, or 503
 // when the account cannot be loaded at all: never a 500.
 func (h *Handler) receive(c *gin.Context) {
+	defer func() {
+		if c.Writer.Status() != http.StatusOK {
+			h.outcome(OutcomeRefused)
+		}
+	}()
 	// The budget runs on the real clock; h.now (a test may set it) stamps the protocol's timestamps.
 	deadline := time.Now().Add(h.opts.Budget)
 	r := c.Request
@@ -142,7 +147,15 @@ func (h *Handler) receive(c *gin.Context) {
 
 	ctx, cancel := context.WithDeadline(r.Context(), deadline)
 	defer cancel()
-	ans := h.answer(ctx, acct, in, h.now())
+	ans, dup := h.answer(ctx, acct, in, h.now())
+	switch {
+	case dup:
+		h.outcome(OutcomeDuplicate)
+	case ans.xml != nil:
+		h.outcome(OutcomeReplied)
+	default:
+		h.outcome(OutcomeNoMatch)
+	}
 
 	body := success
 	ct := contentTypeText
