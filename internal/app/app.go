@@ -54,11 +54,11 @@ func MigrateOnly(ctx context.Context, cfg *config.Config, log *slog.Logger) erro
 
 // App is one running console process.
 type App struct {
-	cfg     *config.Config
-	log     *slog.Logger
-	db      *gorm.DB
-	box     *secretbox.Box
-	handler http.Handler
+	cfg      *config.Config
+	log      *slog.Logger
+	db       *gorm.DB
+	box      *secretbox.Box
+	handler  http.Handler
 	services *services
 
 	workers  sync.WaitGroup

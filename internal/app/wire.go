@@ -17,9 +17,9 @@ import (
 	"github.com/socialinzen/socialinzen/internal/wxplatform/callback"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/followers"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/jssdk"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/menu"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/qrcode"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/webauth"
-	"github.com/socialinzen/socialinzen/internal/wxplatform/menu"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxclient"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxemu"
 )

@@ -217,4 +217,3 @@ func wantsJSON(r *http.Request) bool {
 func isBrowser(r *http.Request) bool {
 	return strings.Contains(r.Header.Get("Accept"), "text/html") || r.Header.Get("Sec-Fetch-Mode") == "navigate"
 }
-

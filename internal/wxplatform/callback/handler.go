@@ -63,7 +63,7 @@ type Options struct {
 	Observer EventObserver // optional
 	// Outcomes counts what became of each delivery, for /metrics (optional).
 	Outcomes OutcomeObserver
-	Logger   *slog.Logger  // default slog.Default()
+	Logger   *slog.Logger // default slog.Default()
 	Now      func() time.Time
 
 	// Budget bounds the work of one callback (account lookup, matching, storing); the answer is written
