@@ -152,7 +152,9 @@ func (a *App) wire(ctx context.Context) error {
 	mh.PublicRoutes(e)
 
 	deps := pages.Deps{Users: s.users, Accounts: s.accounts, Sandbox: a.cfg.Sandbox,
-		SecureCookies: a.cfg.SecureCookies(), Logger: a.log}
+		SecureCookies: a.cfg.SecureCookies(), Logger: a.log,
+		Replies: s.replies, Inbox: s.callback, Materials: s.materials, Followers: s.followers, QRCodes: s.qrcodes,
+		Menus: s.menus, JSTickets: s.wx, Router: e, DB: a.db}
 	if s.emu != nil {
 		deps.DemoAccount = func() accounts.BindInput { return demoBinding(s.emu) }
 	}

@@ -2,9 +2,19 @@ package pages
 
 import (
 	"log/slog"
+	"net/http"
 
+	"gorm.io/gorm"
+
+	"github.com/socialinzen/socialinzen/internal/materials"
+	"github.com/socialinzen/socialinzen/internal/reply"
 	"github.com/socialinzen/socialinzen/internal/user"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/callback"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/followers"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/jssdk"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/menu"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/qrcode"
 )
 
 // Deps are the services the pages call: the same ones the JSON API calls.
@@ -17,4 +27,20 @@ type Deps struct {
 	// SecureCookies marks cookies Secure (BASE_URL is https).
 	SecureCookies bool
 	Logger        *slog.Logger
+
+	// The capabilities of the console pages. A nil one makes its page answer "not available" instead of
+	// failing to start, so the console can be assembled piece by piece.
+	Replies   *reply.Service
+	Inbox     *callback.Handler // the stored messages (callback.Handler.Inbox)
+	Materials *materials.Service
+	Followers *followers.Service
+	QRCodes   *qrcode.Service
+	Menus     *menu.Service
+	// JSTickets answers an account's jsapi_ticket (the WeChat client).
+	JSTickets jssdk.Tickets
+	// Router is the console's own HTTP handler: the chat simulator sends its messages through it to
+	// /wxplatform/callback/{appid}, the path WeChat takes.
+	Router http.Handler
+	// DB answers the dashboard's read-only statistics (stats.go).
+	DB *gorm.DB
 }

@@ -36,7 +36,9 @@
     sim.addEventListener("submit", function (e) {
       e.preventDefault();
       var input = $("#sim-content", sim);
-      var text = input.value;
+      // An event (subscribe, CLICK) has no text: the bubble shows the event and its key instead.
+      var ev = $("#sim-event", sim), key = $("#sim-eventKey", sim);
+      var text = ev && ev.value ? ev.value + (ev.value === "CLICK" && key ? " " + key.value : "") : input.value;
       if (!text) return;
       var log = $("#chat");
       var me = document.createElement("div");
@@ -112,6 +114,28 @@
       xhr.onload = function () { window.location.href = xhr.responseURL || window.location.href; };
       xhr.onerror = function () { out.textContent = f.getAttribute("data-failed") || "failed"; };
       xhr.send(new FormData(f));
+    });
+  });
+
+  // Forms that depend on a choice: fields marked data-types (reply type), data-kinds (material type) or
+  // data-events (simulator event) show only for the values they list. Without script every field shows.
+  [["[data-type-select]", "data-types"], ["[data-kind-select]", "data-kinds"], ["#sim-event", "data-events"]].forEach(function (pair) {
+    $all(pair[0]).forEach(function (sel) {
+      function sync() {
+        $all("[" + pair[1] + "]", sel.form).forEach(function (el) {
+          el.hidden = el.getAttribute(pair[1]).split(" ").indexOf(sel.value) < 0;
+        });
+      }
+      sel.addEventListener("change", sync);
+      sync();
+    });
+  });
+
+  // Menu editor: the phone preview follows the names of the top buttons as they are typed.
+  $all("input[data-preview]").forEach(function (input) {
+    input.addEventListener("input", function () {
+      var label = $('[data-preview-of="' + input.getAttribute("data-preview") + '"] .pname');
+      if (label) label.textContent = input.value;
     });
   });
 })();

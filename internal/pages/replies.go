@@ -1,0 +1,341 @@
+package pages
+
+import (
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/socialinzen/socialinzen/internal/reply"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
+)
+
+// replyTypes are the reply types in the order the forms offer them.
+var replyTypes = []string{"text", "image", "voice", "video", "music", "multitext"}
+
+// matchModes are the keyword match modes, strongest first.
+var matchModes = []string{"exact", "contains", "regex"}
+
+// replyFieldsOf are the form fields each reply type reads (the API's names, contract §6).
+var replyFieldsOf = map[string][]string{
+	"text":      {"content"},
+	"image":     {"mediaId"},
+	"voice":     {"mediaId"},
+	"video":     {"title", "description", "mediaId"},
+	"music":     {"title", "description", "musicUrl", "hqMusicUrl", "thumbMediaId"},
+	"multitext": {"title", "description", "picurl", "url"},
+}
+
+// replyFormFields are every field of the reply forms, to put back into a form after an error.
+var replyFormFields = []string{"request", "match", "type", "content", "mediaId", "title", "description",
+	"musicUrl", "hqMusicUrl", "thumbMediaId", "picurl", "url"}
+
+// ruleView is a keyword rule as the list shows it.
+type ruleView struct {
+	ID      int64
+	Keyword string
+	Match   string
+	Type    string
+	Enabled bool
+	Summary string
+}
+
+// replyForm is one of the page's reply forms with what was posted to it and its errors.
+type replyForm struct {
+	Form   map[string]string
+	Errors map[string]string
+	Set    bool // the subscribe or default reply exists
+}
+
+type repliesData struct {
+	Rules     []ruleView
+	EditID    int64 // the rule the form edits; 0 adds one
+	Types     []string
+	Matches   []string
+	Subscribe replyForm
+	Default   replyForm
+	ClickKeys []string
+	SimOpenID string
+	Sim       *simExchange // the simulator's last exchange, shown without JavaScript
+	SimEvent  string
+	SimKey    string
+}
+
+func (p *Pages) repliesPage(c *gin.Context) {
+	if !p.ready(c, p.deps.Replies != nil) {
+		return
+	}
+	v, ok := p.repliesView(c)
+	if !ok {
+		return
+	}
+	if id, err := strconv.ParseInt(c.Query("edit"), 10, 64); err == nil && id > 0 {
+		r, err := p.deps.Replies.Get(c.Request.Context(), v.Account.ID, reply.Selector{ID: id})
+		if err != nil {
+			p.fail(c, err)
+			return
+		}
+		d := v.Data.(*repliesData)
+		d.EditID = r.ID
+		v.Form = ruleForm(r)
+	}
+	p.html(c, http.StatusOK, "replies", v)
+}
+
+// repliesView gathers the page: the rules, the subscribe and default replies, the menu's click keys.
+func (p *Pages) repliesView(c *gin.Context) (*View, bool) {
+	v := p.view(c, "replies", "replies.title")
+	ctx := c.Request.Context()
+	a := v.Account
+	rules, err := p.deps.Replies.List(ctx, a.ID)
+	if err != nil {
+		p.fail(c, err)
+		return nil, false
+	}
+	sub, def, err := p.deps.Replies.Specials(ctx, a.ID)
+	if err != nil {
+		p.fail(c, err)
+		return nil, false
+	}
+	d := &repliesData{Types: replyTypes, Matches: matchModes, SimOpenID: simOpenID(c),
+		Subscribe: replyForm{Form: specialForm(sub), Errors: map[string]string{}, Set: sub != nil},
+		Default:   replyForm{Form: specialForm(def), Errors: map[string]string{}, Set: def != nil}}
+	for _, r := range rules {
+		d.Rules = append(d.Rules, ruleView{ID: r.ID, Keyword: r.Keyword, Match: string(r.Match), Type: string(r.Type),
+			Enabled: r.Enabled, Summary: summarize(r.Type, r.Reply)})
+	}
+	if p.deps.Menus != nil {
+		if keys, err := p.deps.Menus.ClickKeys(ctx, a.ID); err == nil {
+			d.ClickKeys = keys
+		}
+	}
+	v.Form["type"], v.Form["match"] = "text", "exact"
+	v.Data = d
+	return v, true
+}
+
+// summarize is one line of a reply for the list.
+func summarize(t reply.ReplyType, c reply.Content) string {
+	switch t {
+	case reply.TypeText:
+		return c.Content
+	case reply.TypeImage, reply.TypeVoice:
+		return c.MediaID
+	case reply.TypeVideo, reply.TypeMusic:
+		return c.Title
+	case reply.TypeMultitext:
+		titles := make([]string, 0, len(c.Articles))
+		for _, a := range c.Articles {
+			titles = append(titles, a.Title)
+		}
+		return strings.Join(titles, " / ")
+	}
+	return ""
+}
+
+// contentForm puts a reply's fields into a form's values.
+func contentForm(f map[string]string, t reply.ReplyType, c reply.Content) {
+	f["type"] = string(t)
+	f["content"], f["mediaId"], f["title"], f["description"] = c.Content, c.MediaID, c.Title, c.Description
+	f["musicUrl"], f["hqMusicUrl"], f["thumbMediaId"] = c.MusicURL, c.HQMusicURL, c.ThumbMediaID
+	if len(c.Articles) > 0 {
+		a := c.Articles[0]
+		f["title"], f["description"], f["picurl"], f["url"] = a.Title, a.Description, a.PicURL, a.URL
+	}
+}
+
+func ruleForm(r *reply.Rule) map[string]string {
+	f := map[string]string{"request": r.Keyword, "match": string(r.Match)}
+	contentForm(f, r.Type, r.Reply)
+	return f
+}
+
+func specialForm(r *reply.Rule) map[string]string {
+	f := map[string]string{"type": "text"}
+	if r != nil {
+		contentForm(f, r.Type, r.Reply)
+	}
+	return f
+}
+
+// postedForm answers the reply form's fields as posted, trimmed.
+func postedForm(c *gin.Context) map[string]string {
+	f := map[string]string{}
+	for _, k := range replyFormFields {
+		f[k] = strings.TrimSpace(c.PostForm(k))
+	}
+	return f
+}
+
+// replyJSON builds the reply of the form's type from its fields, as the API's reply object.
+func replyJSON(f map[string]string) json.RawMessage {
+	obj := map[string]string{}
+	for _, k := range replyFieldsOf[f["type"]] {
+		if f[k] != "" {
+			obj[k] = f[k]
+		}
+	}
+	// An empty object still goes to the service, which names the first missing field.
+	raw, _ := json.Marshal(obj)
+	return raw
+}
+
+// replyFieldPrefix matches how the reply service names a reply's fields: reply.content, reply[0].url.
+var replyFieldPrefix = regexp.MustCompile(`^reply(\[\d+\])?\.`)
+
+// formErrorIn puts a reply service error next to the form's field: the service's "reply.content" is the
+// form's content, "newRequest" its request. An error naming the whole reply goes on its first field.
+func formErrorIn(f replyForm, v *View, err error) {
+	sub := &View{Errors: map[string]string{}}
+	formError(sub, err)
+	for field, msg := range sub.Errors {
+		field = replyFieldPrefix.ReplaceAllString(field, "")
+		switch field {
+		case "newRequest":
+			field = "request"
+		case "reply", "reply.type":
+			if fs := replyFieldsOf[f.Form["type"]]; len(fs) > 0 {
+				field = fs[0]
+			} else {
+				field = "type"
+			}
+		}
+		f.Errors[field] = msg
+	}
+	if sub.Error != "" {
+		v.Error = sub.Error
+	}
+}
+
+func (p *Pages) replyAdd(c *gin.Context) {
+	if !p.ready(c, p.deps.Replies != nil) {
+		return
+	}
+	a := accounts.Current(c)
+	f := postedForm(c)
+	enabled := true
+	_, err := p.deps.Replies.Add(c.Request.Context(), a.ID, reply.Input{Type: f["type"], Reply: replyJSON(f),
+		Request: f["request"], Match: f["match"], Enabled: &enabled})
+	if err != nil {
+		p.ruleFormFailed(c, f, 0, err)
+		return
+	}
+	p.done(c, backTo(c, withAppID("/console/replies", a)), "replies.added", f["request"])
+}
+
+func (p *Pages) replyUpdate(c *gin.Context) {
+	if !p.ready(c, p.deps.Replies != nil) {
+		return
+	}
+	a := accounts.Current(c)
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		p.fail(c, reply.ErrNotFound)
+		return
+	}
+	f := postedForm(c)
+	kw, match := f["request"], f["match"]
+	_, err = p.deps.Replies.Update(c.Request.Context(), a.ID, reply.Selector{ID: id}, reply.Changes{
+		Request: &kw, Match: &match, Type: f["type"], Reply: replyJSON(f)})
+	if err != nil {
+		p.ruleFormFailed(c, f, id, err)
+		return
+	}
+	p.done(c, withAppID("/console/replies", a), "replies.updated", kw)
+}
+
+// ruleFormFailed shows the page again with the rule form as posted and its errors.
+func (p *Pages) ruleFormFailed(c *gin.Context, f map[string]string, editID int64, err error) {
+	v, ok := p.repliesView(c)
+	if !ok {
+		return
+	}
+	v.Data.(*repliesData).EditID = editID
+	v.Form = f
+	formErrorIn(replyForm{Form: f, Errors: v.Errors}, v, err)
+	p.html(c, statusOf(err), "replies", v)
+}
+
+func (p *Pages) replyEnable(c *gin.Context) {
+	if !p.ready(c, p.deps.Replies != nil) {
+		return
+	}
+	a := accounts.Current(c)
+	back := withAppID("/console/replies", a)
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		p.failed(c, back, reply.ErrNotFound)
+		return
+	}
+	on := c.PostForm("enabled") == "true"
+	r, err := p.deps.Replies.SetEnabled(c.Request.Context(), a.ID, reply.Selector{ID: id}, on)
+	if err != nil {
+		p.failed(c, back, err)
+		return
+	}
+	key := "replies.disabled"
+	if on {
+		key = "replies.enabled"
+	}
+	p.done(c, back, key, r.Keyword)
+}
+
+func (p *Pages) replyDelete(c *gin.Context) {
+	if !p.ready(c, p.deps.Replies != nil) {
+		return
+	}
+	a := accounts.Current(c)
+	back := withAppID("/console/replies", a)
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		p.failed(c, back, reply.ErrNotFound)
+		return
+	}
+	if err := p.deps.Replies.Delete(c.Request.Context(), a.ID, reply.Selector{ID: id}); err != nil {
+		p.failed(c, back, err)
+		return
+	}
+	p.done(c, back, "replies.deleted")
+}
+
+// replySpecial sets or clears (clear=1) the subscribe or the default reply.
+func (p *Pages) replySpecial(c *gin.Context) {
+	if !p.ready(c, p.deps.Replies != nil) {
+		return
+	}
+	a := accounts.Current(c)
+	kind := reply.Kind(c.Param("kind"))
+	if kind != reply.KindSubscribe && kind != reply.KindDefault {
+		p.fail(c, reply.ErrNotFound)
+		return
+	}
+	f := postedForm(c)
+	typ, raw := f["type"], replyJSON(f)
+	if c.PostForm("clear") != "" {
+		typ, raw = "", nil
+	}
+	r, err := p.deps.Replies.SetSpecial(c.Request.Context(), a.ID, kind, typ, raw)
+	if err != nil {
+		v, ok := p.repliesView(c)
+		if !ok {
+			return
+		}
+		d := v.Data.(*repliesData)
+		form := &d.Subscribe
+		if kind == reply.KindDefault {
+			form = &d.Default
+		}
+		form.Form = f
+		formErrorIn(*form, v, err)
+		p.html(c, statusOf(err), "replies", v)
+		return
+	}
+	key := "replies." + string(kind) + ".saved"
+	if r == nil {
+		key = "replies." + string(kind) + ".cleared"
+	}
+	p.done(c, withAppID("/console/replies", a)+"#"+string(kind), key)
+}
