@@ -69,20 +69,31 @@ func (p *Pages) requireAccount(c *gin.Context) {
 		return
 	}
 	c.Set("pages.accounts", list)
-	chosen := list[0]
-	want := c.Query("appid")
-	if want == "" {
-		want = c.PostForm("appid")
+	// The account comes from ?appid=, a url-encoded form's appid (never a multipart body: reading it here
+	// would buffer a whole upload before its own limits apply), or the last one chosen.
+	explicit := c.Query("appid")
+	if explicit == "" && strings.HasPrefix(c.ContentType(), "application/x-www-form-urlencoded") {
+		explicit = c.PostForm("appid")
 	}
+	want := explicit
 	if want == "" {
 		if ck, err := c.Cookie("SocialinzenAppID"); err == nil {
 			want = ck
 		}
 	}
+	var chosen *accounts.Account
 	for _, a := range list {
 		if a.AppID == want {
 			chosen = a
 		}
+	}
+	if chosen == nil {
+		if explicit != "" {
+			// Acting on the first account instead of the one asked for could, say, delete the wrong rule.
+			p.fail(c, accounts.ErrNotYours)
+			return
+		}
+		chosen = list[0]
 	}
 	if c.Query("appid") != "" {
 		http.SetCookie(c.Writer, &http.Cookie{Name: "SocialinzenAppID", Value: chosen.AppID, Path: "/", MaxAge: 365 * 24 * 3600,

@@ -155,15 +155,8 @@ func queryInt(c *gin.Context, key string, def, maxV int) int {
 	return min(n, maxV)
 }
 
-// pageLinks is a Pager for the "pager" partial whose Query is typed as URL text: html/template escapes a
-// plain string in a link's query, which would turn "&q=x" into "%26q%3dx". The encoding is url.Values'.
-type pageLinks struct {
-	Pager
-	Query template.URL
-}
-
 // pagerFor describes a page of a list; keep are the query parameters the links carry besides offset.
-func pagerFor(offset, limit int, total int64, keep url.Values) pageLinks {
+func pagerFor(offset, limit int, total int64, keep url.Values) Pager {
 	clean := url.Values{}
 	for k, vs := range keep {
 		for _, v := range vs {
@@ -176,7 +169,7 @@ func pagerFor(offset, limit int, total int64, keep url.Values) pageLinks {
 	if len(clean) > 0 {
 		q = "&" + clean.Encode()
 	}
-	return pageLinks{Pager: Pager{Offset: offset, Limit: limit, Total: int(total), Query: q}, Query: template.URL(q)} //nolint:gosec // url.Values.Encode output
+	return Pager{Offset: offset, Limit: limit, Total: int(total), Query: template.URL(q)} //nolint:gosec // url.Values.Encode output
 }
 
 // wantsJSON tells a script's request (Accept: application/json) from a browser's form post.

@@ -155,6 +155,7 @@ func (e *consoleEnv) do(req *http.Request) *page {
 
 func (e *consoleEnv) get(path string) *page {
 	e.t.Helper()
+	path, _, _ = strings.Cut(path, "#") // a browser never sends the fragment
 	return e.do(httptest.NewRequest(http.MethodGet, testBase.String()+path, nil))
 }
 

@@ -26,7 +26,7 @@ type followersData struct {
 	Q         string
 	GroupID   string // the filter: "" for every group
 	Followers []followerRow
-	Pager     pageLinks
+	Pager     Pager
 	Groups    []followers.Group
 	GroupsErr string
 	Sync      followers.SyncStatus

@@ -17,7 +17,7 @@ const inboxPerPage = 30
 type inboxData struct {
 	OpenID   string
 	Messages []inboxRow
-	Pager    pageLinks
+	Pager    Pager
 }
 
 // inboxRow is a stored message as the inbox shows it.

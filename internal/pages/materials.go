@@ -28,7 +28,7 @@ type materialsData struct {
 	Kind      string
 	Kinds     []materials.Kind
 	Items     []materials.Material
-	Pager     pageLinks
+	Pager     Pager
 	Count     *wxclient.MaterialCount
 	CountErr  string
 	UploadURL string

@@ -20,7 +20,7 @@ const qrImageSize = 430
 
 type qrcodesData struct {
 	Codes []qrView
-	Pager pageLinks
+	Pager Pager
 	// Expires are the lifetimes the form offers, in seconds ("" for a permanent code).
 	Expires []expireChoice
 }

@@ -65,9 +65,9 @@ func TestSettingsDomainsKeyLogoAndUnbind(t *testing.T) {
 	require.Equal(t, 1, doc.Find("#accounts tbody tr").Length())
 	_, err = e.accts.ByAppID(ctx, other.AppID)
 	require.ErrorIs(t, err, accounts.ErrNotFound)
-	// An appid that is not the operator's unbinds nothing (not the account the page falls back to).
+	// An appid that is not the operator's is refused; nothing is unbound (not the first account either).
 	p = e.post("/console/settings/unbind", url.Values{"appid": {"wx0000000000000000"}})
-	require.Equal(t, http.StatusSeeOther, p.Status)
+	require.Equal(t, http.StatusForbidden, p.Status)
 	_, err = e.accts.ByAppID(ctx, e.acct.AppID)
 	require.NoError(t, err)
 }

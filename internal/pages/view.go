@@ -1,6 +1,8 @@
 package pages
 
 import (
+	"html/template"
+
 	"github.com/socialinzen/socialinzen/internal/httpapi"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 )
@@ -31,8 +33,9 @@ type Flash struct {
 // Pager describes one page of a long list.
 type Pager struct {
 	Offset, Limit, Total int
-	// Query is the rest of the query string (without offset) for the links.
-	Query string
+	// Query is the rest of the query string (without offset) for the links, already encoded ("&q=x"):
+	// typed as URL text so that html/template does not escape its "&" and "=" again.
+	Query template.URL
 }
 
 // HasPrev and HasNext tell whether the links are shown.
