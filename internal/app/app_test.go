@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -174,4 +175,22 @@ func TestMalformedBodiesAre4xx(t *testing.T) {
 	code, _, body := c.do("POST", "/apis/nope", nil, nil)
 	require.Equal(t, 404, code)
 	require.Contains(t, string(body), "40400")
+}
+
+// TestDumpHoldsNoPasswordOrToken runs the real pg_dump after a login.
+func TestDumpHoldsNoPasswordOrToken(t *testing.T) {
+	if _, err := exec.LookPath("pg_dump"); err != nil {
+		t.Skip("pg_dump is not installed")
+	}
+	con := apptest.Start(t, apptest.Options{})
+	c := newClient(t, con.URL)
+	code, out := c.postJSON("/apis/user/login", map[string]string{"username": "demo", "password": "demo-password"}, nil)
+	require.Equal(t, 200, code)
+	tok := out["access_token"].(string)
+	dump, err := exec.Command("pg_dump", "--data-only", con.DBURL).CombinedOutput()
+	require.NoError(t, err, string(dump))
+	require.Contains(t, string(dump), "demo@example.com", "the dump is of the console's database")
+	require.NotContains(t, string(dump), "demo-password")
+	require.NotContains(t, string(dump), tok)
+	require.NotContains(t, string(dump), con.Emulator().Demo().Secret)
 }
