@@ -168,6 +168,9 @@ func (a *App) wire(ctx context.Context) error {
 		if err := s.users.Cleanup(ctx); err != nil {
 			a.log.Warn("cleanup", "err", err)
 		}
+		if err := pg.PurgeSessions(ctx); err != nil {
+			a.log.Warn("purge page sessions", "err", err)
+		}
 	})
 	if s.emu != nil {
 		if err := a.prepareSandbox(ctx, s, s.emu); err != nil {

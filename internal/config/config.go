@@ -177,7 +177,7 @@ func (c *Config) Validate() error {
 	}
 	if c.SMTPURL != "" {
 		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
-			errs = append(errs, errors.New("SMTP_URL must look like smtp://user:pass@host:port or smtps://..."))
+			errs = append(errs, errors.New("SMTP_URL must look like smtp://user:pass@host:port or smtps://user:pass@host:port"))
 		}
 	}
 	if _, err := mail.ParseAddress(c.MailFrom); err != nil {

@@ -128,8 +128,6 @@ func Array[T any](c *gin.Context, items []T) {
 	c.JSON(http.StatusOK, items)
 }
 
-type loggerKey struct{}
-
 // SetLogger attaches the request's logger (with its request id).
 func SetLogger(c *gin.Context, l *slog.Logger) { c.Set("httpapi.logger", l) }
 

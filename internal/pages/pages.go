@@ -4,6 +4,7 @@
 package pages
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -53,6 +54,9 @@ func New(gdb *gorm.DB, box *secretbox.Box, deps Deps) (*Pages, error) {
 		cop:      http.NewCrossOriginProtection(),
 	}, nil
 }
+
+// PurgeSessions deletes expired page sessions; the app runs it now and then.
+func (p *Pages) PurgeSessions(ctx context.Context) error { return p.sessions.purgeExpired(ctx) }
 
 func logger(c *gin.Context) *slog.Logger { return httpapi.Logger(c) }
 

@@ -105,7 +105,7 @@ func (s *dbStore) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Se
 	return nil
 }
 
-// purgeExpired deletes sessions past their expiry; the app runs it now and then.
-func (s *dbStore) purgeExpired(ctx context.Context) {
-	s.db.WithContext(ctx).Exec(`DELETE FROM web_sessions WHERE expires_at < now()`)
+// purgeExpired deletes sessions past their expiry.
+func (s *dbStore) purgeExpired(ctx context.Context) error {
+	return s.db.WithContext(ctx).Exec(`DELETE FROM web_sessions WHERE expires_at < now()`).Error
 }
