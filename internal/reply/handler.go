@@ -39,21 +39,6 @@ func (h *Handler) Routes(g httpapi.Group) {
 	g.Read("/getSpecialReplies", h.specials)
 }
 
-// request binds the body and the account chosen by accounts.Scope; ok is false once it has answered.
-func request(c *gin.Context) (*httpapi.Body, *accounts.Account, bool) {
-	b, err := httpapi.Bind(c)
-	if err != nil {
-		httpapi.Fail(c, err)
-		return nil, nil, false
-	}
-	a := accounts.Current(c)
-	if a == nil {
-		httpapi.Fail(c, accounts.ErrNoAccount)
-		return nil, nil, false
-	}
-	return b, a, true
-}
-
 // replyFields are the fields a reply has, which a form sends at the top level.
 var replyFields = []string{"content", "mediaId", "title", "description", "musicUrl", "hqMusicUrl",
 	"thumbMediaId", "picurl", "picUrl", "url"}
@@ -99,7 +84,7 @@ func selector(b *httpapi.Body) (Selector, error) {
 }
 
 func (h *Handler) add(c *gin.Context) {
-	b, a, ok := request(c)
+	b, a, ok := accounts.Request(c)
 	if !ok {
 		return
 	}
@@ -128,7 +113,7 @@ func (h *Handler) add(c *gin.Context) {
 }
 
 func (h *Handler) delete(c *gin.Context) {
-	b, a, ok := request(c)
+	b, a, ok := accounts.Request(c)
 	if !ok {
 		return
 	}
@@ -145,7 +130,7 @@ func (h *Handler) delete(c *gin.Context) {
 }
 
 func (h *Handler) list(c *gin.Context) {
-	_, a, ok := request(c)
+	_, a, ok := accounts.Request(c)
 	if !ok {
 		return
 	}
@@ -162,7 +147,7 @@ func (h *Handler) list(c *gin.Context) {
 }
 
 func (h *Handler) update(c *gin.Context) {
-	b, a, ok := request(c)
+	b, a, ok := accounts.Request(c)
 	if !ok {
 		return
 	}
@@ -208,7 +193,7 @@ func (h *Handler) update(c *gin.Context) {
 }
 
 func (h *Handler) enable(c *gin.Context) {
-	b, a, ok := request(c)
+	b, a, ok := accounts.Request(c)
 	if !ok {
 		return
 	}
@@ -236,7 +221,7 @@ func (h *Handler) enable(c *gin.Context) {
 
 func (h *Handler) setSpecial(kind Kind) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		b, a, ok := request(c)
+		b, a, ok := accounts.Request(c)
 		if !ok {
 			return
 		}
@@ -260,7 +245,7 @@ func (h *Handler) setSpecial(kind Kind) gin.HandlerFunc {
 }
 
 func (h *Handler) specials(c *gin.Context) {
-	_, a, ok := request(c)
+	_, a, ok := accounts.Request(c)
 	if !ok {
 		return
 	}

@@ -146,3 +146,19 @@ func stringList(b *httpapi.Body, key string) ([]string, error) {
 	}
 	return nil, apperr.Invalidf(key, "must be a list of host names")
 }
+
+// Request answers the decoded body and the account accounts.Scope chose, for a handler behind Scope; ok
+// is false once it has answered the failure itself.
+func Request(c *gin.Context) (*httpapi.Body, *Account, bool) {
+	b, err := httpapi.Bind(c)
+	if err != nil {
+		httpapi.Fail(c, err)
+		return nil, nil, false
+	}
+	a := Current(c)
+	if a == nil {
+		httpapi.Fail(c, ErrNoAccount)
+		return nil, nil, false
+	}
+	return b, a, true
+}

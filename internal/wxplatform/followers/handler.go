@@ -37,21 +37,6 @@ func (h *Handler) Routes(g httpapi.Group) {
 	g.Read("/getFollowers", h.getFollowers)
 }
 
-// bind decodes the body and answers the account chosen by accounts.Scope.
-func bind(c *gin.Context) (*httpapi.Body, *accounts.Account, bool) {
-	b, err := httpapi.Bind(c)
-	if err != nil {
-		httpapi.Fail(c, err)
-		return nil, nil, false
-	}
-	a := accounts.Current(c)
-	if a == nil {
-		httpapi.Fail(c, accounts.ErrNoAccount)
-		return nil, nil, false
-	}
-	return b, a, true
-}
-
 // text reads a string field, which must be text.
 func text(b *httpapi.Body, key string) (string, error) {
 	s, err := b.String(key)
@@ -86,7 +71,7 @@ func groupID(b *httpapi.Body) (int, error) {
 }
 
 func (h *Handler) updateRemark(c *gin.Context) {
-	b, a, ok := bind(c)
+	b, a, ok := accounts.Request(c)
 	if !ok {
 		return
 	}
@@ -109,7 +94,7 @@ func (h *Handler) updateRemark(c *gin.Context) {
 }
 
 func (h *Handler) getGroups(c *gin.Context) {
-	_, a, ok := bind(c)
+	_, a, ok := accounts.Request(c)
 	if !ok {
 		return
 	}
@@ -122,7 +107,7 @@ func (h *Handler) getGroups(c *gin.Context) {
 }
 
 func (h *Handler) getWhichGroup(c *gin.Context) {
-	b, a, ok := bind(c)
+	b, a, ok := accounts.Request(c)
 	if !ok {
 		return
 	}
@@ -139,7 +124,7 @@ func (h *Handler) getWhichGroup(c *gin.Context) {
 }
 
 func (h *Handler) createGroup(c *gin.Context) {
-	b, a, ok := bind(c)
+	b, a, ok := accounts.Request(c)
 	if !ok {
 		return
 	}
@@ -156,7 +141,7 @@ func (h *Handler) createGroup(c *gin.Context) {
 }
 
 func (h *Handler) updateGroup(c *gin.Context) {
-	b, a, ok := bind(c)
+	b, a, ok := accounts.Request(c)
 	if !ok {
 		return
 	}
@@ -177,7 +162,7 @@ func (h *Handler) updateGroup(c *gin.Context) {
 }
 
 func (h *Handler) deleteGroup(c *gin.Context) {
-	b, a, ok := bind(c)
+	b, a, ok := accounts.Request(c)
 	if !ok {
 		return
 	}
@@ -195,7 +180,7 @@ func (h *Handler) deleteGroup(c *gin.Context) {
 // moveUserToGroup moves followers (openid: one, or a JSON array of them) to groupId. Without openid it
 // is the spec's "group users" call listed under the same path, and answers the same array.
 func (h *Handler) moveUserToGroup(c *gin.Context) {
-	b, a, ok := bind(c)
+	b, a, ok := accounts.Request(c)
 	if !ok {
 		return
 	}
@@ -252,7 +237,7 @@ func openIDList(b *httpapi.Body) ([]string, error) {
 }
 
 func (h *Handler) getGroupUsers(c *gin.Context) {
-	b, a, ok := bind(c)
+	b, a, ok := accounts.Request(c)
 	if !ok {
 		return
 	}
@@ -276,7 +261,7 @@ func (h *Handler) getGroupUsers(c *gin.Context) {
 }
 
 func (h *Handler) syncFollowers(c *gin.Context) {
-	_, a, ok := bind(c)
+	_, a, ok := accounts.Request(c)
 	if !ok {
 		return
 	}
@@ -289,7 +274,7 @@ func (h *Handler) syncFollowers(c *gin.Context) {
 }
 
 func (h *Handler) syncStatus(c *gin.Context) {
-	_, a, ok := bind(c)
+	_, a, ok := accounts.Request(c)
 	if !ok {
 		return
 	}
@@ -323,7 +308,7 @@ const (
 )
 
 func (h *Handler) getFollowers(c *gin.Context) {
-	b, a, ok := bind(c)
+	b, a, ok := accounts.Request(c)
 	if !ok {
 		return
 	}

@@ -30,21 +30,6 @@ func (h *Handler) Routes(g httpapi.Group) {
 	g.Read("/menuHistory", h.menuHistory)
 }
 
-// bind decodes the body and answers the account chosen by accounts.Scope.
-func bind(c *gin.Context) (*httpapi.Body, *accounts.Account, bool) {
-	b, err := httpapi.Bind(c)
-	if err != nil {
-		httpapi.Fail(c, err)
-		return nil, nil, false
-	}
-	a := accounts.Current(c)
-	if a == nil {
-		httpapi.Fail(c, accounts.ErrNoAccount)
-		return nil, nil, false
-	}
-	return b, a, true
-}
-
 // menuField reads the menu of saveMenu and publishMenu: {"menu": {"button": [...]}}, the menu as a JSON
 // string in a form field, or the menu's own {"button": [...]} at the top of the body. present is false
 // when the body carries no menu at all.
@@ -73,7 +58,7 @@ func stateH(st State) gin.H {
 }
 
 func (h *Handler) getMenu(c *gin.Context) {
-	_, a, ok := bind(c)
+	_, a, ok := accounts.Request(c)
 	if !ok {
 		return
 	}
@@ -86,7 +71,7 @@ func (h *Handler) getMenu(c *gin.Context) {
 }
 
 func (h *Handler) saveMenu(c *gin.Context) {
-	b, a, ok := bind(c)
+	b, a, ok := accounts.Request(c)
 	if !ok {
 		return
 	}
@@ -109,7 +94,7 @@ func (h *Handler) saveMenu(c *gin.Context) {
 // publishMenu publishes the draft; with a menu in the body it saves that as the draft and publishes it in
 // one step, so a form can save and publish at once.
 func (h *Handler) publishMenu(c *gin.Context) {
-	b, a, ok := bind(c)
+	b, a, ok := accounts.Request(c)
 	if !ok {
 		return
 	}
@@ -132,7 +117,7 @@ func (h *Handler) publishMenu(c *gin.Context) {
 }
 
 func (h *Handler) deleteMenu(c *gin.Context) {
-	_, a, ok := bind(c)
+	_, a, ok := accounts.Request(c)
 	if !ok {
 		return
 	}
@@ -145,7 +130,7 @@ func (h *Handler) deleteMenu(c *gin.Context) {
 }
 
 func (h *Handler) importMenu(c *gin.Context) {
-	_, a, ok := bind(c)
+	_, a, ok := accounts.Request(c)
 	if !ok {
 		return
 	}
@@ -160,7 +145,7 @@ func (h *Handler) importMenu(c *gin.Context) {
 }
 
 func (h *Handler) menuHistory(c *gin.Context) {
-	b, a, ok := bind(c)
+	b, a, ok := accounts.Request(c)
 	if !ok {
 		return
 	}

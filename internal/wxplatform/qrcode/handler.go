@@ -33,22 +33,8 @@ const (
 	maxList     = 200
 )
 
-func bind(c *gin.Context) (*httpapi.Body, *accounts.Account, bool) {
-	b, err := httpapi.Bind(c)
-	if err != nil {
-		httpapi.Fail(c, err)
-		return nil, nil, false
-	}
-	a := accounts.Current(c)
-	if a == nil {
-		httpapi.Fail(c, accounts.ErrNoAccount)
-		return nil, nil, false
-	}
-	return b, a, true
-}
-
 func (h *Handler) create(c *gin.Context) {
-	b, a, ok := bind(c)
+	b, a, ok := accounts.Request(c)
 	if !ok {
 		return
 	}
@@ -68,7 +54,7 @@ func (h *Handler) create(c *gin.Context) {
 }
 
 func (h *Handler) list(c *gin.Context) {
-	b, a, ok := bind(c)
+	b, a, ok := accounts.Request(c)
 	if !ok {
 		return
 	}
@@ -91,7 +77,7 @@ func (h *Handler) list(c *gin.Context) {
 
 // image answers the PNG itself (Content-Type image/png); its errors are the usual JSON envelope.
 func (h *Handler) image(c *gin.Context) {
-	b, a, ok := bind(c)
+	b, a, ok := accounts.Request(c)
 	if !ok {
 		return
 	}
