@@ -110,6 +110,11 @@ func (t *inProcess) RoundTrip(req *http.Request) (*http.Response, error) {
 		r2.Body = http.NoBody
 	}
 	t.h.ServeHTTP(rec, r2)
+	if err := req.Context().Err(); err != nil {
+		// The caller gave up (its deadline passed) while the emulator was still answering: report it as
+		// the network would, a timeout, not as an empty answer.
+		return nil, err
+	}
 	resp := rec.Result()
 	resp.Request = req
 	return resp, nil

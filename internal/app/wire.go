@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/socialinzen/socialinzen/internal/apidocs"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
 	"github.com/socialinzen/socialinzen/internal/mail"
 	"github.com/socialinzen/socialinzen/internal/materials"
@@ -119,6 +120,7 @@ func (a *App) wire(ctx context.Context) error {
 	e.GET("/metrics", s.metrics.Handler(a.cfg.MetricsToken))
 	e.GET("/healthz", a.healthz)
 	e.GET("/readyz", a.readyz)
+	apidocs.Routes(e)
 	if s.emu != nil {
 		mountSandbox(e, s.emuH)
 	}
