@@ -125,8 +125,11 @@ func (a *App) wire(ctx context.Context) error {
 		mountSandbox(e, s.emuH)
 	}
 
+	// Each registration or reset request mails someone: 20 at once per address, then one every 30 s.
+	mailRate := httpapi.NewClientRate(30*time.Second, 20).Middleware()
 	user.Routes(e, user.NewHandler(s.users, user.HandlerOptions{
 		CrossOrigin: cop,
+		MailRate:    mailRate,
 		Accounts: func(ctx context.Context, userID int64) (any, error) {
 			return s.accounts.Views(ctx, userID)
 		},
@@ -156,7 +159,7 @@ func (a *App) wire(ctx context.Context) error {
 	deps := pages.Deps{Users: s.users, Accounts: s.accounts, Sandbox: a.cfg.Sandbox,
 		SecureCookies: a.cfg.SecureCookies(), Logger: a.log,
 		Replies: s.replies, Inbox: s.callback, Materials: s.materials, Followers: s.followers, QRCodes: s.qrcodes,
-		Menus: s.menus, JSTickets: s.wx, Router: e, DB: a.db}
+		Menus: s.menus, JSTickets: s.wx, Router: e, DB: a.db, MailRate: mailRate}
 	if s.emu != nil {
 		deps.DemoAccount = func() accounts.BindInput { return demoBinding(s.emu) }
 	}

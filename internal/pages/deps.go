@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"github.com/gin-gonic/gin"
 	"log/slog"
 	"net/http"
 
@@ -27,6 +28,8 @@ type Deps struct {
 	// SecureCookies marks cookies Secure (BASE_URL is https).
 	SecureCookies bool
 	Logger        *slog.Logger
+	// MailRate limits the forms that send mail (register, forgot) per client address; nil: unlimited.
+	MailRate gin.HandlerFunc
 
 	// The capabilities of the console pages. A nil one makes its page answer "not available" instead of
 	// failing to start, so the console can be assembled piece by piece.

@@ -15,9 +15,9 @@ func (p *Pages) Routes(r gin.IRouter) {
 	g.GET("/login", p.loginPage)
 	g.POST("/login", p.csrf, p.loginPost)
 	g.GET("/register", p.registerPage)
-	g.POST("/register", p.csrf, p.registerPost)
+	g.POST("/register", p.csrf, p.mailRate(), p.registerPost)
 	g.GET("/forgot", p.forgotPage)
-	g.POST("/forgot", p.csrf, p.forgotPost)
+	g.POST("/forgot", p.csrf, p.mailRate(), p.forgotPost)
 	g.GET("/reset", p.resetPage)
 	g.POST("/reset", p.csrf, p.resetPost)
 	g.POST("/lang", p.csrf, p.setLang)
@@ -30,6 +30,13 @@ func (p *Pages) Routes(r gin.IRouter) {
 
 	con := in.Group("/console", p.requireAccount)
 	p.consoleRoutes(con)
+}
+
+func (p *Pages) mailRate() gin.HandlerFunc {
+	if p.deps.MailRate == nil {
+		return func(c *gin.Context) { c.Next() }
+	}
+	return p.deps.MailRate
 }
 
 const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"

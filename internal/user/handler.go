@@ -24,6 +24,9 @@ type HandlerOptions struct {
 	// CrossOrigin guards cookie-authenticated unsafe requests (`me` by POST, logout); the engine's shared
 	// instance. nil skips the check.
 	CrossOrigin *http.CrossOriginProtection
+	// MailRate limits the endpoints that send mail (register, resendVerification, forgotPassword) per
+	// client address; nil leaves them unlimited.
+	MailRate gin.HandlerFunc
 }
 
 // Handler is /apis/user/... on top of a Service: decode, call, answer.
@@ -31,23 +34,28 @@ type Handler struct {
 	svc      *Service
 	accounts AccountLister
 	cop      *http.CrossOriginProtection
+	mailRate gin.HandlerFunc
 }
 
 // NewHandler answers the HTTP face of svc.
 func NewHandler(svc *Service, opts HandlerOptions) *Handler {
-	return &Handler{svc: svc, accounts: opts.Accounts, cop: opts.CrossOrigin}
+	h := &Handler{svc: svc, accounts: opts.Accounts, cop: opts.CrossOrigin, mailRate: opts.MailRate}
+	if h.mailRate == nil {
+		h.mailRate = func(c *gin.Context) { c.Next() }
+	}
+	return h
 }
 
 // Routes mounts /apis/user/... of contract §3 on r (the engine's root).
 func Routes(r gin.IRouter, h *Handler) {
 	g := httpapi.Group{IRouter: r.Group("/apis/user", httpapi.LimitBody(httpapi.MaxBodyBytes))}
-	g.Write("/register", h.register)
+	g.Write("/register", h.mailRate, h.register)
 	g.GET("/verify", h.verify)
-	g.Write("/resendVerification", h.resendVerification)
+	g.Write("/resendVerification", h.mailRate, h.resendVerification)
 	g.Write("/login", h.login)
 	g.Write("/logout", h.logout)
 	g.Read("/me", httpapi.RequireAuth(h.svc, h.cop), h.me)
-	g.Write("/forgotPassword", h.forgotPassword)
+	g.Write("/forgotPassword", h.mailRate, h.forgotPassword)
 	g.Write("/resetPassword", h.resetPassword)
 }
 
