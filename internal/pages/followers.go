@@ -122,7 +122,8 @@ func (p *Pages) followersSyncStatus(c *gin.Context) {
 		return
 	}
 	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, st)
+	c.JSON(http.StatusOK, gin.H{"state": st.State, "done": st.Done, "total": st.Total, "error": st.Error,
+		"label": t(c, "followers.state."+string(st.State))})
 }
 
 func (p *Pages) followersSync(c *gin.Context) {

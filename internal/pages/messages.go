@@ -35,6 +35,7 @@ var messages = map[string]map[string]string{
 		"authorize.bound": "已绑定的公众号", "authorize.health": "access_token 状态", "authorize.tokenok": "正常：%d 秒前获取，共刷新 %d 次",
 		"authorize.check": "检查", "authorize.checked": "凭证有效，已从微信获取 access_token。", "authorize.done": "公众号已绑定。",
 		"authorize.toconsole": "进入控制台",
+		"dashboard.token.age": "%d 秒前获取，共刷新 %d 次",
 		"console.title":       "概览", "error.title": "出错了", "error.home": "返回首页",
 
 		// The console pages (issue 7).
@@ -209,6 +210,7 @@ var messages = map[string]map[string]string{
 		"authorize.bound": "Bound accounts", "authorize.health": "access_token health", "authorize.tokenok": "OK: fetched %d s ago, %d refreshes",
 		"authorize.check": "Check", "authorize.checked": "The credentials work: an access_token was fetched from WeChat.", "authorize.done": "The account is bound.",
 		"authorize.toconsole": "Go to the console",
+		"dashboard.token.age": "fetched %d s ago, %d refreshes",
 		"console.title":       "Dashboard", "error.title": "Something went wrong", "error.home": "Back to the start",
 
 		// The console pages (issue 7).

@@ -138,10 +138,16 @@ func formError(v *View, err error) {
 	v.Error = f.Msg
 }
 
-// redirect answers 303 to a local path (never elsewhere).
+// redirect answers 303 to a local path (never elsewhere). An upload sent by app.js (X-Upload: 1) gets the
+// location as JSON instead: XMLHttpRequest would follow a 303 itself and use up the flash meant for the
+// page the script then opens.
 func redirect(c *gin.Context, to string) {
 	if !strings.HasPrefix(to, "/") || strings.HasPrefix(to, "//") || strings.HasPrefix(to, "/\\") {
 		to = "/"
+	}
+	if c.GetHeader("X-Upload") == "1" {
+		c.JSON(http.StatusOK, gin.H{"location": to})
+		return
 	}
 	c.Redirect(http.StatusSeeOther, to)
 }

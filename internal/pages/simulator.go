@@ -96,6 +96,8 @@ func (p *Pages) simulate(c *gin.Context) {
 		}
 		if ex.Reply == nil {
 			out["none"] = t(c, "sim.none")
+		} else {
+			out["kind"] = replyKindLabel(c, ex.Reply.MsgType)
 		}
 		c.JSON(http.StatusOK, out)
 		return
@@ -191,4 +193,12 @@ func (p *Pages) exchange(ctx context.Context, a *accounts.Account, openid string
 	}
 	ex.Reply = r
 	return ex, nil
+}
+
+// replyKindLabel names a passive reply's type in the page's language (WeChat's "news" is a multitext rule).
+func replyKindLabel(c *gin.Context, msgType string) string {
+	if msgType == "news" {
+		msgType = "multitext"
+	}
+	return t(c, "replies.type."+msgType)
 }

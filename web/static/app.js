@@ -66,7 +66,7 @@
     } else {
       var r = res.reply, kind = document.createElement("span");
       kind.className = "kind";
-      kind.textContent = r.MsgType || r.msgType || "";
+      kind.textContent = res.kind || r.MsgType || r.msgType || "";
       b.appendChild(kind);
       var body = document.createElement("span");
       body.className = "text";
@@ -89,7 +89,7 @@
         .then(function (r) { return r.json(); })
         .then(function (s) {
           if (s.total) { bar.max = s.total; bar.value = s.done; }
-          out.textContent = s.state + " " + s.done + " / " + s.total;
+          out.textContent = (s.label || s.state) + " " + s.done + " / " + s.total;
           box.setAttribute("data-state", s.state);
           if (s.state === "running") setTimeout(tick, 500);
           else if (box.getAttribute("data-was") === "running") window.location.reload();
@@ -109,9 +109,14 @@
       bar.hidden = false;
       var xhr = new XMLHttpRequest();
       xhr.open("POST", f.action);
-      xhr.setRequestHeader("Accept", "text/html");
+      xhr.setRequestHeader("Accept", "application/json");
+      xhr.setRequestHeader("X-Upload", "1");
       xhr.upload.onprogress = function (ev) { if (ev.lengthComputable) { bar.max = ev.total; bar.value = ev.loaded; out.textContent = Math.round(100 * ev.loaded / ev.total) + "%"; } };
-      xhr.onload = function () { window.location.href = xhr.responseURL || window.location.href; };
+      xhr.onload = function () {
+        var next = window.location.href;
+        try { next = JSON.parse(xhr.responseText).location || next; } catch (err) { /* keep the page */ }
+        window.location.href = next;
+      };
       xhr.onerror = function () { out.textContent = f.getAttribute("data-failed") || "failed"; };
       xhr.send(new FormData(f));
     });
