@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -20,6 +21,8 @@ import (
 
 // ErrSchemaTooNew means the database was migrated by a newer console than this one.
 var ErrSchemaTooNew = errors.New("database schema is newer than this console knows")
+
+var hideRecordedParams sync.Once
 
 // Options bounds the connection pool of one process.
 type Options struct {
@@ -39,6 +42,11 @@ func Open(ctx context.Context, dsn string, opts Options) (*gorm.DB, error) {
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 	}
 	if opts.Logger != nil {
+		hideRecordedParams.Do(func() {
+			// Raw(...).Scan(...) logs through gorm's recorder, which ignores ParameterizedQueries and would
+			// write bound values (usernames, addresses, session ids) into a slow or failed query's log line.
+			logger.RecorderParamsFilter = func(_ context.Context, sql string, _ ...any) (string, []any) { return sql, nil }
+		})
 		cfg.Logger = logger.NewSlogLogger(opts.Logger, logger.Config{
 			SlowThreshold:             500 * time.Millisecond,
 			LogLevel:                  logger.Warn,
