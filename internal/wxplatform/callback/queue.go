@@ -222,9 +222,17 @@ func (h *Handler) storedLate(ctx context.Context, batch []*record, fresh map[msg
 	}
 }
 
-// finalFlush makes one bounded attempt to store what is left when the handler closes.
+// finalFlushFor bounds how long closing waits for the database to take the queued records: a rolling
+// restart during a short outage (Postgres restarting too) should not lose what was answered.
+const finalFlushFor = 8 * time.Second
+
+// finalFlush stores what is left when the handler closes, retrying with backoff until finalFlushFor.
 func (h *Handler) finalFlush(batch []*record) {
-	deadline := time.Now().Add(3 * time.Second)
+	deadline := time.Now().Add(finalFlushFor)
+	if n := h.queue.Len(); n > 0 || batch != nil {
+		h.log.Warn("callback: storing the queued messages before stopping", "queued", n+len(batch))
+	}
+	backoff := 100 * time.Millisecond
 	for time.Now().Before(deadline) {
 		if batch == nil {
 			batch = h.queue.take(writerBatch)
@@ -236,12 +244,14 @@ func (h *Handler) finalFlush(batch []*record) {
 		err := h.writeBatch(ctx, batch)
 		cancel()
 		if err != nil {
-			break
+			time.Sleep(min(backoff, time.Until(deadline)))
+			backoff = min(2*backoff, time.Second)
+			continue
 		}
 		h.queue.done(len(batch))
 		batch = nil
 	}
-	if n := h.queue.Len(); n > 0 {
+	if n := h.queue.Len() + len(batch); n > 0 {
 		h.log.Error("callback: messages lost at shutdown, the database did not answer", "lost", n)
 	}
 }
