@@ -76,7 +76,7 @@ func (a *App) build(ctx context.Context) (*services, error) {
 		Health: s.wx, Forget: s.wx, Logger: a.log})
 	secrets.Accounts = s.accounts
 
-	s.replies = reply.NewService(a.db, reply.Options{Logger: a.log.With("component", "reply"), DSN: a.cfg.DatabaseURL})
+	s.replies = reply.NewService(a.db, reply.Options{Logger: a.log, DSN: a.cfg.DatabaseURL})
 	if err := s.replies.Start(ctx); err != nil {
 		return nil, fmt.Errorf("reply rules: %w", err)
 	}
@@ -91,7 +91,7 @@ func (a *App) build(ctx context.Context) (*services, error) {
 	s.webauth = webauth.New(webauth.Options{DB: a.db, Box: a.box, WeChat: s.wx, Accounts: s.accounts,
 		BaseURL: a.cfg.BaseURL, Logger: a.log.With("component", "webauth")})
 	s.callback = callback.New(callback.Options{DB: a.db, Accounts: s.accounts, Replies: s.replies,
-		Observer: s.followers.Observer(), Outcomes: s.metrics, Logger: a.log.With("component", "callback")})
+		Observer: s.followers.Observer(), Outcomes: s.metrics, Logger: a.log})
 	s.callback.Start(ctx)
 	// Closed after the server stopped and before the database: the queue is flushed.
 	a.closers = append(a.closers, s.callback.Close)
