@@ -18,6 +18,12 @@ func (p *Pages) optionalUser(c *gin.Context) {
 	if tok, src := httpapi.TokenFrom(c.Request); src == httpapi.FromCookie {
 		if pr, err := p.deps.Users.Authenticate(c.Request.Context(), tok); err == nil {
 			c.Set("httpapi.principal", pr)
+			if c.Request.Method == http.MethodGet {
+				// The token's lifetime is renewed on use; renew the cookie's too, or an operator who works
+				// every day would still be logged out a week after logging in.
+				http.SetCookie(c.Writer, &http.Cookie{Name: httpapi.TokenCookie, Value: tok, Path: "/", MaxAge: 7 * 24 * 3600,
+					HttpOnly: true, Secure: p.deps.SecureCookies, SameSite: http.SameSiteLaxMode})
+			}
 		}
 	}
 	c.Next()
