@@ -126,10 +126,10 @@ func (a *App) wire(ctx context.Context) error {
 	}
 
 	// Each registration or reset request mails someone: 20 at once per address, then one every 30 s.
-	mailRate := httpapi.NewClientRate(30*time.Second, 20).Middleware()
+	mailRate := httpapi.NewClientRate(30*time.Second, 20)
 	user.Routes(e, user.NewHandler(s.users, user.HandlerOptions{
 		CrossOrigin: cop,
-		MailRate:    mailRate,
+		MailRate:    mailRate.Middleware(),
 		Accounts: func(ctx context.Context, userID int64) (any, error) {
 			return s.accounts.Views(ctx, userID)
 		},

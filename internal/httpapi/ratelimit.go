@@ -43,6 +43,9 @@ func (r *ClientRate) Middleware() gin.HandlerFunc {
 	}
 }
 
+// Allow takes one request of client from its bucket; when empty it answers false and how long to wait.
+func (r *ClientRate) Allow(client string) (bool, time.Duration) { return r.allow(client, time.Now()) }
+
 func (r *ClientRate) allow(key string, now time.Time) (bool, time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

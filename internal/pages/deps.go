@@ -1,7 +1,7 @@
 package pages
 
 import (
-	"github.com/gin-gonic/gin"
+	"github.com/socialinzen/socialinzen/internal/httpapi"
 	"log/slog"
 	"net/http"
 
@@ -29,7 +29,7 @@ type Deps struct {
 	SecureCookies bool
 	Logger        *slog.Logger
 	// MailRate limits the forms that send mail (register, forgot) per client address; nil: unlimited.
-	MailRate gin.HandlerFunc
+	MailRate *httpapi.ClientRate
 
 	// The capabilities of the console pages. A nil one makes its page answer "not available" instead of
 	// failing to start, so the console can be assembled piece by piece.

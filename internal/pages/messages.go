@@ -36,6 +36,7 @@ var messages = map[string]map[string]string{
 		"authorize.check": "检查", "authorize.checked": "凭证有效，已从微信获取 access_token。", "authorize.done": "公众号已绑定。",
 		"authorize.toconsole": "进入控制台",
 		"dashboard.token.age": "%d 秒前获取，共刷新 %d 次",
+		"error.toomany":       "请求太频繁，请稍后再试。",
 		"console.title":       "概览", "error.title": "出错了", "error.home": "返回首页",
 
 		// The console pages (issue 7).
@@ -211,6 +212,7 @@ var messages = map[string]map[string]string{
 		"authorize.check": "Check", "authorize.checked": "The credentials work: an access_token was fetched from WeChat.", "authorize.done": "The account is bound.",
 		"authorize.toconsole": "Go to the console",
 		"dashboard.token.age": "fetched %d s ago, %d refreshes",
+		"error.toomany":       "Too many requests from your address: please wait a moment and try again.",
 		"console.title":       "Dashboard", "error.title": "Something went wrong", "error.home": "Back to the start",
 
 		// The console pages (issue 7).

@@ -2,6 +2,7 @@ package pages
 
 import (
 	"crypto/rand"
+	"github.com/socialinzen/socialinzen/internal/apperr"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -32,11 +33,21 @@ func (p *Pages) Routes(r gin.IRouter) {
 	p.consoleRoutes(con)
 }
 
+// mailRate refuses, with an error page, a form that would send one more mail than the client address
+// may send (the API answers the same limit with 42900).
 func (p *Pages) mailRate() gin.HandlerFunc {
-	if p.deps.MailRate == nil {
-		return func(c *gin.Context) { c.Next() }
+	return func(c *gin.Context) {
+		if p.deps.MailRate == nil {
+			c.Next()
+			return
+		}
+		if ok, wait := p.deps.MailRate.Allow(c.ClientIP()); !ok {
+			c.Header("Retry-After", itoa(int(wait.Seconds())+1))
+			p.fail(c, &apperr.Error{Kind: apperr.TooManyRequests, Msg: t(c, "error.toomany"), RetryAfter: wait})
+			return
+		}
+		c.Next()
 	}
-	return p.deps.MailRate
 }
 
 const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
