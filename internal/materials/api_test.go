@@ -33,7 +33,7 @@ func requireServed(t *testing.T, e *env, op *operator, path string, data []byte,
 // addMaterialCalls counts the uploads the emulator received.
 func addMaterialCalls(e *env) int {
 	n := 0
-	for _, r := range e.emu.Requests() {
+	for _, r := range e.Emu.Requests() {
 		if r.Path == "/cgi-bin/material/add_material" {
 			n++
 		}
@@ -163,7 +163,7 @@ func TestUploadRefusedBeforeWeChat(t *testing.T) {
 		})
 	}
 	var n int64
-	require.NoError(t, e.db.Raw("SELECT count(*) FROM materials").Scan(&n).Error)
+	require.NoError(t, e.DB.Raw("SELECT count(*) FROM materials").Scan(&n).Error)
 	require.Zero(t, n, "a refused file was kept")
 
 	t.Run("not multipart", func(t *testing.T) {
@@ -220,7 +220,7 @@ func TestRemove(t *testing.T) {
 		require.EqualValues(t, 40007, a.num("wxErrcode"))
 	})
 	t.Run("referenced by a reply or the menu", func(t *testing.T) {
-		e.emu.SetFault("/cgi-bin/material/del_material", wxemu.Fault{Errcode: 48005, Times: 1})
+		e.Emu.SetFault("/cgi-bin/material/del_material", wxemu.Fault{Errcode: 48005, Times: 1})
 		a := e.post(op, "removeMaterial", map[string]any{"mediaId": mediaID})
 		requireFail(t, a, 502, 50200, "used by an automatic reply or the custom menu")
 		require.EqualValues(t, 48005, a.num("wxErrcode"))
@@ -229,7 +229,7 @@ func TestRemove(t *testing.T) {
 		require.Equal(t, http.StatusOK, e.get(op, up.str("localUrl")).status)
 	})
 	t.Run("already deleted at WeChat", func(t *testing.T) {
-		require.NoError(t, e.wx.DeleteMaterial(context.Background(), op.appid, mediaID))
+		require.NoError(t, e.WX.DeleteMaterial(context.Background(), op.appid, mediaID))
 		a := e.post(op, "removeMaterial", map[string]any{"mediaId": mediaID})
 		require.Equal(t, 0, a.errcode(), string(a.raw))
 		require.Equal(t, false, a.body["removedAtWeChat"])
@@ -244,24 +244,24 @@ func TestWeChatErrors(t *testing.T) {
 	e := newEnv(t)
 	op := e.newOperator("erin")
 
-	e.emu.SetFault("/cgi-bin/material/add_material", wxemu.Fault{Errcode: 45009, Times: 1})
+	e.Emu.SetFault("/cgi-bin/material/add_material", wxemu.Fault{Errcode: 45009, Times: 1})
 	a := e.upload(op, "uploadMaterial", "", field("type", "image"), file("file", "a.png", pngBytes(t)))
 	requireFail(t, a, 502, 50200, "daily quota")
 	require.EqualValues(t, 45009, a.num("wxErrcode"))
 	var n int64
-	require.NoError(t, e.db.Raw("SELECT count(*) FROM materials").Scan(&n).Error)
+	require.NoError(t, e.DB.Raw("SELECT count(*) FROM materials").Scan(&n).Error)
 	require.Zero(t, n, "a file WeChat refused was kept")
 
-	e.emu.SetFault("/cgi-bin/material/get_materialcount", wxemu.Fault{Errcode: 48001, Times: 1})
+	e.Emu.SetFault("/cgi-bin/material/get_materialcount", wxemu.Fault{Errcode: 48001, Times: 1})
 	a = e.post(op, "getMaterialCount", nil)
 	requireFail(t, a, 502, 50200, "")
 	require.EqualValues(t, 48001, a.num("wxErrcode"))
 
-	e.emu.SetFault("/cgi-bin/material/batchget_material", wxemu.Fault{Errcode: -1})
+	e.Emu.SetFault("/cgi-bin/material/batchget_material", wxemu.Fault{Errcode: -1})
 	a = e.post(op, "getMaterialByType", map[string]any{"type": "image"})
 	requireFail(t, a, 502, 50200, "busy")
 	require.EqualValues(t, -1, a.num("wxErrcode"))
-	e.emu.ClearFaults()
+	e.Emu.ClearFaults()
 }
 
 func TestCountAndList(t *testing.T) {
@@ -279,7 +279,7 @@ func TestCountAndList(t *testing.T) {
 	a = e.upload(op, "uploadVideoMaterial", "", field("title", "t"), file("file", "v.mp4", mp4Bytes(t)))
 	require.Equal(t, 0, a.errcode(), string(a.raw))
 	// One image that reached WeChat some other way: listed without a local copy.
-	other, err := e.wx.AddMaterial(context.Background(), op.appid, "image",
+	other, err := e.WX.AddMaterial(context.Background(), op.appid, "image",
 		wxclient.File{Filename: "elsewhere.jpg", ContentType: "image/jpeg", Body: bytes.NewReader(jpegBytes(t))}, nil)
 	require.NoError(t, err)
 

@@ -157,6 +157,6 @@ func TestHugeUploadRefused(t *testing.T) {
 		})
 	}
 	var n int64
-	require.NoError(t, e.db.Raw("SELECT count(*) FROM materials").Scan(&n).Error)
+	require.NoError(t, e.DB.Raw("SELECT count(*) FROM materials").Scan(&n).Error)
 	require.Zero(t, n)
 }

@@ -2,8 +2,6 @@ package materials
 
 import (
 	"bytes"
-	"context"
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,31 +12,21 @@ import (
 	"net/textproto"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
-	"gorm.io/gorm"
 
-	"github.com/socialinzen/socialinzen/internal/apperr"
-	"github.com/socialinzen/socialinzen/internal/db/dbtest"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
-	"github.com/socialinzen/socialinzen/internal/secretbox"
-	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
-	"github.com/socialinzen/socialinzen/internal/wxplatform/wxclient"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxemu"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/wxtest"
 )
 
-// env is the console's materials API over real HTTP, on a fresh database, talking to the WeChat emulator
-// through the real WeChat client.
+// env is the console's materials API over real HTTP on the shared WeChat fixture: a fresh database, the
+// WeChat emulator and the real WeChat client.
 type env struct {
-	t    *testing.T
-	db   *gorm.DB
-	emu  *wxemu.Emulator
-	wx   *wxclient.Client
-	accs *accounts.Service
-	svc  *Service
-	srv  *httptest.Server
-	auth *tokens
+	*wxtest.Env
+	t   *testing.T
+	svc *Service
+	srv *httptest.Server
 }
 
 // operator is a user of the console with one bound official account.
@@ -48,58 +36,27 @@ type operator struct {
 	appid  string
 }
 
-// tokens is the test's Authenticator: the user service is not this package's business.
-type tokens struct{ m map[string]httpapi.Principal }
-
-func (a *tokens) Authenticate(_ context.Context, token string) (httpapi.Principal, error) {
-	p, ok := a.m[token]
-	if !ok {
-		return httpapi.Principal{}, apperr.New(apperr.Unauthenticated, "access_token is invalid")
-	}
-	return p, nil
-}
-
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	gdb := dbtest.New(t)
-	key := make([]byte, 32)
-	_, _ = rand.Read(key)
-	box, err := secretbox.New(key)
-	require.NoError(t, err)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-
-	emu := wxemu.New(wxemu.Options{DemoFollowers: -1})
-	wxSrv := httptest.NewServer(emu.Handler())
-	t.Cleanup(wxSrv.Close)
-
-	secrets := &wxclient.AccountSecrets{}
-	wx := wxclient.New(wxclient.Options{APIBase: wxSrv.URL, DB: gdb, Box: box, Credentials: secrets, Logger: log,
-		RetryBackoff: time.Millisecond})
-	accs := accounts.NewService(gdb, box, accounts.Options{BaseURL: "http://console.test", Checker: wx, Logger: log})
-	secrets.Accounts = accs
-
-	svc := NewService(gdb, wx, log)
-	auth := &tokens{m: map[string]httpapi.Principal{}}
+	w := wxtest.New(t, wxtest.Options{Emulator: wxemu.Options{DemoFollowers: -1}, Logger: log})
+	svc := NewService(w.DB, w.WX, log)
 	engine := httpapi.NewEngine(log)
-	h := &Handler{Service: svc, Accounts: accs}
-	h.Routes(httpapi.Group{IRouter: engine.Group("/apis/materials", httpapi.RequireAuth(auth, nil))})
+	h := &Handler{Service: svc, Accounts: w.Accounts}
+	h.Routes(httpapi.Group{IRouter: engine.Group("/apis/materials", w.Tokens.RequireAuth())})
 	h.PublicRoutes(engine)
 	srv := httptest.NewServer(engine)
 	t.Cleanup(srv.Close)
-	return &env{t: t, db: gdb, emu: emu, wx: wx, accs: accs, svc: svc, srv: srv, auth: auth}
+	return &env{Env: w, t: t, svc: svc, srv: srv}
 }
 
 // newOperator registers a user, binds a new emulator account for them, and gives them a token.
 func (e *env) newOperator(name string) *operator {
 	e.t.Helper()
-	var id int64
-	require.NoError(e.t, e.db.Raw(`INSERT INTO users (username, email, password_hash, verified_at)
-		VALUES (?, ?, 'x', now()) RETURNING id`, name, name+"@example.com").Scan(&id).Error)
-	acct := e.emu.NewAccount(name + "'s account")
-	_, err := e.accs.Bind(context.Background(), id, accounts.BindInput{AppID: acct.AppID, Secret: acct.Secret, Token: acct.Token})
-	require.NoError(e.t, err)
+	id := e.Operator(name)
+	acct := e.Bind(id, e.Emu.NewAccount(name+"'s account"))
 	tok := "tok-" + name
-	e.auth.m[tok] = httpapi.Principal{UserID: id, Username: name}
+	e.Tokens.Give(tok, httpapi.Principal{UserID: id, Username: name})
 	return &operator{userID: id, token: tok, appid: acct.AppID}
 }
 
@@ -213,7 +170,7 @@ func (e *env) get(op *operator, path string) *answer {
 
 // wxMaterial finds a material the emulator holds for appid.
 func (e *env) wxMaterial(appid, mediaID string) (wxemu.Material, bool) {
-	for _, m := range e.emu.Materials(appid) {
+	for _, m := range e.Emu.Materials(appid) {
 		if m.MediaID == mediaID {
 			return m, true
 		}

@@ -19,22 +19,19 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/stretchr/testify/require"
-	"gorm.io/gorm"
 
-	"github.com/socialinzen/socialinzen/internal/db/dbtest"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
 	"github.com/socialinzen/socialinzen/internal/mail"
 	"github.com/socialinzen/socialinzen/internal/materials"
 	"github.com/socialinzen/socialinzen/internal/reply"
-	"github.com/socialinzen/socialinzen/internal/secretbox"
 	"github.com/socialinzen/socialinzen/internal/user"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/callback"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/followers"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/menu"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/qrcode"
-	"github.com/socialinzen/socialinzen/internal/wxplatform/wxclient"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxemu"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/wxtest"
 )
 
 // The fixture of the console pages' tests: a fresh database, the WeChat emulator over HTTP and the real
@@ -42,13 +39,10 @@ import (
 // pages. One operator is logged in (by an access token in the cookie, as after /login) with one bound
 // account in safe mode.
 
-// consoleEnv is one console under test.
+// consoleEnv is one console under test, on the shared WeChat fixture.
 type consoleEnv struct {
+	*wxtest.Env
 	t       *testing.T
-	db      *gorm.DB
-	emu     *wxemu.Emulator
-	wx      *wxclient.Client
-	accts   *accounts.Service
 	replies *reply.Service
 	fol     *followers.Service
 	menus   *menu.Service
@@ -66,19 +60,10 @@ var testBase, _ = url.Parse("http://console.test")
 
 func newConsole(t *testing.T, emuFollowers int) *consoleEnv {
 	t.Helper()
-	gdb := dbtest.New(t)
-	box, err := secretbox.New(bytes.Repeat([]byte{9}, 32))
-	require.NoError(t, err)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-
-	emu := wxemu.New(wxemu.Options{DemoFollowers: -1, AutoConsent: true})
-	srv := httptest.NewServer(emu.Handler())
-	t.Cleanup(srv.Close)
-	src := &wxclient.AccountSecrets{}
-	wx := wxclient.New(wxclient.Options{APIBase: srv.URL, OpenBase: srv.URL, MPBase: srv.URL, DB: gdb, Box: box,
-		Credentials: src, RetryBackoff: time.Millisecond, Logger: log})
-	accts := accounts.NewService(gdb, box, accounts.Options{BaseURL: testBase.String(), Checker: wx, Health: wx, Forget: wx, Logger: log})
-	src.Accounts = accts
+	w := wxtest.New(t, wxtest.Options{Emulator: wxemu.Options{DemoFollowers: -1, AutoConsent: true}, BaseURL: testBase.String(),
+		Logger: log})
+	gdb, wx, accts := w.DB, w.WX, w.Accounts
 
 	users := user.NewService(gdb, mail.NewLog(log), user.Options{BaseURL: testBase.String(), Logger: log})
 	replies := reply.NewService(gdb, reply.Options{Logger: log})
@@ -93,28 +78,24 @@ func newConsole(t *testing.T, emuFollowers int) *consoleEnv {
 
 	e := httpapi.NewEngine(log)
 	cb.Routes(e)
-	pg, err := New(gdb, box, Deps{Users: users, Accounts: accts, Logger: log,
+	pg, err := New(gdb, w.Box, Deps{Users: users, Accounts: accts, Logger: log,
 		Replies: replies, Inbox: cb, Materials: materials.NewService(gdb, wx, log), Followers: fol,
 		QRCodes: qrcode.NewService(gdb, wx), Menus: menus, JSTickets: wx, Router: e, DB: gdb})
 	require.NoError(t, err)
 	pg.Routes(e)
 
-	env := &consoleEnv{t: t, db: gdb, emu: emu, wx: wx, accts: accts, replies: replies, fol: fol, menus: menus,
-		cb: cb, handler: e, lang: LangZH}
+	env := &consoleEnv{Env: w, t: t, replies: replies, fol: fol, menus: menus, cb: cb, handler: e, lang: LangZH}
 	env.jar, _ = cookiejar.New(nil)
-	require.NoError(t, gdb.Raw(`INSERT INTO users (username, email, password_hash, verified_at)
-		VALUES ('op', 'op@example.com', 'x', now()) RETURNING id`).Scan(&env.userID).Error)
+	env.userID = w.Operator("op")
 	env.token = "test-token-" + t.Name()
 	sum := sha256.Sum256([]byte(env.token))
 	require.NoError(t, gdb.Exec(`INSERT INTO access_tokens (token_hash, user_id, expires_at)
 		VALUES (decode(?, 'hex'), ?, now() + interval '1 day')`, hex.EncodeToString(sum[:]), env.userID).Error)
-	env.emuAcct = emu.NewAccount("测试号")
+	env.emuAcct = w.Emu.NewAccount("测试号")
 	if emuFollowers > 0 {
-		emu.AddFollowers(env.emuAcct.AppID, emuFollowers)
+		w.Emu.AddFollowers(env.emuAcct.AppID, emuFollowers)
 	}
-	env.acct, err = accts.Bind(context.Background(), env.userID, accounts.BindInput{AppID: env.emuAcct.AppID,
-		Secret: env.emuAcct.Secret, Token: env.emuAcct.Token, EncodingAESKey: env.emuAcct.EncodingAESKey, Name: env.emuAcct.Name})
-	require.NoError(t, err)
+	env.acct = w.Bind(env.userID, env.emuAcct)
 	return env
 }
 
@@ -281,7 +262,7 @@ func TestConsoleNeedsLoginAndAccount(t *testing.T) {
 	require.Equal(t, http.StatusSeeOther, w.Code)
 	require.Equal(t, "/login", w.Header().Get("Location"))
 
-	require.NoError(t, e.accts.Unbind(context.Background(), e.userID, e.acct.AppID))
+	require.NoError(t, e.Accounts.Unbind(context.Background(), e.userID, e.acct.AppID))
 	p := e.get("/console/menu")
 	require.Equal(t, http.StatusSeeOther, p.Status)
 	require.Equal(t, "/authorize", p.Location)
@@ -325,7 +306,7 @@ func TestDailyCounts(t *testing.T) {
 	e := newConsole(t, 0)
 	now := time.Now()
 	ins := func(at time.Time, typ, event string, msgID any) {
-		require.NoError(t, e.db.Exec(`INSERT INTO wx_messages (account_id, msg_id, from_user, create_time, msg_type, event, received_at)
+		require.NoError(t, e.DB.Exec(`INSERT INTO wx_messages (account_id, msg_id, from_user, create_time, msg_type, event, received_at)
 			VALUES (?, ?, 'o1', ?, ?, ?, ?)`, e.acct.ID, msgID, at.Unix(), typ, event, at).Error)
 	}
 	ins(now, "text", "", 1)
@@ -333,7 +314,7 @@ func TestDailyCounts(t *testing.T) {
 	ins(now.AddDate(0, 0, -1), "event", "subscribe", nil)
 	ins(now.AddDate(0, 0, -1), "event", "unsubscribe", nil)
 	ins(now.AddDate(0, 0, -40), "text", "", 3) // outside the window
-	days, err := dailyCounts(context.Background(), e.db, e.acct.ID, now, 30)
+	days, err := dailyCounts(context.Background(), e.DB, e.acct.ID, now, 30)
 	require.NoError(t, err)
 	require.Len(t, days, 30)
 	require.Equal(t, 2, days[29].Messages)

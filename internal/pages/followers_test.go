@@ -50,7 +50,7 @@ func TestFollowersSyncSearchAndGroups(t *testing.T) {
 	require.Equal(t, 5, doc.Find("#followers tbody tr").Length())
 	require.Contains(t, doc.Find("#sync-output").Text(), "已完成")
 
-	emuFollowers := e.emu.Followers(appid)
+	emuFollowers := e.Emu.Followers(appid)
 	target := emuFollowers[2].OpenID
 	doc = requirePage(t, e.get("/console/followers?q="+url.QueryEscape(target)), LangZH)
 	require.Equal(t, 1, doc.Find("#followers tbody tr").Length())
@@ -89,14 +89,14 @@ func TestFollowersSyncSearchAndGroups(t *testing.T) {
 	p = e.post("/console/followers/remark", url.Values{"openid": {target}, "remark": {"老客户"}, "back": {back}})
 	require.Equal(t, http.StatusSeeOther, p.Status)
 	require.Equal(t, back, p.Location, "back to the list as it was")
-	require.Equal(t, "老客户", e.emu.Remark(appid, target))
+	require.Equal(t, "老客户", e.Emu.Remark(appid, target))
 	doc = requirePage(t, e.get("/console/followers?q="+url.QueryEscape("老客户")), LangZH)
 	v, _ := doc.Find("#remark-" + target).Attr("value")
 	require.Equal(t, "老客户", v)
 
 	// Moving to a group, then to the blacklist.
 	e.submit("/console/followers/move", url.Values{"openid": {target}, "groupId": {gid}, "back": {back}})
-	require.Equal(t, []int{vipID}, e.emu.FollowerTags(appid, target))
+	require.Equal(t, []int{vipID}, e.Emu.FollowerTags(appid, target))
 	doc = requirePage(t, e.get("/console/followers?groupId="+gid), LangZH)
 	require.Equal(t, 1, doc.Find("#followers tbody tr").Length())
 	sel, _ := doc.Find("#move-" + target + " option[selected]").Attr("value")
@@ -104,7 +104,7 @@ func TestFollowersSyncSearchAndGroups(t *testing.T) {
 
 	doc = requirePage(t, e.submit("/console/followers/move", url.Values{"openid": {target}, "groupId": {"1"}, "back": {back}}), LangZH)
 	require.Contains(t, flashText(doc), "黑名单")
-	require.True(t, e.emu.Blacklisted(appid, target))
+	require.True(t, e.Emu.Blacklisted(appid, target))
 	doc = requirePage(t, e.get("/console/followers?groupId=1"), LangZH)
 	require.Equal(t, 1, doc.Find("#followers tbody tr").Length())
 	require.Contains(t, doc.Find("#followers tbody tr").Text(), "移出黑名单")

@@ -35,7 +35,7 @@ func TestInboxListsMessagesWithTheirRules(t *testing.T) {
 
 	// Paging.
 	for i := range 35 {
-		require.NoError(t, e.db.Exec(`INSERT INTO wx_messages (account_id, msg_id, from_user, create_time, msg_type, content, received_at)
+		require.NoError(t, e.DB.Exec(`INSERT INTO wx_messages (account_id, msg_id, from_user, create_time, msg_type, content, received_at)
 			VALUES (?, ?, 'o_many', ?, 'text', 'hi', ?)`, e.acct.ID, 1000+i, time.Now().Unix(), time.Now().Add(-time.Hour)).Error)
 	}
 	doc = requirePage(t, e.get("/console/inbox?openid=o_many"), LangZH)

@@ -23,7 +23,7 @@ func TestJSSDKSignsAPageURL(t *testing.T) {
 	require.Equal(t, e.acct.AppID, text("#cfg-appid"))
 	ts, err := strconv.ParseInt(text("#cfg-timestamp"), 10, 64)
 	require.NoError(t, err)
-	ticket, err := e.wx.JSAPITicket(context.Background(), e.acct.AppID)
+	ticket, err := e.WX.JSAPITicket(context.Background(), e.acct.AppID)
 	require.NoError(t, err)
 	require.Equal(t, jssdk.Sign(ticket, text("#cfg-nonce"), ts, text("#cfg-url")), text("#cfg-signature"))
 

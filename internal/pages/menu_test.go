@@ -54,7 +54,7 @@ func TestMenuGridSavePublishAndClickRules(t *testing.T) {
 	doc = requirePage(t, e.submit("/console/menu/publish", url.Values{}), LangZH)
 	require.Contains(t, flashText(doc), "已发布")
 	require.Contains(t, doc.Find("#menu-state").Text(), "已发布")
-	require.Contains(t, string(e.emu.Menu(appid)), "NEWS")
+	require.Contains(t, string(e.Emu.Menu(appid)), "NEWS")
 	require.Equal(t, 2, doc.Find("#menu-history tbody tr").Length(), "history: saved, then published")
 	require.Contains(t, doc.Find("#menu-history tbody tr").First().Text(), "发布")
 
@@ -63,7 +63,7 @@ func TestMenuGridSavePublishAndClickRules(t *testing.T) {
 	require.Contains(t, flashText(doc), "导入")
 	doc = requirePage(t, e.submit("/console/menu/delete", url.Values{}), LangZH)
 	require.Contains(t, flashText(doc), "线上菜单已删除")
-	require.Nil(t, e.emu.Menu(appid))
+	require.Nil(t, e.Emu.Menu(appid))
 }
 
 func TestMenuErrorsLandOnTheirSlots(t *testing.T) {

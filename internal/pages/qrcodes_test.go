@@ -51,10 +51,10 @@ func TestQRCodesCreateListAndImage(t *testing.T) {
 	// A scan by a new user through WeChat's callback counts as a scan that followed.
 	srv := httptest.NewServer(e.handler)
 	t.Cleanup(srv.Close)
-	e.emu.SetCallback(appid, srv.URL+"/wxplatform/callback/"+appid, wxemu.ModeSafe)
-	codes := e.emu.QRCodes(appid)
+	e.Emu.SetCallback(appid, srv.URL+"/wxplatform/callback/"+appid, wxemu.ModeSafe)
+	codes := e.Emu.QRCodes(appid)
 	require.Len(t, codes, 1)
-	_, err := e.emu.Scan(context.Background(), appid, "", codes[0].Ticket)
+	_, err := e.Emu.Scan(context.Background(), appid, "", codes[0].Ticket)
 	require.NoError(t, err)
 	doc = requirePage(t, e.get("/console/qrcodes"), LangZH)
 	require.Equal(t, "1", strings.TrimSpace(doc.Find("#qrcodes .subscribes").Text()))

@@ -31,7 +31,7 @@ func TestSettingsDomainsKeyLogoAndUnbind(t *testing.T) {
 	doc = requirePage(t, e.submit("/console/settings/jsdomains", url.Values{"jsDomains": {"https://Shop.example.com/\nm.example.com, api.example.com"}}), LangZH)
 	require.Contains(t, flashText(doc), "JS 安全域名已保存")
 	require.Equal(t, "shop.example.com\nm.example.com\napi.example.com", doc.Find("#f-jsDomains").Text())
-	a, err := e.accts.ByAppID(ctx, e.acct.AppID)
+	a, err := e.Accounts.ByAppID(ctx, e.acct.AppID)
 	require.NoError(t, err)
 	require.Equal(t, []string{"shop.example.com", "m.example.com", "api.example.com"}, a.JSDomains)
 
@@ -55,20 +55,20 @@ func TestSettingsDomainsKeyLogoAndUnbind(t *testing.T) {
 	require.True(t, strings.HasPrefix(src, "/materials/logo/"+e.acct.AppID), src)
 
 	// Unbinding a second account keeps the first.
-	other := e.emu.NewAccount("第二个号")
-	_, err = e.accts.Bind(ctx, e.userID, accounts.BindInput{AppID: other.AppID, Secret: other.Secret, Token: other.Token, Name: other.Name})
+	other := e.Emu.NewAccount("第二个号")
+	_, err = e.Accounts.Bind(ctx, e.userID, accounts.BindInput{AppID: other.AppID, Secret: other.Secret, Token: other.Token, Name: other.Name})
 	require.NoError(t, err)
 	doc = requirePage(t, e.get("/console/settings"), LangZH)
 	require.Equal(t, 2, doc.Find("#accounts tbody tr").Length())
 	doc = requirePage(t, e.submit("/console/settings/unbind", url.Values{"appid": {other.AppID}}), LangZH)
 	require.Contains(t, flashText(doc), "第二个号")
 	require.Equal(t, 1, doc.Find("#accounts tbody tr").Length())
-	_, err = e.accts.ByAppID(ctx, other.AppID)
+	_, err = e.Accounts.ByAppID(ctx, other.AppID)
 	require.ErrorIs(t, err, accounts.ErrNotFound)
 	// An appid that is not the operator's is refused; nothing is unbound (not the first account either).
 	p = e.post("/console/settings/unbind", url.Values{"appid": {"wx0000000000000000"}})
 	require.Equal(t, http.StatusForbidden, p.Status)
-	_, err = e.accts.ByAppID(ctx, e.acct.AppID)
+	_, err = e.Accounts.ByAppID(ctx, e.acct.AppID)
 	require.NoError(t, err)
 }
 

@@ -17,10 +17,10 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/stretchr/testify/require"
 
-	"github.com/socialinzen/socialinzen/internal/db/dbtest"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
-	"github.com/socialinzen/socialinzen/internal/secretbox"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/wxemu"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/wxtest"
 )
 
 type api struct {
@@ -31,32 +31,21 @@ type api struct {
 	other   *accounts.Account // bound by another operator
 }
 
-// newAPI mounts the handler as the lead does (auth, body limit, accounts.Scope), with a test middleware in
+// newAPI mounts the handler as the lead does (body limit, auth, accounts.Scope), with a test middleware in
 // place of RequireAuth that sets the principal of a real user row who bound a real account.
 func newAPI(t *testing.T) *api {
 	t.Helper()
-	gdb := dbtest.New(t)
-	ctx := context.Background()
-	box, err := secretbox.New(bytes.Repeat([]byte{7}, 32))
-	require.NoError(t, err)
-	accs := accounts.NewService(gdb, box, accounts.Options{BaseURL: "http://console.test"})
-	uid, otherUID := mustUser(t, gdb), mustUser(t, gdb)
-	bind := func(uid int64, appid string) *accounts.Account {
-		a, err := accs.Bind(ctx, uid, accounts.BindInput{AppID: appid, Secret: "0123456789abcdef", Token: "token123"})
-		require.NoError(t, err)
-		return a
+	env := wxtest.New(t, wxtest.Options{Emulator: wxemu.Options{DemoFollowers: -1}, Unchecked: true})
+	uid, otherUID := mustUser(t, env.DB), mustUser(t, env.DB)
+	bind := func(uid int64) *accounts.Account {
+		return env.Bind(uid, wxemu.Account{AppID: fmt.Sprintf("wx%016d", fixtureSeq.Add(1)), Secret: "0123456789abcdef", Token: "token123"})
 	}
-	a := &api{t: t, svc: mustService(t, gdb, Options{})}
-	a.account = bind(uid, fmt.Sprintf("wx%016d", fixtureSeq.Add(1)))
-	a.other = bind(otherUID, fmt.Sprintf("wx%016d", fixtureSeq.Add(1)))
+	a := &api{t: t, svc: mustService(t, env.DB, Options{})}
+	a.account = bind(uid)
+	a.other = bind(otherUID)
 
 	a.engine = httpapi.NewEngine(slog.New(slog.DiscardHandler))
-	fakeAuth := func(c *gin.Context) {
-		c.Set("httpapi.principal", httpapi.Principal{UserID: uid})
-		c.Next()
-	}
-	g := a.engine.Group("/apis/wxreplymanage", fakeAuth, httpapi.LimitBody(httpapi.MaxBodyBytes), accounts.Scope(accs))
-	(&Handler{Service: a.svc}).Routes(httpapi.Group{IRouter: g})
+	(&Handler{Service: a.svc}).Routes(env.APIGroup(a.engine, "/apis/wxreplymanage", wxtest.AsUser(uid)))
 	return a
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/db"
 	"github.com/socialinzen/socialinzen/internal/db/dbtest"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxcrypto"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/wxtest"
 )
 
 var fixtureSeq atomic.Int64
@@ -23,12 +24,7 @@ var fixtureSeq atomic.Int64
 // mustUser inserts a verified operator.
 func mustUser(t testing.TB, gdb *gorm.DB) int64 {
 	t.Helper()
-	n := fixtureSeq.Add(1)
-	var id int64
-	err := gdb.Raw(`INSERT INTO users (username, email, password_hash, verified_at) VALUES (?, ?, 'x', now()) RETURNING id`,
-		fmt.Sprintf("op%d", n), fmt.Sprintf("op%d@example.com", n)).Scan(&id).Error
-	require.NoError(t, err)
-	return id
+	return wxtest.Operator(t, gdb, fmt.Sprintf("op%d", fixtureSeq.Add(1)))
 }
 
 // mustAccountRow inserts an official account row directly (its sealed fields are placeholders: enough for

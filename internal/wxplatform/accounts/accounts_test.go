@@ -12,53 +12,34 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/stretchr/testify/require"
-	"gorm.io/gorm"
 
-	"github.com/socialinzen/socialinzen/internal/db/dbtest"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
-	"github.com/socialinzen/socialinzen/internal/secretbox"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
-	"github.com/socialinzen/socialinzen/internal/wxplatform/wxclient"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxemu"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/wxtest"
 )
 
+// fixture is the shared WeChat fixture (the emulator with its demo account) with two operators, and the
+// accounts routes, which act for the second operator when a request has X-User: 1.
 type fixture struct {
-	db     *gorm.DB
-	dbURL  string
-	emu    *wxemu.Emulator
-	svc    *accounts.Service
+	*wxtest.Env
 	router *gin.Engine
 	users  [2]int64
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	gdb, u := dbtest.NewWithURL(t)
-	emu := wxemu.New(wxemu.Options{AutoConsent: true})
-	srv := httptest.NewServer(emu.Handler())
-	t.Cleanup(srv.Close)
-	box, err := secretbox.New(bytes.Repeat([]byte{7}, 32))
-	require.NoError(t, err)
-	secrets := &wxclient.AccountSecrets{}
-	wx := wxclient.New(wxclient.Options{APIBase: srv.URL, OpenBase: srv.URL, MPBase: srv.URL, DB: gdb, Box: box, Credentials: secrets})
-	svc := accounts.NewService(gdb, box, accounts.Options{BaseURL: "https://console.test", Checker: wx, Health: wx, Forget: wx})
-	secrets.Accounts = svc
-	f := &fixture{db: gdb, dbURL: u, emu: emu, svc: svc}
-	for i := range f.users {
-		require.NoError(t, gdb.Raw(`INSERT INTO users (username, email, password_hash, verified_at) VALUES (?, ?, 'x', now()) RETURNING id`,
-			"op"+string(rune('a'+i)), "op"+string(rune('a'+i))+"@example.com").Scan(&f.users[i]).Error)
-	}
+	env := wxtest.New(t, wxtest.Options{Emulator: wxemu.Options{AutoConsent: true}, BaseURL: "https://console.test"})
+	f := &fixture{Env: env, users: [2]int64{env.Operator("opa"), env.Operator("opb")}}
 	e := httpapi.NewEngine(nil)
 	auth := func(c *gin.Context) {
-		var id int64
+		id := f.users[0]
 		if c.GetHeader("X-User") == "1" {
 			id = f.users[1]
-		} else {
-			id = f.users[0]
 		}
-		c.Set("httpapi.principal", httpapi.Principal{UserID: id})
+		wxtest.AsUser(id)(c)
 	}
-	(&accounts.Handler{Service: svc}).Routes(httpapi.Group{IRouter: e.Group("/apis/wxplatform", auth)})
+	(&accounts.Handler{Service: env.Accounts}).Routes(httpapi.Group{IRouter: e.Group("/apis/wxplatform", auth)})
 	f.router = e
 	return f
 }
@@ -84,7 +65,7 @@ func bindBody(a wxemu.Account) map[string]any {
 
 func TestAuthorizeBindsAndAnswersTheCallbackURL(t *testing.T) {
 	f := newFixture(t)
-	demo := f.emu.Demo()
+	demo := f.Emu.Demo()
 	code, out := f.post(t, "/apis/wxplatform/authorize", bindBody(demo), 0)
 	require.Equal(t, 200, code, "%v", out)
 	require.Equal(t, "https://console.test/wxplatform/callback/"+demo.AppID, out["callbackUrl"])
@@ -101,12 +82,12 @@ func TestAuthorizeBindsAndAnswersTheCallbackURL(t *testing.T) {
 	require.NotEmpty(t, acct["msdkKey"])
 	tok := acct["token"].(map[string]any)
 	require.EqualValues(t, 1, tok["refreshes"], "binding fetched one token and kept it")
-	require.Equal(t, 1, f.emu.TokenRequests(demo.AppID))
+	require.Equal(t, 1, f.Emu.TokenRequests(demo.AppID))
 }
 
 func TestAuthorizeWithAWrongSecretAnswersWeChatsCode(t *testing.T) {
 	f := newFixture(t)
-	body := bindBody(f.emu.Demo())
+	body := bindBody(f.Emu.Demo())
 	body["secret"] = strings.Repeat("0", 32)
 	code, out := f.post(t, "/apis/wxplatform/authorize", body, 0)
 	require.Equal(t, http.StatusBadGateway, code)
@@ -114,13 +95,13 @@ func TestAuthorizeWithAWrongSecretAnswersWeChatsCode(t *testing.T) {
 	require.EqualValues(t, 40125, out["wxErrcode"])
 	require.NotEmpty(t, out["wxErrmsg"])
 	var n int
-	require.NoError(t, f.db.Raw(`SELECT count(*) FROM wx_accounts`).Scan(&n).Error)
+	require.NoError(t, f.DB.Raw(`SELECT count(*) FROM wx_accounts`).Scan(&n).Error)
 	require.Zero(t, n, "nothing is stored for credentials WeChat refused")
 }
 
 func TestAuthorizeValidatesEachField(t *testing.T) {
 	f := newFixture(t)
-	demo := f.emu.Demo()
+	demo := f.Emu.Demo()
 	cases := []struct {
 		name, field string
 		mutate      func(map[string]any)
@@ -142,21 +123,21 @@ func TestAuthorizeValidatesEachField(t *testing.T) {
 			require.Contains(t, out["msg"], tc.field)
 		})
 	}
-	require.Zero(t, f.emu.TokenRequests(demo.AppID), "invalid input never reaches WeChat")
+	require.Zero(t, f.Emu.TokenRequests(demo.AppID), "invalid input never reaches WeChat")
 }
 
 func TestAccountsAreTheirOwners(t *testing.T) {
 	f := newFixture(t)
-	demo := f.emu.Demo()
+	demo := f.Emu.Demo()
 	code, _ := f.post(t, "/apis/wxplatform/authorize", bindBody(demo), 0)
 	require.Equal(t, 200, code)
 	ctx := context.Background()
 
-	_, err := f.svc.Resolve(ctx, f.users[1], "")
+	_, err := f.Accounts.Resolve(ctx, f.users[1], "")
 	require.ErrorIs(t, err, accounts.ErrNoAccount)
-	_, err = f.svc.Resolve(ctx, f.users[1], demo.AppID)
+	_, err = f.Accounts.Resolve(ctx, f.users[1], demo.AppID)
 	require.ErrorIs(t, err, accounts.ErrNotYours)
-	a, err := f.svc.Resolve(ctx, f.users[0], "")
+	a, err := f.Accounts.Resolve(ctx, f.users[0], "")
 	require.NoError(t, err)
 	require.Equal(t, demo.AppID, a.AppID)
 
@@ -170,13 +151,13 @@ func TestAccountsAreTheirOwners(t *testing.T) {
 
 	code, _ = f.post(t, "/apis/wxplatform/unauthorize", map[string]any{"appid": demo.AppID}, 0)
 	require.Equal(t, 200, code)
-	_, err = f.svc.Resolve(ctx, f.users[0], "")
+	_, err = f.Accounts.Resolve(ctx, f.users[0], "")
 	require.ErrorIs(t, err, accounts.ErrNoAccount)
 }
 
 func TestJSDomainsAndMsdkKey(t *testing.T) {
 	f := newFixture(t)
-	demo := f.emu.Demo()
+	demo := f.Emu.Demo()
 	_, out := f.post(t, "/apis/wxplatform/authorize", bindBody(demo), 0)
 	first := out["msdkKey"]
 	code, out := f.post(t, "/apis/wxplatform/setJsDomains", map[string]any{"jsDomains": []string{"https://Shop.Example.com/", "m.example.com:8443"}}, 0)
@@ -196,12 +177,12 @@ func TestDumpHoldsNoSecret(t *testing.T) {
 		t.Skip("pg_dump is not installed")
 	}
 	f := newFixture(t)
-	demo := f.emu.Demo()
+	demo := f.Emu.Demo()
 	code, _ := f.post(t, "/apis/wxplatform/authorize", bindBody(demo), 0)
 	require.Equal(t, 200, code)
-	a, err := f.svc.ByAppID(context.Background(), demo.AppID)
+	a, err := f.Accounts.ByAppID(context.Background(), demo.AppID)
 	require.NoError(t, err)
-	out, err := exec.Command("pg_dump", "--data-only", f.dbURL).CombinedOutput()
+	out, err := exec.Command("pg_dump", "--data-only", f.DBURL).CombinedOutput()
 	require.NoError(t, err, string(out))
 	require.Contains(t, string(out), demo.AppID, "the dump is of the right database")
 	for name, secret := range map[string]string{"secret": demo.Secret, "token": demo.Token, "aes key": demo.EncodingAESKey, "msdk key": a.MsdkKey} {

@@ -48,9 +48,9 @@ func BenchmarkSearch100k(b *testing.B) {
 	require.NoError(b, err)
 	require.Equal(b, followers.StateDone, f.waitSync(5*time.Minute).State)
 	fl := f.emuFollowers()
-	require.NoError(b, f.db.Exec(`ANALYZE wx_followers`).Error)
+	require.NoError(b, f.DB.Exec(`ANALYZE wx_followers`).Error)
 	// A few remarks to find.
-	require.NoError(b, f.db.Exec(`UPDATE wx_followers SET remark = 'VIP 客户 ' || substr(openid, 10, 4)
+	require.NoError(b, f.DB.Exec(`UPDATE wx_followers SET remark = 'VIP 客户 ' || substr(openid, 10, 4)
 		WHERE account_id = ? AND openid IN (SELECT openid FROM wx_followers WHERE account_id = ? ORDER BY openid LIMIT 500)`,
 		f.acct.ID, f.acct.ID).Error)
 

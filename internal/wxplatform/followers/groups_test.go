@@ -31,12 +31,12 @@ func TestCreateGroup(t *testing.T) {
 	group := out["group"].(map[string]any)
 	require.EqualValues(t, 100, group["id"])
 	require.Equal(t, "测试分组", group["name"])
-	require.Equal(t, "测试分组", tagNames(f.emu.Tags(f.acct.AppID))[100], "the tag WeChat received")
+	require.Equal(t, "测试分组", tagNames(f.Emu.Tags(f.acct.AppID))[100], "the tag WeChat received")
 
 	// The same call as form fields.
 	status, out = f.call("createGroup", url.Values{"groupName": {"VIP"}})
 	require.Equal(t, http.StatusOK, status, "%v", out)
-	require.Equal(t, "VIP", tagNames(f.emu.Tags(f.acct.AppID))[101])
+	require.Equal(t, "VIP", tagNames(f.Emu.Tags(f.acct.AppID))[101])
 
 	tests := []struct {
 		name       string
@@ -60,14 +60,14 @@ func TestCreateGroup(t *testing.T) {
 			requireFail(t, status, out, tc.wantStatus, tc.errcode, tc.field)
 		})
 	}
-	require.Len(t, f.emu.Tags(f.acct.AppID), 3, "no tag created by a refused call (star tag + 2)")
+	require.Len(t, f.Emu.Tags(f.acct.AppID), 3, "no tag created by a refused call (star tag + 2)")
 
 	// 30 bytes exactly is fine.
 	status, out = f.call("createGroup", `{"groupName":"一二三四五六七八九十"}`)
 	require.Equal(t, http.StatusOK, status, "%v", out)
 
 	// WeChat's own refusal comes back as 50200 with its code.
-	f.emu.SetFault("/cgi-bin/tags/create", wxemu.Fault{Errcode: 45056, Times: 1})
+	f.Emu.SetFault("/cgi-bin/tags/create", wxemu.Fault{Errcode: 45056, Times: 1})
 	status, out = f.call("createGroup", `{"groupName":"第四组"}`)
 	requireFail(t, status, out, 502, 50200, "")
 	require.EqualValues(t, 45056, out["wxErrcode"])
@@ -83,11 +83,11 @@ func TestUpdateAndDeleteGroup(t *testing.T) {
 
 	status, out := f.call("updateGroup", `{"groupId":100,"groupName":"A2"}`)
 	require.Equal(t, 200, status, "%v", out)
-	require.Equal(t, "A2", tagNames(f.emu.Tags(f.acct.AppID))[100])
+	require.Equal(t, "A2", tagNames(f.Emu.Tags(f.acct.AppID))[100])
 	// groupId as a string, as a form sends it.
 	status, out = f.call("updateGroup", url.Values{"groupId": {"100"}, "groupName": {"A3"}})
 	require.Equal(t, 200, status, "%v", out)
-	require.Equal(t, "A3", tagNames(f.emu.Tags(f.acct.AppID))[100])
+	require.Equal(t, "A3", tagNames(f.Emu.Tags(f.acct.AppID))[100])
 
 	tests := []struct {
 		name, path, body string
@@ -122,14 +122,14 @@ func TestUpdateAndDeleteGroup(t *testing.T) {
 	require.EqualValues(t, 0, out["errcode"], "%v", out)
 	status, out = f.call("deleteGroup", `{"groupId":100}`)
 	require.Equal(t, 200, status, "%v", out)
-	_, gone := tagNames(f.emu.Tags(f.acct.AppID))[100]
+	_, gone := tagNames(f.Emu.Tags(f.acct.AppID))[100]
 	require.False(t, gone)
-	require.Empty(t, f.emu.FollowerTags(f.acct.AppID, openid))
+	require.Empty(t, f.Emu.FollowerTags(f.acct.AppID, openid))
 	var tags string
-	require.NoError(t, f.db.Raw(`SELECT tagid_list::text FROM wx_followers WHERE openid = ?`, openid).Scan(&tags).Error)
+	require.NoError(t, f.DB.Raw(`SELECT tagid_list::text FROM wx_followers WHERE openid = ?`, openid).Scan(&tags).Error)
 	require.Equal(t, "{}", tags)
 
-	f.emu.SetFault("/cgi-bin/tags/delete", wxemu.Fault{Errcode: 45057, Times: 1})
+	f.Emu.SetFault("/cgi-bin/tags/delete", wxemu.Fault{Errcode: 45057, Times: 1})
 	status, out = f.call("deleteGroup", `{"groupId":101}`)
 	requireFail(t, status, out, 502, 50200, "")
 	require.EqualValues(t, 45057, out["wxErrcode"])
@@ -161,22 +161,22 @@ func TestMoveUserToGroup(t *testing.T) {
 
 	require.EqualValues(t, 0, which(u))
 	move(100, u)
-	require.Equal(t, []int{100}, f.emu.FollowerTags(app, u))
+	require.Equal(t, []int{100}, f.Emu.FollowerTags(app, u))
 	require.EqualValues(t, 100, which(u))
 	move(101, u)
-	require.Equal(t, []int{101}, f.emu.FollowerTags(app, u), "a move replaces the group")
+	require.Equal(t, []int{101}, f.Emu.FollowerTags(app, u), "a move replaces the group")
 	move(2, u)
-	require.Equal(t, []int{2}, f.emu.FollowerTags(app, u), "the star group is a tag")
+	require.Equal(t, []int{2}, f.Emu.FollowerTags(app, u), "the star group is a tag")
 
 	move(1, u)
-	require.True(t, f.emu.Blacklisted(app, u))
+	require.True(t, f.Emu.Blacklisted(app, u))
 	require.EqualValues(t, 1, which(u))
 	move(101, u)
-	require.False(t, f.emu.Blacklisted(app, u), "moving out of 1 takes the follower off the blacklist")
-	require.Equal(t, []int{101}, f.emu.FollowerTags(app, u))
+	require.False(t, f.Emu.Blacklisted(app, u), "moving out of 1 takes the follower off the blacklist")
+	require.Equal(t, []int{101}, f.Emu.FollowerTags(app, u))
 	move(0, u)
-	require.Empty(t, f.emu.FollowerTags(app, u), "moving to 0 removes every tag")
-	require.False(t, f.emu.Blacklisted(app, u))
+	require.Empty(t, f.Emu.FollowerTags(app, u), "moving to 0 removes every tag")
+	require.False(t, f.Emu.Blacklisted(app, u))
 	require.EqualValues(t, 0, which(u))
 
 	// 60 followers at once: batchtagging takes 50 at most.
@@ -184,9 +184,9 @@ func TestMoveUserToGroup(t *testing.T) {
 	for _, x := range fl[10:70] {
 		many = append(many, x.OpenID)
 	}
-	before := len(f.requests("/cgi-bin/tags/members/batchtagging"))
+	before := len(f.Requests("/cgi-bin/tags/members/batchtagging"))
 	move(100, many)
-	calls := f.requests("/cgi-bin/tags/members/batchtagging")[before:]
+	calls := f.Requests("/cgi-bin/tags/members/batchtagging")[before:]
 	require.Len(t, calls, 2)
 	for _, c := range calls {
 		var body struct {
@@ -198,17 +198,17 @@ func TestMoveUserToGroup(t *testing.T) {
 		require.Equal(t, 100, body.TagID)
 	}
 	for _, o := range many {
-		require.Equal(t, []int{100}, f.emu.FollowerTags(app, o))
+		require.Equal(t, []int{100}, f.Emu.FollowerTags(app, o))
 	}
 	// ... and moving them on untags them 50 at a time too.
-	before = len(f.requests("/cgi-bin/tags/members/batchuntagging"))
+	before = len(f.Requests("/cgi-bin/tags/members/batchuntagging"))
 	move(101, many)
-	require.Len(t, f.requests("/cgi-bin/tags/members/batchuntagging")[before:], 2)
+	require.Len(t, f.Requests("/cgi-bin/tags/members/batchuntagging")[before:], 2)
 
 	// 25 to the blacklist: batchblacklist takes 20 at most.
-	before = len(f.requests("/cgi-bin/tags/members/batchblacklist"))
+	before = len(f.Requests("/cgi-bin/tags/members/batchblacklist"))
 	move(1, many[:25])
-	calls = f.requests("/cgi-bin/tags/members/batchblacklist")[before:]
+	calls = f.Requests("/cgi-bin/tags/members/batchblacklist")[before:]
 	require.Len(t, calls, 2)
 	for _, c := range calls {
 		var body struct {
@@ -218,7 +218,7 @@ func TestMoveUserToGroup(t *testing.T) {
 		require.LessOrEqual(t, len(body.OpenIDList), 20)
 	}
 	for _, o := range many[:25] {
-		require.True(t, f.emu.Blacklisted(app, o))
+		require.True(t, f.Emu.Blacklisted(app, o))
 	}
 
 	// The group's users, by getGroupUsers and by moveUserToGroup without openid (the spec's quirk).
@@ -326,7 +326,7 @@ func TestGetGroupsBeforeAnySync(t *testing.T) {
 	require.Equal(t, map[string]any{"id": 0.0, "name": "未分组", "count": 10.0}, groups[0])
 	require.Equal(t, map[string]any{"id": 1.0, "name": "黑名单", "count": 0.0}, groups[1])
 
-	f.emu.SetFault("/cgi-bin/tags/get", wxemu.Fault{Errcode: 45009, Times: 1})
+	f.Emu.SetFault("/cgi-bin/tags/get", wxemu.Fault{Errcode: 45009, Times: 1})
 	status, out = f.call("getGroups", nil)
 	requireFail(t, status, out, 502, 50200, "")
 	require.EqualValues(t, 45009, out["wxErrcode"])
@@ -339,7 +339,7 @@ func TestUpdateRemark(t *testing.T) {
 
 	status, out := f.call("updateRemark", map[string]any{"openid": u, "remark": "VIP客户"})
 	require.Equal(t, 200, status, "%v", out)
-	require.Equal(t, "VIP客户", f.emu.Remark(f.acct.AppID, u))
+	require.Equal(t, "VIP客户", f.Emu.Remark(f.acct.AppID, u))
 
 	tests := []struct {
 		name    string
@@ -359,15 +359,15 @@ func TestUpdateRemark(t *testing.T) {
 			requireFail(t, status, out, 400, tc.errcode, tc.field)
 		})
 	}
-	require.Equal(t, "VIP客户", f.emu.Remark(f.acct.AppID, u))
+	require.Equal(t, "VIP客户", f.Emu.Remark(f.acct.AppID, u))
 
 	// 30 characters, Chinese ones too, are fine.
 	status, out = f.call("updateRemark", map[string]any{"openid": u, "remark": strings.Repeat("字", 30)})
 	require.Equal(t, 200, status, "%v", out)
-	require.Equal(t, strings.Repeat("字", 30), f.emu.Remark(f.acct.AppID, u))
+	require.Equal(t, strings.Repeat("字", 30), f.Emu.Remark(f.acct.AppID, u))
 
 	// WeChat allows remarks to verified service accounts only: its 48001 comes back as 50200.
-	f.emu.SetFault("/cgi-bin/user/info/updateremark", wxemu.Fault{Errcode: 48001, Times: 1})
+	f.Emu.SetFault("/cgi-bin/user/info/updateremark", wxemu.Fault{Errcode: 48001, Times: 1})
 	status, out = f.call("updateRemark", map[string]any{"openid": u, "remark": "x"})
 	requireFail(t, status, out, 502, 50200, "")
 	require.EqualValues(t, 48001, out["wxErrcode"])
@@ -375,5 +375,5 @@ func TestUpdateRemark(t *testing.T) {
 	// An empty remark clears it.
 	status, out = f.call("updateRemark", map[string]any{"openid": u, "remark": ""})
 	require.Equal(t, 200, status, "%v", out)
-	require.Equal(t, "", f.emu.Remark(f.acct.AppID, u))
+	require.Equal(t, "", f.Emu.Remark(f.acct.AppID, u))
 }

@@ -20,7 +20,7 @@ var _ callback.EventObserver = (*followers.Observer)(nil)
 func (f *fixture) countRows(cond string, args ...any) int {
 	f.t.Helper()
 	var n int
-	require.NoError(f.t, f.db.Raw(`SELECT count(*) FROM wx_followers WHERE account_id = ? AND `+cond,
+	require.NoError(f.t, f.DB.Raw(`SELECT count(*) FROM wx_followers WHERE account_id = ? AND `+cond,
 		append([]any{f.acct.ID}, args...)...).Scan(&n).Error)
 	return n
 }
@@ -69,8 +69,8 @@ func TestSync250(t *testing.T) {
 	require.Equal(t, 242, f.countRows("subscribed AND groupid = 0"))
 
 	// What WeChat received: one user/get page (and the empty one that ends the list), batchget by 100.
-	require.Len(t, f.requests("/cgi-bin/user/get"), 2)
-	gets := f.requests("/cgi-bin/user/info/batchget")
+	require.Len(t, f.Requests("/cgi-bin/user/get"), 2)
+	gets := f.Requests("/cgi-bin/user/info/batchget")
 	require.Len(t, gets, 3)
 	for _, r := range gets {
 		var body struct {
@@ -151,10 +151,10 @@ func TestSync250(t *testing.T) {
 
 	// Between syncs, followers leave and come; a new sync sees it.
 	for _, x := range fl[200:202] {
-		_, err := f.emu.SendEvent(t.Context(), app, x.OpenID, "unsubscribe", "")
+		_, err := f.Emu.SendEvent(t.Context(), app, x.OpenID, "unsubscribe", "")
 		require.ErrorIs(t, err, wxemu.ErrNoCallback)
 	}
-	f.emu.AddFollowers(app, 5)
+	f.Emu.AddFollowers(app, 5)
 	_, out = f.call("syncFollowers", nil)
 	require.EqualValues(t, 0, out["errcode"])
 	st = f.waitSync(30 * time.Second)
@@ -181,12 +181,12 @@ func TestSyncOnePerAccount(t *testing.T) {
 	t.Parallel()
 	opts := followers.Options{Lease: time.Second, SyncConcurrency: 1}
 	f := newFixture(t, 300, opts)
-	opts.WeChat = f.wx
-	other := followers.NewService(f.db, opts)
+	opts.WeChat = f.WX
+	other := followers.NewService(f.DB, opts)
 	t.Cleanup(other.Close)
 	// Three batchget calls of 700 ms one after the other: the sync runs past its 1 s lease, which only
 	// the heartbeat keeps.
-	f.emu.SetFault("/cgi-bin/user/info/batchget", wxemu.Fault{Delay: 700 * time.Millisecond})
+	f.Emu.SetFault("/cgi-bin/user/info/batchget", wxemu.Fault{Delay: 700 * time.Millisecond})
 
 	st, err := f.svc.StartSync(t.Context(), f.acct)
 	require.NoError(t, err)
@@ -203,8 +203,8 @@ func TestSyncOnePerAccount(t *testing.T) {
 	st = f.waitSync(30 * time.Second)
 	require.Equal(t, followers.StateDone, st.State, "%+v", st)
 	require.Equal(t, 300, st.Done)
-	require.Len(t, f.requests("/cgi-bin/user/get"), 2, "one sync only")
-	require.Len(t, f.requests("/cgi-bin/user/info/batchget"), 3)
+	require.Len(t, f.Requests("/cgi-bin/user/get"), 2, "one sync only")
+	require.Len(t, f.Requests("/cgi-bin/user/info/batchget"), 3)
 }
 
 // TestSyncFailsAndResumes: WeChat refuses a batchget, the sync fails with WeChat's code, and the next
@@ -212,7 +212,7 @@ func TestSyncOnePerAccount(t *testing.T) {
 func TestSyncFailsAndResumes(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, 120, followers.Options{})
-	f.emu.SetFault("/cgi-bin/user/info/batchget", wxemu.Fault{Errcode: 45009})
+	f.Emu.SetFault("/cgi-bin/user/info/batchget", wxemu.Fault{Errcode: 45009})
 	_, err := f.svc.StartSync(t.Context(), f.acct)
 	require.NoError(t, err)
 	st := f.waitSync(30 * time.Second)
@@ -222,14 +222,14 @@ func TestSyncFailsAndResumes(t *testing.T) {
 	require.Equal(t, "failed", out["state"])
 	require.Contains(t, out["error"], "45009")
 
-	f.emu.ClearFaults()
+	f.Emu.ClearFaults()
 	_, err = f.svc.StartSync(t.Context(), f.acct)
 	require.NoError(t, err)
 	st = f.waitSync(30 * time.Second)
 	require.Equal(t, followers.StateDone, st.State, "%+v", st)
 	require.Equal(t, 120, st.Done)
 	var gen int
-	require.NoError(t, f.db.Raw(`SELECT gen FROM wx_follower_syncs WHERE account_id = ?`, f.acct.ID).Scan(&gen).Error)
+	require.NoError(t, f.DB.Raw(`SELECT gen FROM wx_follower_syncs WHERE account_id = ?`, f.acct.ID).Scan(&gen).Error)
 	require.Equal(t, 1, gen, "the failed run was resumed, not restarted")
 }
 
@@ -240,7 +240,7 @@ func TestSyncResumesFromCursor(t *testing.T) {
 	f := newFixture(t, 10050, followers.Options{Lease: time.Second})
 	fl := f.emuFollowers()
 	cursor := fl[9999].OpenID
-	require.NoError(t, f.db.Exec(`INSERT INTO wx_follower_syncs (account_id, state, gen, done, total, next_openid,
+	require.NoError(t, f.DB.Exec(`INSERT INTO wx_follower_syncs (account_id, state, gen, done, total, next_openid,
 		cursor_done, owner, heartbeat_at, started_at) VALUES (?, 'running', 1, 10020, 10050, ?, 10000, 'dead/1', now() - interval '1 minute', now())`,
 		f.acct.ID, cursor).Error)
 
@@ -252,10 +252,10 @@ func TestSyncResumesFromCursor(t *testing.T) {
 	require.Equal(t, followers.StateDone, st.State, "%+v", st)
 	require.Equal(t, 10050, st.Done)
 	require.Equal(t, 10050, st.Total)
-	gets := f.requests("/cgi-bin/user/get")
+	gets := f.Requests("/cgi-bin/user/get")
 	require.NotEmpty(t, gets)
 	require.Equal(t, cursor, gets[0].Query.Get("next_openid"), "resumed at the cursor")
-	require.Len(t, f.requests("/cgi-bin/user/info/batchget"), 1, "only the 50 followers after the cursor")
+	require.Len(t, f.Requests("/cgi-bin/user/info/batchget"), 1, "only the 50 followers after the cursor")
 	require.Equal(t, 50, f.countRows("subscribed"))
 }
 
@@ -280,7 +280,7 @@ func TestObserverKeepsMirrorCurrent(t *testing.T) {
 		QRScene        int64
 	}
 	read := func(openid string) {
-		require.NoError(t, f.db.Raw(`SELECT subscribed, subscribe_time, subscribe_scene, qr_scene FROM wx_followers
+		require.NoError(t, f.DB.Raw(`SELECT subscribed, subscribe_time, subscribe_scene, qr_scene FROM wx_followers
 			WHERE account_id = ? AND openid = ?`, f.acct.ID, openid).Scan(&row).Error)
 	}
 	read(fresh)

@@ -1,9 +1,7 @@
 package jssdk_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -12,16 +10,13 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/stretchr/testify/require"
-	"gorm.io/gorm"
 
 	"github.com/socialinzen/socialinzen/internal/apperr"
-	"github.com/socialinzen/socialinzen/internal/db/dbtest"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
-	"github.com/socialinzen/socialinzen/internal/secretbox"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/jssdk"
-	"github.com/socialinzen/socialinzen/internal/wxplatform/wxclient"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxemu"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/wxtest"
 )
 
 // The official example of WeChat's JS-SDK documentation (wechat-protocol.md §6), with a fragment that
@@ -58,70 +53,39 @@ func TestPageURL(t *testing.T) {
 	}
 }
 
+// fixture is the shared WeChat fixture with one operator whose account has the JS domain
+// shop.example.com, and the jsticket routes.
 type fixture struct {
+	*wxtest.Env
 	t      *testing.T
-	db     *gorm.DB
-	box    *secretbox.Box
-	emu    *wxemu.Emulator
-	emuURL string
-	accts  *accounts.Service
 	acct   *accounts.Account
 	userID int64
 	engine *gin.Engine
 }
 
-type tokenAuth struct{ userID int64 }
-
-func (a tokenAuth) Authenticate(_ context.Context, tok string) (httpapi.Principal, error) {
-	if tok != "test-token" {
-		return httpapi.Principal{}, apperr.New(apperr.Unauthenticated, "invalid access_token")
-	}
-	return httpapi.Principal{UserID: a.userID}, nil
-}
-
-func (f *fixture) client() *wxclient.Client {
-	src := &wxclient.AccountSecrets{Accounts: f.accts}
-	return wxclient.New(wxclient.Options{APIBase: f.emuURL, DB: f.db, Box: f.box, Credentials: src, RetryBackoff: time.Millisecond})
-}
-
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{t: t, db: dbtest.New(t)}
+	env := wxtest.New(t, wxtest.Options{Emulator: wxemu.Options{DemoFollowers: -1}, Unchecked: true})
+	f := &fixture{Env: env, t: t, userID: env.Operator("op")}
+	ea := env.Emu.NewAccount("JS")
+	env.Bind(f.userID, ea)
 	var err error
-	f.box, err = secretbox.New(bytes.Repeat([]byte{3}, 32))
-	require.NoError(t, err)
-	f.emu = wxemu.New(wxemu.Options{DemoFollowers: -1})
-	srv := httptest.NewServer(f.emu.Handler())
-	t.Cleanup(srv.Close)
-	f.emuURL = srv.URL
-	f.accts = accounts.NewService(f.db, f.box, accounts.Options{BaseURL: "http://console.test"})
-	wx := f.client()
-	require.NoError(t, f.db.Raw(`INSERT INTO users (username, email, password_hash) VALUES ('op', 'op@example.com', 'x') RETURNING id`).Scan(&f.userID).Error)
-	ea := f.emu.NewAccount("JS")
-	f.acct, err = f.accts.Bind(context.Background(), f.userID, accounts.BindInput{AppID: ea.AppID, Secret: ea.Secret, Token: ea.Token})
-	require.NoError(t, err)
-	f.acct, err = f.accts.SetJSDomains(context.Background(), f.userID, ea.AppID, []string{"shop.example.com"})
+	f.acct, err = env.Accounts.SetJSDomains(context.Background(), f.userID, ea.AppID, []string{"shop.example.com"})
 	require.NoError(t, err)
 
-	gin.SetMode(gin.TestMode)
-	f.engine = gin.New()
-	h := &jssdk.Handler{Tickets: wx, Accounts: f.accts, RequireAuth: httpapi.RequireAuth(tokenAuth{f.userID}, nil)}
+	env.Tokens.Give("test-token", httpapi.Principal{UserID: f.userID})
+	f.engine = wxtest.Router()
+	h := &jssdk.Handler{Tickets: env.WX, Accounts: env.Accounts, RequireAuth: env.Tokens.RequireAuth()}
 	h.PublicRoutes(f.engine)
 	return f
 }
 
 func (f *fixture) call(method, query, body string, header map[string]string) (*httptest.ResponseRecorder, map[string]any) {
 	f.t.Helper()
-	req := httptest.NewRequest(method, "/apis/wxplatform/jsticket"+query, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	w := httptest.NewRecorder()
-	f.engine.ServeHTTP(w, req)
+	w := wxtest.Serve(f.t, f.engine, wxtest.Request{Method: method, Target: "/apis/wxplatform/jsticket" + query, Body: body, Header: header})
 	var out map[string]any
 	if method != http.MethodOptions {
-		require.NoError(f.t, json.Unmarshal(w.Body.Bytes(), &out), w.Body.String())
+		out = wxtest.Decode(f.t, w)
 	}
 	return w, out
 }
@@ -134,7 +98,7 @@ func (f *fixture) requireSigned(out map[string]any, pageURL string) {
 	require.Len(f.t, nonce, 16)
 	ts := int64(out["timestamp"].(float64))
 	require.InDelta(f.t, time.Now().Unix(), ts, 5)
-	ticket := f.emu.JSAPITicket(f.acct.AppID)
+	ticket := f.Emu.JSAPITicket(f.acct.AppID)
 	require.NotEmpty(f.t, ticket)
 	require.Equal(f.t, jssdk.Sign(ticket, nonce, ts, pageURL), out["signature"])
 	require.Equal(f.t, pageURL, out["url"])
@@ -220,13 +184,13 @@ func TestJSTicketShared(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	a, err := f.client().JSAPITicket(ctx, f.acct.AppID)
+	a, err := f.Client().JSAPITicket(ctx, f.acct.AppID)
 	require.NoError(t, err)
-	b, err := f.client().JSAPITicket(ctx, f.acct.AppID)
+	b, err := f.Client().JSAPITicket(ctx, f.acct.AppID)
 	require.NoError(t, err)
 	require.Equal(t, a, b)
 	n := 0
-	for _, r := range f.emu.Requests() {
+	for _, r := range f.Emu.Requests() {
 		if r.Path == "/cgi-bin/ticket/getticket" {
 			n++
 		}
@@ -237,7 +201,7 @@ func TestJSTicketShared(t *testing.T) {
 func TestJSTicketWeChatError(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	f.emu.SetFault("/cgi-bin/ticket/getticket", wxemu.Fault{Errcode: 40164, Errmsg: "invalid ip 10.1.2.3, not in whitelist"})
+	f.Emu.SetFault("/cgi-bin/ticket/getticket", wxemu.Fault{Errcode: 40164, Errmsg: "invalid ip 10.1.2.3, not in whitelist"})
 	w, out := f.call(http.MethodPost, "?access_token=test-token", `{"url":"https://shop.example.com/"}`, nil)
 	require.Equal(t, 502, w.Code, "%v", out)
 	require.EqualValues(t, 50200, out["errcode"])

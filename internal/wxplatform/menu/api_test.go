@@ -65,14 +65,14 @@ func TestGetMenuStates(t *testing.T) {
 	require.JSONEq(t, smallMenu, menuJSON(t, out))
 	require.Equal(t, saved["updatedAt"], out["updatedAt"], "the answer of saveMenu says what getMenu says")
 	require.Equal(t, false, out["published"])
-	require.Empty(t, f.requests("/cgi-bin/menu/create"), "saving sends nothing to WeChat")
+	require.Empty(t, f.Requests("/cgi-bin/menu/create"), "saving sends nothing to WeChat")
 
 	status, out = f.call("publishMenu", nil)
 	requireOK(t, status, out)
 	require.Equal(t, true, out["published"])
 	require.NotNil(t, out["publishedAt"])
 	require.EqualValues(t, f.userID, out["publishedBy"])
-	require.JSONEq(t, smallMenu, string(f.emu.Menu(f.acct.AppID)))
+	require.JSONEq(t, smallMenu, string(f.Emu.Menu(f.acct.AppID)))
 
 	status, out = f.call("getMenu", nil)
 	requireOK(t, status, out)
@@ -94,7 +94,7 @@ func TestGetMenuStates(t *testing.T) {
 	require.Equal(t, false, out["published"])
 	require.Nil(t, out["publishedAt"])
 	require.JSONEq(t, smallMenu, menuJSON(t, out))
-	require.Nil(t, f.emu.Menu(f.acct.AppID))
+	require.Nil(t, f.Emu.Menu(f.acct.AppID))
 	_, out = f.call("getMenu", nil)
 	require.Equal(t, false, out["published"])
 	require.JSONEq(t, smallMenu, menuJSON(t, out))
@@ -117,8 +117,8 @@ func TestPublishImportRoundTrip(t *testing.T) {
 	require.JSONEq(t, full, menuJSON(t, out))
 	status, out = f.call("publishMenu", nil)
 	requireOK(t, status, out)
-	require.JSONEq(t, full, string(f.emu.Menu(f.acct.AppID)), "WeChat received the menu as saved")
-	creates := f.requests("/cgi-bin/menu/create")
+	require.JSONEq(t, full, string(f.Emu.Menu(f.acct.AppID)), "WeChat received the menu as saved")
+	creates := f.Requests("/cgi-bin/menu/create")
 	require.Len(t, creates, 1)
 	require.NotContains(t, string(creates[0].Body), `\u`, "no escapes reach menu/create (40033)")
 
@@ -130,12 +130,12 @@ func TestPublishImportRoundTrip(t *testing.T) {
 	require.JSONEq(t, full, menuJSON(t, out), "the imported menu is the published one")
 	require.Equal(t, true, out["published"])
 	require.Equal(t, []any{}, out["warnings"])
-	require.NotEmpty(t, f.requests("/cgi-bin/get_current_selfmenu_info"))
+	require.NotEmpty(t, f.Requests("/cgi-bin/get_current_selfmenu_info"))
 
 	// Publishing the imported menu sends the same menu again.
 	status, _ = f.call("publishMenu", nil)
 	requireOK(t, status, out)
-	creates = f.requests("/cgi-bin/menu/create")
+	creates = f.Requests("/cgi-bin/menu/create")
 	require.Len(t, creates, 2)
 	require.JSONEq(t, string(creates[0].Body), string(creates[1].Body))
 }
@@ -155,7 +155,7 @@ func TestImport(t *testing.T) {
 	require.Equal(t, true, out["published"])
 
 	t.Run("menu/get when get_current_selfmenu_info fails", func(t *testing.T) {
-		f.emu.SetFault("/cgi-bin/get_current_selfmenu_info", wxemu.Fault{Errcode: 48001, Times: 1})
+		f.Emu.SetFault("/cgi-bin/get_current_selfmenu_info", wxemu.Fault{Errcode: 48001, Times: 1})
 		_, _ = f.call("saveMenu", body(`{"button":[{"type":"click","name":"x","key":"X"}]}`))
 		status, out := f.call("importMenu", nil)
 		requireOK(t, status, out)
@@ -164,9 +164,9 @@ func TestImport(t *testing.T) {
 	})
 
 	t.Run("both fail", func(t *testing.T) {
-		f.emu.SetFault("/cgi-bin/get_current_selfmenu_info", wxemu.Fault{Errcode: 48001})
-		f.emu.SetFault("/cgi-bin/menu/get", wxemu.Fault{Errcode: 46003})
-		defer f.emu.ClearFaults()
+		f.Emu.SetFault("/cgi-bin/get_current_selfmenu_info", wxemu.Fault{Errcode: 48001})
+		f.Emu.SetFault("/cgi-bin/menu/get", wxemu.Fault{Errcode: 46003})
+		defer f.Emu.ClearFaults()
 		status, out := f.call("importMenu", nil)
 		requireFail(t, status, out, http.StatusBadGateway, 50200, "")
 		require.EqualValues(t, 48001, out["wxErrcode"], "the first call's error: %v", out)
@@ -199,12 +199,12 @@ func TestInvalidMenusNeverReachWeChat(t *testing.T) {
 	// A stored draft that breaks the rules (written before a rule existed) is refused at publish.
 	status, out = f.call("saveMenu", body(smallMenu))
 	requireOK(t, status, out)
-	require.NoError(t, f.db.Exec(`UPDATE wx_menus SET draft = '{"button":[{"type":"click","name":"菜单菜单菜单","key":"K"}]}'
+	require.NoError(t, f.DB.Exec(`UPDATE wx_menus SET draft = '{"button":[{"type":"click","name":"菜单菜单菜单","key":"K"}]}'
 		WHERE account_id = ?`, f.acct.ID).Error)
 	status, out = f.call("publishMenu", nil)
 	requireFail(t, status, out, http.StatusBadRequest, 40000, "button[0].name")
 
-	require.Empty(t, f.requests("/cgi-bin/menu/create"), "no invalid menu reached WeChat")
+	require.Empty(t, f.Requests("/cgi-bin/menu/create"), "no invalid menu reached WeChat")
 	_, out = f.call("getMenu", nil)
 	require.Equal(t, false, out["published"])
 }
@@ -215,7 +215,7 @@ func TestWeChatMenuErrors(t *testing.T) {
 	_, out := f.call("saveMenu", body(smallMenu))
 	require.EqualValues(t, 0, out["errcode"])
 
-	f.emu.SetFault("/cgi-bin/menu/create", wxemu.Fault{Errcode: 40018, Times: 1})
+	f.Emu.SetFault("/cgi-bin/menu/create", wxemu.Fault{Errcode: 40018, Times: 1})
 	status, out := f.call("publishMenu", nil)
 	requireFail(t, status, out, http.StatusBadGateway, 50200, "")
 	require.EqualValues(t, 40018, out["wxErrcode"])
@@ -255,8 +255,8 @@ func TestAnotherOperatorsAccount(t *testing.T) {
 			requireFail(t, status, out, http.StatusForbidden, 40300, "")
 		})
 	}
-	require.Len(t, f.requests("/cgi-bin/menu/create"), 1, "only the owner's publish")
-	require.NotNil(t, f.emu.Menu(f.other.AppID), "the owner's menu is untouched")
+	require.Len(t, f.Requests("/cgi-bin/menu/create"), 1, "only the owner's publish")
+	require.NotNil(t, f.Emu.Menu(f.other.AppID), "the owner's menu is untouched")
 
 	// Each operator sees their own account without naming it.
 	_, out = f.call("getMenu", nil)
@@ -324,7 +324,7 @@ func TestMenuHistory(t *testing.T) {
 		UserID *int64
 		Menu   *string
 	}
-	require.NoError(t, f.db.Raw(`SELECT action, user_id, menu::text AS menu FROM wx_menu_history WHERE account_id = ? ORDER BY id`,
+	require.NoError(t, f.DB.Raw(`SELECT action, user_id, menu::text AS menu FROM wx_menu_history WHERE account_id = ? ORDER BY id`,
 		f.acct.ID).Scan(&rows).Error)
 	require.Len(t, rows, 6)
 	require.NotNil(t, rows[2].Menu, "a delete records the menu it removed")
@@ -391,7 +391,7 @@ func TestConcurrentPublishes(t *testing.T) {
 	wg.Wait()
 	_, out := f.call("getMenu", nil)
 	require.Equal(t, true, out["published"])
-	require.JSONEq(t, string(f.emu.Menu(f.acct.AppID)), menuJSON(t, out))
+	require.JSONEq(t, string(f.Emu.Menu(f.acct.AppID)), menuJSON(t, out))
 	_, out = f.call("menuHistory", map[string]any{"limit": 100})
 	require.Len(t, out["history"], 16)
 }

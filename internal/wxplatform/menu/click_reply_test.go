@@ -22,7 +22,7 @@ func TestClickKeysAnsweredByKeywordRules(t *testing.T) {
 	  {"type":"view","name":"搜索","url":"http://www.soso.com/"}]}]}`))
 	require.Equal(t, true, out["published"], "%v", out)
 
-	replies := reply.NewService(f.db, reply.Options{})
+	replies := reply.NewService(f.DB, reply.Options{})
 	t.Cleanup(replies.Close)
 	keys, err := f.svc.ClickKeys(ctx, f.acct.ID)
 	require.NoError(t, err)

@@ -16,92 +16,55 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/stretchr/testify/require"
-	"gorm.io/gorm"
 
-	"github.com/socialinzen/socialinzen/internal/apperr"
-	"github.com/socialinzen/socialinzen/internal/db/dbtest"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
 	"github.com/socialinzen/socialinzen/internal/reply"
-	"github.com/socialinzen/socialinzen/internal/secretbox"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/callback"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/followers"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/qrcode"
-	"github.com/socialinzen/socialinzen/internal/wxplatform/wxclient"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxcrypto"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxemu"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/wxtest"
 )
 
+// fixture is the shared WeChat fixture with one operator, one bound account with three followers, and
+// the QR code API routes.
 type fixture struct {
+	*wxtest.Env
 	t       *testing.T
-	db      *gorm.DB
-	emu     *wxemu.Emulator
-	emuURL  string
-	wx      *wxclient.Client
-	accts   *accounts.Service
 	acct    *accounts.Account
 	handler *gin.Engine
 }
 
-type tokenAuth struct{ userID int64 }
-
-func (a tokenAuth) Authenticate(_ context.Context, tok string) (httpapi.Principal, error) {
-	if tok != "test-token" {
-		return httpapi.Principal{}, apperr.New(apperr.Unauthenticated, "invalid access_token")
-	}
-	return httpapi.Principal{UserID: a.userID}, nil
-}
-
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	gdb := dbtest.New(t)
-	box, err := secretbox.New(bytes.Repeat([]byte{9}, 32))
-	require.NoError(t, err)
-	emu := wxemu.New(wxemu.Options{DemoFollowers: -1})
-	srv := httptest.NewServer(emu.Handler())
-	t.Cleanup(srv.Close)
-	src := &wxclient.AccountSecrets{}
-	wx := wxclient.New(wxclient.Options{APIBase: srv.URL, OpenBase: srv.URL, MPBase: srv.URL, DB: gdb, Box: box,
-		Credentials: src, RetryBackoff: time.Millisecond})
-	accts := accounts.NewService(gdb, box, accounts.Options{BaseURL: "http://console.test", Checker: wx})
-	src.Accounts = accts
-	var userID int64
-	require.NoError(t, gdb.Raw(`INSERT INTO users (username, email, password_hash) VALUES ('op', 'op@example.com', 'x') RETURNING id`).Scan(&userID).Error)
-	ea := emu.NewAccount("二维码测试")
-	emu.AddFollowers(ea.AppID, 3)
-	acct, err := accts.Bind(context.Background(), userID, accounts.BindInput{AppID: ea.AppID, Secret: ea.Secret, Token: ea.Token, EncodingAESKey: ea.EncodingAESKey})
-	require.NoError(t, err)
+	env := wxtest.New(t, wxtest.Options{Emulator: wxemu.Options{DemoFollowers: -1}})
+	f := &fixture{Env: env, t: t}
+	userID := env.Operator("op")
+	ea := env.Emu.NewAccount("二维码测试")
+	env.Emu.AddFollowers(ea.AppID, 3)
+	f.acct = env.Bind(userID, ea)
 
-	gin.SetMode(gin.TestMode)
-	e := gin.New()
-	g := e.Group("/apis/wxplatform", httpapi.LimitBody(httpapi.MaxBodyBytes), httpapi.RequireAuth(tokenAuth{userID}, nil), accounts.Scope(accts))
-	qrcode.NewHandler(qrcode.NewService(gdb, wx)).Routes(httpapi.Group{IRouter: g})
-	return &fixture{t: t, db: gdb, emu: emu, emuURL: srv.URL, wx: wx, accts: accts, acct: acct, handler: e}
+	env.Tokens.Give("test-token", httpapi.Principal{UserID: userID})
+	f.handler = wxtest.Router()
+	qrcode.NewHandler(qrcode.NewService(env.DB, env.WX)).Routes(env.APIGroup(f.handler, "/apis/wxplatform", env.Tokens.RequireAuth()))
+	return f
 }
 
 func (f *fixture) do(method, path, body string) *httptest.ResponseRecorder {
 	f.t.Helper()
-	sep := "?"
-	if strings.Contains(path, "?") {
-		sep = "&"
-	}
-	req := httptest.NewRequest(method, "/apis/wxplatform/"+path+sep+"access_token=test-token", strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	w := httptest.NewRecorder()
-	f.handler.ServeHTTP(w, req)
-	return w
+	return wxtest.Serve(f.t, f.handler, wxtest.Request{Method: method, Target: "/apis/wxplatform/" + path, Token: "test-token", Body: body})
 }
 
 func (f *fixture) call(path, body string) (int, map[string]any) {
 	f.t.Helper()
 	w := f.do(http.MethodPost, path, body)
-	var out map[string]any
-	require.NoError(f.t, json.Unmarshal(w.Body.Bytes(), &out), "answer: %s", w.Body.String())
-	return w.Code, out
+	return w.Code, wxtest.Decode(f.t, w)
 }
 
 func (f *fixture) lastEmuCode() wxemu.QRCode {
-	codes := f.emu.QRCodes(f.acct.AppID)
+	codes := f.Emu.QRCodes(f.acct.AppID)
 	require.NotEmpty(f.t, codes)
 	return codes[len(codes)-1]
 }
@@ -140,7 +103,7 @@ func TestCreateQRCode(t *testing.T) {
 			require.Equal(t, got.Ticket, out["ticket"])
 			require.Equal(t, got.URL, out["url"])
 			require.EqualValues(t, tc.expire, out["expireSeconds"])
-			require.Equal(t, f.emuURL+"/cgi-bin/showqrcode?ticket="+url.QueryEscape(got.Ticket), out["qrcodeUrl"])
+			require.Equal(t, f.EmuURL+"/cgi-bin/showqrcode?ticket="+url.QueryEscape(got.Ticket), out["qrcodeUrl"])
 			require.Equal(t, tc.wantScene, out["sceneId"])
 			require.Equal(t, tc.permanence, out["permanent"])
 			if tc.permanence {
@@ -198,9 +161,9 @@ func TestCreateQRCodeRefused(t *testing.T) {
 			require.Contains(t, out["msg"], tc.field)
 		})
 	}
-	require.Empty(t, f.emu.QRCodes(f.acct.AppID), "nothing reached WeChat")
+	require.Empty(t, f.Emu.QRCodes(f.acct.AppID), "nothing reached WeChat")
 
-	f.emu.SetFault("/cgi-bin/qrcode/create", wxemu.Fault{Errcode: 45009, Times: 1})
+	f.Emu.SetFault("/cgi-bin/qrcode/create", wxemu.Fault{Errcode: 45009, Times: 1})
 	status, out := f.call("qrcode", `{"sceneId":1}`)
 	require.Equal(t, 502, status, "%v", out)
 	require.EqualValues(t, 50200, out["errcode"])
@@ -214,7 +177,7 @@ func TestCreateQRCodeRefused(t *testing.T) {
 // insertEvent stores an event as the callback does.
 func (f *fixture) insertEvent(event, key, ticket, from string, at time.Time) {
 	f.t.Helper()
-	require.NoError(f.t, f.db.Exec(`INSERT INTO wx_messages (account_id, from_user, create_time, msg_type, event, event_key,
+	require.NoError(f.t, f.DB.Exec(`INSERT INTO wx_messages (account_id, from_user, create_time, msg_type, event, event_key,
 		ticket, received_at) VALUES (?, ?, ?, 'event', ?, ?, ?, ?)`, f.acct.ID, from, at.Unix(), event, key, ticket, at).Error)
 }
 
@@ -272,9 +235,9 @@ func TestListQrcodesCountsEvents(t *testing.T) {
 func TestScansThroughTheCallback(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	fsvc := followers.NewService(f.db, followers.Options{WeChat: f.wx})
+	fsvc := followers.NewService(f.DB, followers.Options{WeChat: f.WX})
 	t.Cleanup(fsvc.Close)
-	cb := callback.New(callback.Options{DB: f.db, Accounts: f.accts, Replies: noRules{}, Observer: fsvc.Observer()})
+	cb := callback.New(callback.Options{DB: f.DB, Accounts: f.Accounts, Replies: noRules{}, Observer: fsvc.Observer()})
 	ctx, cancel := context.WithCancel(context.Background())
 	cb.Start(ctx)
 	t.Cleanup(func() { cancel(); cb.Close() })
@@ -282,17 +245,17 @@ func TestScansThroughTheCallback(t *testing.T) {
 	cb.Routes(e)
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
-	f.emu.SetCallback(f.acct.AppID, srv.URL+"/wxplatform/callback/"+f.acct.AppID, wxemu.ModeSafe)
+	f.Emu.SetCallback(f.acct.AppID, srv.URL+"/wxplatform/callback/"+f.acct.AppID, wxemu.ModeSafe)
 
 	_, out := f.call("qrcode", `{"sceneId":77,"expire":3600}`)
 	ticket := out["ticket"].(string)
-	d, err := f.emu.Scan(ctx, f.acct.AppID, "", ticket)
+	d, err := f.Emu.Scan(ctx, f.acct.AppID, "", ticket)
 	require.NoError(t, err)
 	require.Equal(t, 200, d.Status)
 	require.Equal(t, "subscribe", d.Message.Event)
 	require.Equal(t, "qrscene_77", d.Message.EventKey)
 	newcomer := d.Message.FromUserName
-	d, err = f.emu.Scan(ctx, f.acct.AppID, newcomer, ticket)
+	d, err = f.Emu.Scan(ctx, f.acct.AppID, newcomer, ticket)
 	require.NoError(t, err)
 	require.Equal(t, "SCAN", d.Message.Event)
 	require.Equal(t, "77", d.Message.EventKey)
@@ -304,7 +267,7 @@ func TestScansThroughTheCallback(t *testing.T) {
 	}, 5*time.Second, 20*time.Millisecond)
 	require.Eventually(t, func() bool {
 		var scene int64
-		_ = f.db.Raw(`SELECT qr_scene FROM wx_followers WHERE account_id = ? AND openid = ? AND subscribed`, f.acct.ID, newcomer).Scan(&scene)
+		_ = f.DB.Raw(`SELECT qr_scene FROM wx_followers WHERE account_id = ? AND openid = ? AND subscribed`, f.acct.ID, newcomer).Scan(&scene)
 		return scene == 77
 	}, 5*time.Second, 20*time.Millisecond)
 }

@@ -1,9 +1,7 @@
 package webauth_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -14,14 +12,11 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/stretchr/testify/require"
-	"gorm.io/gorm"
 
-	"github.com/socialinzen/socialinzen/internal/db/dbtest"
-	"github.com/socialinzen/socialinzen/internal/secretbox"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/webauth"
-	"github.com/socialinzen/socialinzen/internal/wxplatform/wxclient"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxemu"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/wxtest"
 )
 
 const consoleBase = "http://console.test"
@@ -43,14 +38,13 @@ func (c *clock) advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
+// fixture is the shared WeChat fixture (the emulator consenting at once) with one operator whose account
+// has three followers, the second of them logging in, and the JS domain shop.example.com; and the webauth
+// routes on a clock the test moves.
 type fixture struct {
+	*wxtest.Env
 	t      *testing.T
-	db     *gorm.DB
-	box    *secretbox.Box
-	emu    *wxemu.Emulator
-	emuURL string
 	acct   *accounts.Account
-	accts  *accounts.Service
 	clock  *clock
 	engine *gin.Engine
 	users  []string // the emulator's followers of the account
@@ -58,32 +52,20 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{t: t, db: dbtest.New(t), clock: &clock{}}
+	env := wxtest.New(t, wxtest.Options{Emulator: wxemu.Options{DemoFollowers: -1, AutoConsent: true}, BaseURL: consoleBase,
+		Unchecked: true})
+	f := &fixture{Env: env, t: t, clock: &clock{}}
+	userID := env.Operator("op")
+	ea := env.Emu.NewAccount("网页授权")
+	f.users = env.Emu.AddFollowers(ea.AppID, 3)
+	env.Bind(userID, ea)
 	var err error
-	f.box, err = secretbox.New(bytes.Repeat([]byte{5}, 32))
+	f.acct, err = env.Accounts.SetJSDomains(context.Background(), userID, ea.AppID, []string{"shop.example.com"})
 	require.NoError(t, err)
-	f.emu = wxemu.New(wxemu.Options{DemoFollowers: -1, AutoConsent: true})
-	srv := httptest.NewServer(f.emu.Handler())
-	t.Cleanup(srv.Close)
-	f.emuURL = srv.URL
-	f.accts = accounts.NewService(f.db, f.box, accounts.Options{BaseURL: consoleBase})
-	src := &wxclient.AccountSecrets{Accounts: f.accts}
-	wx := wxclient.New(wxclient.Options{APIBase: srv.URL, OpenBase: srv.URL, MPBase: srv.URL, DB: f.db, Box: f.box,
-		Credentials: src, RetryBackoff: time.Millisecond})
-	var userID int64
-	require.NoError(t, f.db.Raw(`INSERT INTO users (username, email, password_hash) VALUES ('op', 'op@example.com', 'x') RETURNING id`).Scan(&userID).Error)
-	ea := f.emu.NewAccount("网页授权")
-	f.users = f.emu.AddFollowers(ea.AppID, 3)
-	ctx := context.Background()
-	_, err = f.accts.Bind(ctx, userID, accounts.BindInput{AppID: ea.AppID, Secret: ea.Secret, Token: ea.Token})
-	require.NoError(t, err)
-	f.acct, err = f.accts.SetJSDomains(ctx, userID, ea.AppID, []string{"shop.example.com"})
-	require.NoError(t, err)
-	f.emu.SetOAuthUser(ea.AppID, f.users[1])
+	env.Emu.SetOAuthUser(ea.AppID, f.users[1])
 
-	svc := webauth.New(webauth.Options{DB: f.db, Box: f.box, WeChat: wx, Accounts: f.accts, BaseURL: consoleBase, Now: f.clock.now})
-	gin.SetMode(gin.TestMode)
-	f.engine = gin.New()
+	svc := webauth.New(webauth.Options{DB: env.DB, Box: env.Box, WeChat: env.WX, Accounts: env.Accounts, BaseURL: consoleBase, Now: f.clock.now})
+	f.engine = wxtest.Router()
 	webauth.NewHandler(svc).PublicRoutes(f.engine)
 	return f
 }
@@ -126,13 +108,6 @@ func (f *fixture) wechat(authorize string) string {
 	loc := resp.Header.Get("Location")
 	require.True(f.t, strings.HasPrefix(loc, consoleBase+"/wxplatform/webauth?"), loc)
 	return loc
-}
-
-func decode(t *testing.T, w *httptest.ResponseRecorder) map[string]any {
-	t.Helper()
-	var out map[string]any
-	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &out), w.Body.String())
-	return out
 }
 
 // withQuery answers u with one query parameter replaced.

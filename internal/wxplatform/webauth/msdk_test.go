@@ -13,6 +13,7 @@ import (
 
 	"github.com/socialinzen/socialinzen/internal/wxplatform/webauth"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxemu"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/wxtest"
 )
 
 // tokens logs the follower in through web authorization and answers their OAuth tokens as stored.
@@ -21,12 +22,12 @@ func (f *fixture) tokens() (access, refresh string) {
 	back := f.wechat(f.start("snsapi_userinfo", ""))
 	require.Equal(f.t, 200, f.get(back, "").Code)
 	var row struct{ AccessTokenEnc, RefreshTokenEnc string }
-	require.NoError(f.t, f.db.Raw(`SELECT access_token_enc, refresh_token_enc FROM wx_oauth_tokens WHERE account_id = ? AND openid = ?`,
+	require.NoError(f.t, f.DB.Raw(`SELECT access_token_enc, refresh_token_enc FROM wx_oauth_tokens WHERE account_id = ? AND openid = ?`,
 		f.acct.ID, f.users[1]).Scan(&row).Error)
 	var err error
-	access, err = f.box.Open(row.AccessTokenEnc)
+	access, err = f.Box.Open(row.AccessTokenEnc)
 	require.NoError(f.t, err)
-	refresh, err = f.box.Open(row.RefreshTokenEnc)
+	refresh, err = f.Box.Open(row.RefreshTokenEnc)
 	require.NoError(f.t, err)
 	return access, refresh
 }
@@ -46,7 +47,7 @@ func (f *fixture) msdk(path, body string, mutate func(url.Values)) (int, map[str
 	w := httptest.NewRecorder()
 	f.engine.ServeHTTP(w, req)
 	require.Contains(f.t, w.Header().Get("Content-Type"), "application/json")
-	return w.Code, decode(f.t, w)
+	return w.Code, wxtest.Decode(f.t, w)
 }
 
 func TestMSDKSignature(t *testing.T) {
@@ -125,7 +126,7 @@ func TestMSDKCheckToken(t *testing.T) {
 	require.Equal(t, "req_42", out["msdkExtInfo"])
 
 	// WeChat busy, even after the client's retries: -5, not mistaken for a bad signature.
-	f.emu.SetFault("/sns/auth", wxemu.Fault{Errcode: -1})
+	f.Emu.SetFault("/sns/auth", wxemu.Fault{Errcode: -1})
 	status, out = f.msdk("/auth/check_token/", body, nil)
 	require.Equal(t, 200, status)
 	require.EqualValues(t, -5, out["ret"])
@@ -153,8 +154,8 @@ func TestMSDKRefreshToken(t *testing.T) {
 		AccessTokenEnc string
 		Nick           string
 	}
-	require.NoError(t, f.db.Raw(`SELECT access_token_enc, userinfo->>'nickname' AS nick FROM wx_oauth_tokens WHERE openid = ?`, f.users[1]).Scan(&row).Error)
-	stored, err := f.box.Open(row.AccessTokenEnc)
+	require.NoError(t, f.DB.Raw(`SELECT access_token_enc, userinfo->>'nickname' AS nick FROM wx_oauth_tokens WHERE openid = ?`, f.users[1]).Scan(&row).Error)
+	stored, err := f.Box.Open(row.AccessTokenEnc)
 	require.NoError(t, err)
 	require.Equal(t, out["accessToken"], stored)
 	require.NotEmpty(t, row.Nick)

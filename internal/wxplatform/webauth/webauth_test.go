@@ -13,6 +13,7 @@ import (
 
 	"github.com/socialinzen/socialinzen/internal/wxplatform/webauth"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxemu"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/wxtest"
 )
 
 var statePattern = regexp.MustCompile(`^[0-9a-f]{57}$`)
@@ -21,7 +22,7 @@ func TestAuthorizeRedirect(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	loc := f.start("snsapi_userinfo", "https://shop.example.com/welcome?x=1")
-	require.True(t, strings.HasPrefix(loc, f.emuURL+"/connect/oauth2/authorize?appid="+f.acct.AppID+"&redirect_uri="), loc)
+	require.True(t, strings.HasPrefix(loc, f.EmuURL+"/connect/oauth2/authorize?appid="+f.acct.AppID+"&redirect_uri="), loc)
 	require.True(t, strings.HasSuffix(loc, "#wechat_redirect"), loc)
 	u, err := url.Parse(loc)
 	require.NoError(t, err)
@@ -41,7 +42,7 @@ func TestWebauthBase(t *testing.T) {
 	back := f.wechat(f.start("snsapi_base", ""))
 	w := f.get(back, "application/json")
 	require.Equal(t, 200, w.Code, w.Body.String())
-	out := decode(t, w)
+	out := wxtest.Decode(t, w)
 	require.Equal(t, map[string]any{"errcode": 0.0, "msg": "ok", "openid": f.users[1]}, out)
 
 	// The follower's OAuth tokens are kept, sealed, with their expiry.
@@ -52,10 +53,10 @@ func TestWebauthBase(t *testing.T) {
 		RefreshExpiresAt time.Time
 		Scope            string
 	}
-	require.NoError(t, f.db.Raw(`SELECT access_token_enc, refresh_token_enc, access_expires_at, refresh_expires_at, scope
+	require.NoError(t, f.DB.Raw(`SELECT access_token_enc, refresh_token_enc, access_expires_at, refresh_expires_at, scope
 		FROM wx_oauth_tokens WHERE account_id = ? AND openid = ?`, f.acct.ID, f.users[1]).Scan(&row).Error)
 	require.Equal(t, "snsapi_base", row.Scope)
-	access, err := f.box.Open(row.AccessTokenEnc)
+	access, err := f.Box.Open(row.AccessTokenEnc)
 	require.NoError(t, err)
 	require.True(t, strings.HasPrefix(access, "86_"), "a WeChat token, sealed")
 	require.NotContains(t, row.AccessTokenEnc, access)
@@ -65,7 +66,7 @@ func TestWebauthBase(t *testing.T) {
 	// The same callback again: the state is single use.
 	w = f.get(back, "")
 	require.Equal(t, 400, w.Code)
-	out = decode(t, w)
+	out = wxtest.Decode(t, w)
 	require.EqualValues(t, 40000, out["errcode"])
 	require.Contains(t, out["msg"], "state")
 	require.Contains(t, out["msg"], "already used")
@@ -83,9 +84,9 @@ func TestWebauthUserInfo(t *testing.T) {
 	back := f.wechat(f.start("snsapi_userinfo", ""))
 	w := f.get(back, "")
 	require.Equal(t, 200, w.Code, w.Body.String())
-	out := decode(t, w)
+	out := wxtest.Decode(t, w)
 	var me wxemu.Follower
-	for _, x := range f.emu.Followers(f.acct.AppID) {
+	for _, x := range f.Emu.Followers(f.acct.AppID) {
 		if x.OpenID == f.users[1] {
 			me = x
 		}
@@ -99,7 +100,7 @@ func TestWebauthUserInfo(t *testing.T) {
 	require.Equal(t, me.HeadImgURL, out["headimgurl"])
 	require.Equal(t, []any{}, out["privilege"])
 	var info string
-	require.NoError(t, f.db.Raw(`SELECT userinfo->>'nickname' FROM wx_oauth_tokens WHERE openid = ?`, f.users[1]).Scan(&info).Error)
+	require.NoError(t, f.DB.Raw(`SELECT userinfo->>'nickname' FROM wx_oauth_tokens WHERE openid = ?`, f.users[1]).Scan(&info).Error)
 	require.Equal(t, me.Nickname, info)
 }
 
@@ -127,14 +128,14 @@ func TestWebauthRedirectWithTicket(t *testing.T) {
 	// ... or ask the console, once.
 	w = f.get("/wxplatform/webauth/ticket?ticket="+url.QueryEscape(ticket), "")
 	require.Equal(t, 200, w.Code, w.Body.String())
-	out := decode(t, w)
+	out := wxtest.Decode(t, w)
 	require.Equal(t, f.users[1], out["openid"])
 	require.Equal(t, f.acct.AppID, out["appid"])
 	require.Equal(t, "snsapi_userinfo", out["scope"])
 	require.NotEmpty(t, out["nickname"])
 	w = f.get("/wxplatform/webauth/ticket?ticket="+url.QueryEscape(ticket), "")
 	require.Equal(t, 401, w.Code)
-	out = decode(t, w)
+	out = wxtest.Decode(t, w)
 	require.EqualValues(t, 40100, out["errcode"])
 	require.Contains(t, out["msg"], "already used")
 
@@ -150,7 +151,7 @@ func TestWebauthRedirectWithTicket(t *testing.T) {
 	} {
 		w := f.get("/wxplatform/webauth/ticket?ticket="+url.QueryEscape(tc.ticket), "")
 		require.Equal(t, tc.status, w.Code, tc.ticket)
-		out := decode(t, w)
+		out := wxtest.Decode(t, w)
 		require.Equal(t, tc.code, out["errcode"])
 		require.Contains(t, out["msg"], "ticket")
 	}
@@ -163,7 +164,7 @@ func TestWebauthRedirectWithTicket(t *testing.T) {
 	f.clock.advance(6 * time.Minute)
 	w = f.get("/wxplatform/webauth/ticket?ticket="+url.QueryEscape(ticket), "")
 	require.Equal(t, 401, w.Code)
-	require.Contains(t, decode(t, w)["msg"], "expired")
+	require.Contains(t, wxtest.Decode(t, w)["msg"], "expired")
 }
 
 func TestWebauthBadStates(t *testing.T) {
@@ -187,7 +188,7 @@ func TestWebauthBadStates(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			w := f.get(tc.url, "")
 			require.Equal(t, 400, w.Code, w.Body.String())
-			out := decode(t, w)
+			out := wxtest.Decode(t, w)
 			require.EqualValues(t, 40000, out["errcode"])
 			require.Contains(t, out["msg"], tc.want)
 			w = f.get(tc.url, "text/html")
@@ -209,7 +210,7 @@ func TestWebauthBadStates(t *testing.T) {
 	require.Contains(t, w.Body.String(), "This login has expired")
 	require.NotContains(t, w.Body.String(), "goroutine")
 	w = f.get(back, "")
-	require.Contains(t, decode(t, w)["msg"], "expired")
+	require.Contains(t, wxtest.Decode(t, w)["msg"], "expired")
 }
 
 func TestWebauthWeChatErrors(t *testing.T) {
@@ -235,14 +236,14 @@ func TestWebauthWeChatErrors(t *testing.T) {
 	page(withQuery(t, again, "code", queryOf(t, back, "code")), 502, "授权码已被使用", "The login code was already used", 40163)
 
 	// 42003: expired, as JSON too.
-	f.emu.SetFault("/sns/oauth2/access_token", wxemu.Fault{Errcode: 42003, Times: 1})
+	f.Emu.SetFault("/sns/oauth2/access_token", wxemu.Fault{Errcode: 42003, Times: 1})
 	back = f.wechat(f.start("snsapi_base", ""))
 	page(back, 502, "授权码已过期", "The login code has expired", 42003)
-	f.emu.SetFault("/sns/oauth2/access_token", wxemu.Fault{Errcode: 42003, Times: 1})
+	f.Emu.SetFault("/sns/oauth2/access_token", wxemu.Fault{Errcode: 42003, Times: 1})
 	back = f.wechat(f.start("snsapi_base", ""))
 	w := f.get(back, "application/json")
 	require.Equal(t, 502, w.Code)
-	out := decode(t, w)
+	out := wxtest.Decode(t, w)
 	require.EqualValues(t, 50200, out["errcode"])
 	require.EqualValues(t, 42003, out["wxErrcode"])
 
@@ -256,7 +257,7 @@ func TestWebauthWeChatErrors(t *testing.T) {
 	require.Contains(t, w.Body.String(), `href="http://console.test/wxplatform/webauth?appid=`)
 	w = f.get(refused, "")
 	require.Equal(t, 403, w.Code)
-	require.EqualValues(t, 40300, decode(t, w)["errcode"])
+	require.EqualValues(t, 40300, wxtest.Decode(t, w)["errcode"])
 }
 
 func TestWebauthStartRefused(t *testing.T) {
@@ -281,7 +282,7 @@ func TestWebauthStartRefused(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			w := f.get("/wxplatform/webauth?"+tc.query, "")
 			require.Equal(t, tc.status, w.Code, w.Body.String())
-			out := decode(t, w)
+			out := wxtest.Decode(t, w)
 			require.Equal(t, tc.errcode, out["errcode"])
 			require.Contains(t, out["msg"], tc.field)
 			w = f.get("/wxplatform/webauth?"+tc.query, "text/html")
