@@ -139,25 +139,16 @@ func (p *Pages) exchange(ctx context.Context, a *accounts.Account, openid string
 	if in.Event != "" {
 		ex.Sent = strings.TrimSpace(in.Event + " " + in.EventKey)
 	}
-	plain := msg.Marshal()
-	ts := strconv.FormatInt(time.Now().Unix(), 10)
-	nonce := wxcrypto.RandomNonce()
-	q := url.Values{"signature": {wxcrypto.Signature(a.Token, ts, nonce)}, "timestamp": {ts}, "nonce": {nonce},
-		"openid": {openid}}
-	body := plain
 	var cipher *wxcrypto.Cipher
 	if a.EncodingAESKey != "" {
+		// Safe mode, as an account with a key most likely uses: only ToUserName and the ciphertext.
 		if cipher, err = wxcrypto.NewCipher(a.EncodingAESKey, a.AppID); err != nil {
 			return nil, fmt.Errorf("simulator: %w", err)
 		}
-		enc, err := cipher.Encrypt(plain)
-		if err != nil {
-			return nil, fmt.Errorf("simulator: encrypt: %w", err)
-		}
-		q.Set("encrypt_type", "aes")
-		q.Set("msg_signature", wxcrypto.MsgSignature(a.Token, ts, nonce, enc))
-		// Safe mode: WeChat sends only ToUserName and the ciphertext.
-		body = []byte("<xml><ToUserName><![CDATA[" + simulatorToUser + "]]></ToUserName><Encrypt><![CDATA[" + enc + "]]></Encrypt></xml>")
+	}
+	q, body, err := wxcrypto.SealMessage(a.Token, cipher, false, msg, strconv.FormatInt(time.Now().Unix(), 10), wxcrypto.RandomNonce())
+	if err != nil {
+		return nil, fmt.Errorf("simulator: %w", err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, simulatorTimeout)
 	defer cancel()

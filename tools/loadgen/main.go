@@ -255,24 +255,10 @@ func (s *sender) send(ctx context.Context, msgID, n int64) {
 		Content:      s.cfg.keywords[int(n)%len(s.cfg.keywords)],
 		MsgID:        msgID,
 	}
-	ts := strconv.FormatInt(time.Now().Unix(), 10)
-	nonce := wxcrypto.RandomNonce()
-	q := url.Values{}
-	q.Set("signature", wxcrypto.Signature(s.cfg.token, ts, nonce))
-	q.Set("timestamp", ts)
-	q.Set("nonce", nonce)
-	q.Set("openid", from)
-	body := msg.Marshal()
-	if s.cipher != nil {
-		enc, err := s.cipher.Encrypt(body)
-		if err != nil {
-			s.fail("encrypt: " + err.Error())
-			return
-		}
-		q.Set("encrypt_type", "aes")
-		q.Set("msg_signature", wxcrypto.MsgSignature(s.cfg.token, ts, nonce, enc))
-		outer := wxcrypto.Message{ToUserName: msg.ToUserName, Encrypt: enc}
-		body = outer.Marshal()
+	q, body, err := wxcrypto.SealMessage(s.cfg.token, s.cipher, false, msg, strconv.FormatInt(time.Now().Unix(), 10), wxcrypto.RandomNonce())
+	if err != nil {
+		s.fail("seal: " + err.Error())
+		return
 	}
 	t0 := time.Now()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.target+"?"+q.Encode(), bytes.NewReader(body))

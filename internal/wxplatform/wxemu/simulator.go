@@ -237,35 +237,17 @@ func (e *Emulator) Deliver(ctx context.Context, appid string, msg *wxcrypto.Mess
 		m.MsgID = 6_000_000_000_000_000_000 + rand.Int64N(1_000_000_000_000_000_000)
 	}
 	m.Encrypt = ""
-	plain := m.Marshal()
-
-	ts := strconv.FormatInt(now.Unix(), 10)
-	nonce := wxcrypto.RandomNonce()
-	q := url.Values{}
-	q.Set("signature", wxcrypto.Signature(a.Token, ts, nonce))
-	q.Set("timestamp", ts)
-	q.Set("nonce", nonce)
-	q.Set("openid", m.FromUserName)
-	body := plain
 	var cipher *wxcrypto.Cipher
 	if mode == ModeCompat || mode == ModeSafe {
 		var err error
 		if cipher, err = wxcrypto.NewCipher(a.EncodingAESKey, a.AppID); err != nil {
 			return nil, fmt.Errorf("wxemu: deliver: %w", err)
 		}
-		enc, err := cipher.Encrypt(plain)
-		if err != nil {
-			return nil, fmt.Errorf("wxemu: deliver: encrypt: %w", err)
-		}
-		q.Set("encrypt_type", "aes")
-		q.Set("msg_signature", wxcrypto.MsgSignature(a.Token, ts, nonce, enc))
-		if mode == ModeSafe {
-			body = []byte("<xml>\n<ToUserName><![CDATA[" + m.ToUserName + "]]></ToUserName>\n<Encrypt><![CDATA[" + enc + "]]></Encrypt>\n</xml>")
-		} else {
-			withEnc := m
-			withEnc.Encrypt = enc
-			body = withEnc.Marshal()
-		}
+	}
+	q, body, err := wxcrypto.SealMessage(a.Token, cipher, mode == ModeCompat, &m,
+		strconv.FormatInt(now.Unix(), 10), wxcrypto.RandomNonce())
+	if err != nil {
+		return nil, fmt.Errorf("wxemu: deliver: %w", err)
 	}
 	target := withQuery(cbURL, q)
 
