@@ -19,27 +19,6 @@ import (
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxemu"
 )
 
-// clock is a settable time source shared by the emulator and the clients, so a test moves time instead
-// of sleeping.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // logBuffer collects every log line of a test, so a test can check that no secret was written.
 type logBuffer struct {
 	mu  sync.Mutex
@@ -61,7 +40,7 @@ func (b *logBuffer) String() string {
 // testEnv is the emulator over real HTTP, a fresh migrated database and what the clients share.
 type testEnv struct {
 	t     testing.TB
-	clock *clock
+	clock *wxemu.Clock
 	emu   *wxemu.Emulator
 	srv   *httptest.Server
 	demo  wxemu.Account
@@ -96,7 +75,7 @@ func newTestEnv(t testing.TB) *testEnv {
 // env is a fresh emulator (clock, faults, accounts) over real HTTP, on the shared database.
 func (d *sharedDB) env(t testing.TB) *testEnv {
 	t.Helper()
-	clk := newClock()
+	clk := wxemu.NewClock()
 	emu := wxemu.New(wxemu.Options{Now: clk.Now, DemoFollowers: 3, AutoConsent: true})
 	srv := httptest.NewServer(emu.Handler())
 	t.Cleanup(srv.Close)

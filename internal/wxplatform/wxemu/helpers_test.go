@@ -9,39 +9,17 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strconv"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 )
-
-// clock is a settable time source for Options.Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // env is an emulator served over real HTTP, with the demo account's token at hand.
 type env struct {
 	t     *testing.T
 	emu   *Emulator
 	srv   *httptest.Server
-	clock *clock
+	clock *Clock
 	demo  Account
 
 	demoToken string
@@ -49,7 +27,7 @@ type env struct {
 
 func newEnv(t *testing.T, opts Options) *env {
 	t.Helper()
-	c := newClock()
+	c := NewClock()
 	if opts.Now == nil {
 		opts.Now = c.Now
 	}
