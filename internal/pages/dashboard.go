@@ -70,8 +70,8 @@ func (p *Pages) dashboard(c *gin.Context) {
 			}
 		}
 	}
-	if p.deps.DB != nil {
-		days, err := dailyCounts(ctx, p.deps.DB, a.ID, time.Now(), chartDays)
+	if p.deps.Inbox != nil {
+		days, err := p.deps.Inbox.DailyCounts(ctx, a.ID, time.Now(), chartDays)
 		if err != nil {
 			logger(c).Warn("dashboard: statistics", "err", err)
 		} else {

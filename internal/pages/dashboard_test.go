@@ -80,7 +80,7 @@ func newConsole(t *testing.T, emuFollowers int) *consoleEnv {
 	cb.Routes(e)
 	pg, err := New(gdb, w.Box, Deps{Users: users, Accounts: accts, Logger: log,
 		Replies: replies, Inbox: cb, Materials: materials.NewService(gdb, wx, log), Followers: fol,
-		QRCodes: qrcode.NewService(gdb, wx), Menus: menus, JSTickets: wx, Router: e, DB: gdb})
+		QRCodes: qrcode.NewService(gdb, wx), Menus: menus, JSTickets: wx, Router: e})
 	require.NoError(t, err)
 	pg.Routes(e)
 
@@ -314,7 +314,7 @@ func TestDailyCounts(t *testing.T) {
 	ins(now.AddDate(0, 0, -1), "event", "subscribe", nil)
 	ins(now.AddDate(0, 0, -1), "event", "unsubscribe", nil)
 	ins(now.AddDate(0, 0, -40), "text", "", 3) // outside the window
-	days, err := dailyCounts(context.Background(), e.DB, e.acct.ID, now, 30)
+	days, err := e.cb.DailyCounts(context.Background(), e.acct.ID, now, 30)
 	require.NoError(t, err)
 	require.Len(t, days, 30)
 	require.Equal(t, 2, days[29].Messages)

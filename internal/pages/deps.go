@@ -1,12 +1,10 @@
 package pages
 
 import (
-	"github.com/socialinzen/socialinzen/internal/httpapi"
 	"log/slog"
 	"net/http"
 
-	"gorm.io/gorm"
-
+	"github.com/socialinzen/socialinzen/internal/httpapi"
 	"github.com/socialinzen/socialinzen/internal/materials"
 	"github.com/socialinzen/socialinzen/internal/reply"
 	"github.com/socialinzen/socialinzen/internal/user"
@@ -34,7 +32,7 @@ type Deps struct {
 	// The capabilities of the console pages. A nil one makes its page answer "not available" instead of
 	// failing to start, so the console can be assembled piece by piece.
 	Replies   *reply.Service
-	Inbox     *callback.Handler // the stored messages (callback.Handler.Inbox)
+	Inbox     *callback.Handler // the stored messages (Inbox) and their daily counts (DailyCounts)
 	Materials *materials.Service
 	Followers *followers.Service
 	QRCodes   *qrcode.Service
@@ -44,6 +42,4 @@ type Deps struct {
 	// Router is the console's own HTTP handler: the chat simulator sends its messages through it to
 	// /wxplatform/callback/{appid}, the path WeChat takes.
 	Router http.Handler
-	// DB answers the dashboard's read-only statistics (stats.go).
-	DB *gorm.DB
 }

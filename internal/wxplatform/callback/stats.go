@@ -1,23 +1,20 @@
-package pages
+package callback
 
 import (
 	"context"
 	"fmt"
 	"time"
-
-	"gorm.io/gorm"
 )
 
-// dayCounts is what the callback stored on one day: messages from followers, follows and unfollows.
-type dayCounts struct {
+// DayCounts is what the callback stored on one day: messages from followers, follows and unfollows.
+type DayCounts struct {
 	Day                          time.Time
 	Messages, Follows, Unfollows int
 }
 
 // dailyCountsSQL counts an account's stored messages and events by day, days numbered from the Unix epoch
 // in the console's time zone (the offset in seconds is the first argument). It reads only wx_messages, the
-// callback's table; it lives here because it serves nothing but the dashboard, and the range scan uses the
-// inbox's index (account_id, received_at).
+// callback's table; the range scan uses the inbox's index (account_id, received_at).
 const dailyCountsSQL = `SELECT floor((extract(epoch FROM received_at) + ?) / 86400)::bigint AS day,
 	count(*) FILTER (WHERE msg_type <> 'event') AS messages,
 	count(*) FILTER (WHERE lower(event) = 'subscribe') AS follows,
@@ -25,9 +22,9 @@ const dailyCountsSQL = `SELECT floor((extract(epoch FROM received_at) + ?) / 864
 FROM wx_messages WHERE account_id = ? AND received_at >= ?
 GROUP BY 1`
 
-// dailyCounts answers the last n days up to now's day, oldest first, each with its counts (zero for a
-// quiet day).
-func dailyCounts(ctx context.Context, db *gorm.DB, accountID int64, now time.Time, n int) ([]dayCounts, error) {
+// DailyCounts answers the last n days up to now's day, oldest first, each with its counts (zero for a
+// quiet day), for the dashboard's charts.
+func (h *Handler) DailyCounts(ctx context.Context, accountID int64, now time.Time, n int) ([]DayCounts, error) {
 	_, off := now.Zone()
 	y, m, d := now.Date()
 	first := time.Date(y, m, d, 0, 0, 0, 0, now.Location()).AddDate(0, 0, -(n - 1))
@@ -36,10 +33,10 @@ func dailyCounts(ctx context.Context, db *gorm.DB, accountID int64, now time.Tim
 		Day                          int64
 		Messages, Follows, Unfollows int
 	}
-	if err := db.WithContext(ctx).Raw(dailyCountsSQL, off, accountID, first.UTC()).Scan(&rows).Error; err != nil {
+	if err := h.store.gdb.WithContext(ctx).Raw(dailyCountsSQL, off, accountID, first.UTC()).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("daily message counts: %w", err)
 	}
-	out := make([]dayCounts, n)
+	out := make([]DayCounts, n)
 	index := map[int64]int{}
 	for i := range out {
 		out[i].Day = first.AddDate(0, 0, i)
