@@ -108,7 +108,9 @@ func provider(gdb *gorm.DB) (*goose.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	return goose.NewProvider(goose.DialectPostgres, sqlDB, fsys)
+	// Capabilities are built side by side, each numbering its migrations in its own range: a database that
+	// already has a later number still takes an earlier one that arrives afterwards.
+	return goose.NewProvider(goose.DialectPostgres, sqlDB, fsys, goose.WithAllowOutofOrder(true))
 }
 
 // Migrate applies every pending migration, each in its own transaction, and refuses a schema newer than the
