@@ -121,12 +121,12 @@ func (p *Pages) csrf(c *gin.Context) {
 
 // fail shows an error page for failures that are not the operator's to fix.
 func (p *Pages) fail(c *gin.Context, err error) {
-	status, body, _ := httpapi.Describe(err)
+	status, _, _ := httpapi.Describe(err)
 	if status >= 500 && status != http.StatusBadGateway && status != http.StatusGatewayTimeout {
 		logger(c).Error("page failed", "err", err)
 	}
 	v := p.view(c, "error", "error.title")
-	v.Error = body.Msg
+	v.Error = localizedError(v.Lang, err)
 	p.html(c, status, "error", v)
 	c.Abort()
 }
@@ -166,13 +166,13 @@ func (p *Pages) loginPost(c *gin.Context) {
 	sess, err := p.deps.Users.Login(c.Request.Context(), user.Credentials{
 		Username: strings.TrimSpace(c.PostForm("username")), Password: c.PostForm("password"), ClientAddr: c.ClientIP()})
 	if err != nil {
-		status, body, retry := httpapi.Describe(err)
+		status, _, retry := httpapi.Describe(err)
 		if retry > 0 {
 			c.Header("Retry-After", itoa(retry))
 		}
 		formError(v, err)
 		if v.Error == "" && len(v.Errors) == 0 {
-			v.Error = body.Msg
+			v.Error = localizedError(v.Lang, err)
 		}
 		p.html(c, status, "login", v)
 		return
@@ -310,8 +310,7 @@ func (p *Pages) authorizeCheck(c *gin.Context) {
 		err = p.deps.Accounts.Check(c.Request.Context(), a)
 	}
 	if err != nil {
-		_, body, _ := httpapi.Describe(err)
-		p.flash(c, "error", body.Msg)
+		p.flash(c, "error", errText(c, err))
 	} else {
 		p.flash(c, "ok", t(c, "authorize.checked"))
 	}
