@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/socialinzen/socialinzen/internal/apperr"
+	"github.com/socialinzen/socialinzen/internal/domain"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
 	"github.com/socialinzen/socialinzen/internal/user"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
@@ -17,7 +18,7 @@ import (
 func (p *Pages) optionalUser(c *gin.Context) {
 	if tok, src := httpapi.TokenFrom(c.Request); src == httpapi.FromCookie {
 		if pr, err := p.deps.Users.Authenticate(c.Request.Context(), tok); err == nil {
-			c.Set("httpapi.principal", pr)
+			httpapi.SetPrincipal(c, pr)
 			if c.Request.Method == http.MethodGet {
 				// The token's lifetime is renewed on use; renew the cookie's too, or an operator who works
 				// every day would still be logged out a week after logging in.
@@ -105,7 +106,7 @@ func (p *Pages) requireAccount(c *gin.Context) {
 		http.SetCookie(c.Writer, &http.Cookie{Name: "SocialinzenAppID", Value: chosen.AppID, Path: "/", MaxAge: 365 * 24 * 3600,
 			HttpOnly: true, Secure: p.deps.SecureCookies, SameSite: http.SameSiteLaxMode})
 	}
-	c.Set("accounts.current", chosen)
+	c.Request = c.Request.WithContext(domain.WithAccount(c.Request.Context(), chosen))
 	c.Next()
 }
 
