@@ -8,6 +8,7 @@ import (
 
 	"github.com/socialinzen/socialinzen/internal/apidocs"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
+	"github.com/socialinzen/socialinzen/internal/jobs"
 	"github.com/socialinzen/socialinzen/internal/mail"
 	"github.com/socialinzen/socialinzen/internal/materials"
 	"github.com/socialinzen/socialinzen/internal/metrics"
@@ -52,6 +53,11 @@ func (a *App) build(ctx context.Context) (*services, error) {
 	sqlDB, err := a.db.DB()
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	// Capabilities register their workers and periodic jobs while they are built; wire starts the queue.
+	a.jobs, err = jobs.New(ctx, jobs.Options{DSN: a.cfg.DatabaseURL, SQLDB: sqlDB, Logger: a.log.With("component", "jobs")})
+	if err != nil {
+		return nil, err
 	}
 	if err := s.metrics.WatchDB(sqlDB); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
@@ -177,6 +183,9 @@ func (a *App) wire(ctx context.Context) error {
 			a.log.Warn("purge page sessions", "err", err)
 		}
 	})
+	if err := a.jobs.Start(ctx); err != nil {
+		return err
+	}
 	if s.emu != nil {
 		if err := a.prepareSandbox(ctx, s, s.emu); err != nil {
 			return fmt.Errorf("sandbox: %w", err)
