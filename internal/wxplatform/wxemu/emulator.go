@@ -51,6 +51,9 @@ type Options struct {
 	DeliveryTimeout time.Duration
 	// MaxRequests is how many received requests Requests keeps, oldest dropped first (default 10000).
 	MaxRequests int
+	// JobFinishDelay is how long after a mass or template message WeChat's MASSSENDJOBFINISH or
+	// TEMPLATESENDJOBFINISH event reaches the account's callback (default 2s; negative: never).
+	JobFinishDelay time.Duration
 }
 
 // Account is an official account known to the emulator: its credentials as WeChat's admin shows them.
@@ -82,6 +85,8 @@ type Emulator struct {
 	snsRefresh map[string]*snsRefresh
 	requests   []Request
 	faults     map[string]*Fault
+	bcStates   map[string]*broadcastState // mass and template messages, per appid (broadcast.go)
+	lastMsgID  int64
 }
 
 // New returns an emulator holding one demo account (see Demo) with generated followers.

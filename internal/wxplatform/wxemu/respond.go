@@ -76,6 +76,14 @@ const (
 	codeAPIUnauthorized     = 48001
 	codeMaterialInUse       = 48005
 	codeInvalidArticleID    = 53600
+	// Mass and template messages (broadcast.go).
+	codeInvalidTemplateID  = 40037
+	codeInvalidMsgType     = 40008
+	codeOpenIDListTooShort = 40130
+	codeRequireSubscribe   = 43004
+	codeUserRefused        = 43101
+	codeTooManyTemplates   = 45026
+	codeClientMsgIDExists  = 45065
 )
 
 var errmsgs = map[int]string{
@@ -143,6 +151,13 @@ var errmsgs = map[int]string{
 	codeAPIUnauthorized:     "api unauthorized",
 	codeMaterialInUse:       "forbid to delete material used by auto-reply or menu",
 	codeInvalidArticleID:    "invalid article id",
+	codeInvalidTemplateID:   "invalid template_id",
+	codeInvalidMsgType:      "invalid message type",
+	codeOpenIDListTooShort:  "invalid openid list size, at least two openid",
+	codeRequireSubscribe:    "require subscribe",
+	codeUserRefused:         "user refuse to accept the msg",
+	codeTooManyTemplates:    "template num exceeds limit",
+	codeClientMsgIDExists:   "clientmsgid exist",
 }
 
 // apiError is a WeChat error answer: HTTP 200 with errcode and errmsg.

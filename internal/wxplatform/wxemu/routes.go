@@ -56,6 +56,16 @@ func (e *Emulator) routes() http.Handler {
 		"/cgi-bin/menu/get":                  get(e.handleMenuGet),
 		"/cgi-bin/menu/delete":               get(e.handleMenuDelete),
 		"/cgi-bin/get_current_selfmenu_info": get(e.handleSelfMenuInfo),
+		// broadcast.go
+		"/cgi-bin/message/mass/sendall":              post(e.handleMassSendAll),
+		"/cgi-bin/message/mass/send":                 post(e.handleMassSend),
+		"/cgi-bin/message/mass/preview":              post(e.handleMassPreview),
+		"/cgi-bin/message/mass/delete":               post(e.handleMassDelete),
+		"/cgi-bin/message/mass/get":                  post(e.handleMassGet),
+		"/cgi-bin/template/get_all_private_template": get(e.handleTemplateList),
+		"/cgi-bin/template/api_add_template":         post(e.handleTemplateAdd),
+		"/cgi-bin/template/del_private_template":     post(e.handleTemplateDelete),
+		"/cgi-bin/message/template/send":             post(e.handleTemplateSend),
 		// oauth.go
 		"/connect/oauth2/authorize": getOpen(e.handleAuthorize),
 		"/connect/oauth2/consent":   postOpen(e.handleConsent),
