@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/socialinzen/socialinzen/internal/apidocs"
+	"github.com/socialinzen/socialinzen/internal/broadcasts"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
 	"github.com/socialinzen/socialinzen/internal/jobs"
 	"github.com/socialinzen/socialinzen/internal/mail"
@@ -28,19 +29,20 @@ import (
 
 // services are the capabilities of one process.
 type services struct {
-	users     *user.Service
-	accounts  *accounts.Service
-	wx        *wxclient.Client
-	replies   *reply.Service
-	materials *materials.Service
-	menus     *menu.Service
-	followers *followers.Service
-	qrcodes   *qrcode.Service
-	webauth   *webauth.Service
-	callback  *callback.Handler
-	emu       *wxemu.Emulator // sandbox mode only
-	emuH      http.Handler
-	metrics   *metrics.Metrics
+	users      *user.Service
+	accounts   *accounts.Service
+	wx         *wxclient.Client
+	replies    *reply.Service
+	materials  *materials.Service
+	menus      *menu.Service
+	followers  *followers.Service
+	qrcodes    *qrcode.Service
+	webauth    *webauth.Service
+	callback   *callback.Handler
+	broadcasts *broadcasts.Service
+	emu        *wxemu.Emulator // sandbox mode only
+	emuH       http.Handler
+	metrics    *metrics.Metrics
 }
 
 // build makes every service; nothing listens yet.
@@ -96,8 +98,17 @@ func (a *App) build(ctx context.Context) (*services, error) {
 	s.qrcodes = qrcode.NewService(a.db, s.wx)
 	s.webauth = webauth.New(webauth.Options{DB: a.db, Box: a.box, WeChat: s.wx, Accounts: s.accounts,
 		BaseURL: a.cfg.BaseURL, Logger: a.log.With("component", "webauth")})
+	s.broadcasts, err = broadcasts.New(a.db, broadcasts.Options{WeChat: s.wx, Jobs: a.jobs,
+		Logger: a.log.With("component", "broadcasts"), TemplateRate: a.cfg.TemplateRate, Lease: a.cfg.BroadcastLease})
+	if err != nil {
+		return nil, fmt.Errorf("broadcasts: %w", err)
+	}
 	s.callback = callback.New(callback.Options{DB: a.db, Accounts: s.accounts, Replies: s.replies,
-		Observer: s.followers.Observer(), Outcomes: s.metrics, Logger: a.log})
+		Observer: s.followers.Observer(), Outcomes: s.metrics, Logger: a.log,
+		JobFinish: map[string]callback.JobFinishHook{
+			broadcasts.EventMassFinish:     s.broadcasts,
+			broadcasts.EventTemplateFinish: s.broadcasts,
+		}})
 	s.callback.Start(ctx)
 	// Closed after the server stopped and before the database: the queue is flushed.
 	a.closers = append(a.closers, s.callback.Close)
@@ -161,6 +172,7 @@ func (a *App) wire(ctx context.Context) error {
 	mh := &materials.Handler{Service: s.materials, Accounts: s.accounts}
 	mh.Routes(httpapi.Group{IRouter: e.Group("/apis/materials", auth)})
 	mh.PublicRoutes(e)
+	(&broadcasts.Handler{Service: s.broadcasts}).Routes(httpapi.Group{IRouter: e.Group("/apis/broadcasts", limit, auth, scope), Scoped: true})
 
 	deps := pages.Deps{Users: s.users, Accounts: s.accounts, Sandbox: a.cfg.Sandbox,
 		SecureCookies: a.cfg.SecureCookies(), Logger: a.log,

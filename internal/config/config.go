@@ -33,6 +33,10 @@ type Config struct {
 	WechatTimeout time.Duration
 	// DBMaxOpenConns bounds this process's Postgres pool.
 	DBMaxOpenConns int
+	// TemplateRate is how many template messages per second a broadcast sends for one account (§18).
+	TemplateRate int
+	// BroadcastLease is how long a broadcast's sender may stay silent before another process takes over.
+	BroadcastLease time.Duration
 }
 
 // Defaults as contract §1 lists them.
@@ -72,6 +76,8 @@ func (c *Config) settings() []setting {
 		{env: "LOG_FORMAT", usage: "text or json", str: &c.LogFormat, def: "text"},
 		{env: "WECHAT_TIMEOUT", usage: "deadline of one call to WeChat", dur: &c.WechatTimeout, def: "5s"},
 		{env: "DB_MAX_OPEN_CONNS", usage: "Postgres connections per process", num: &c.DBMaxOpenConns, def: "20"},
+		{env: "TEMPLATE_RATE", usage: "template messages per second per account in a broadcast", num: &c.TemplateRate, def: "50"},
+		{env: "BROADCAST_LEASE", usage: "silence after which another process resumes a broadcast", dur: &c.BroadcastLease, def: "30s"},
 	}
 }
 
@@ -193,6 +199,12 @@ func (c *Config) Validate() error {
 	}
 	if c.WechatTimeout <= 0 {
 		errs = append(errs, errors.New("WECHAT_TIMEOUT must be positive"))
+	}
+	if c.TemplateRate < 1 {
+		errs = append(errs, errors.New("TEMPLATE_RATE must be at least 1"))
+	}
+	if c.BroadcastLease < time.Second {
+		errs = append(errs, errors.New("BROADCAST_LEASE must be at least 1s"))
 	}
 	if c.DBMaxOpenConns < 2 {
 		errs = append(errs, errors.New("DB_MAX_OPEN_CONNS must be at least 2"))
