@@ -79,9 +79,9 @@ func applyTemplateEvents(tx *gorm.DB, where string, args ...any) error {
 			WHERE b.id = r.broadcast_id AND e.account_id = b.account_id AND e.msg_id = r.msgid
 				AND e.event = 'TEMPLATESENDJOBFINISH' AND r.status = 'sent' AND `+where+`
 			RETURNING r.broadcast_id, r.status)
-		UPDATE broadcasts SET sent = sent - m.failed, failed = failed + m.failed
-		FROM (SELECT broadcast_id, count(*) FILTER (WHERE status = 'failed') AS failed FROM moved GROUP BY broadcast_id) m
-		WHERE broadcasts.id = m.broadcast_id AND m.failed > 0`, args...).Error
+		UPDATE broadcasts SET sent = broadcasts.sent - m.n, failed = broadcasts.failed + m.n
+		FROM (SELECT broadcast_id, count(*) FILTER (WHERE status = 'failed') AS n FROM moved GROUP BY broadcast_id) m
+		WHERE broadcasts.id = m.broadcast_id AND m.n > 0`, args...).Error
 }
 
 // applyMassEvents copies the MASSSENDJOBFINISH counts onto the broadcast's chunks and sums them on the

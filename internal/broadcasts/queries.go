@@ -109,7 +109,7 @@ func (s *Service) Recipients(ctx context.Context, accountID, id int64, status st
 		return nil, 0, err
 	}
 	var out []Recipient
-	err := db.Raw(`SELECT openid, status, msgid AS msg_id, reason, updated_at FROM broadcast_recipients WHERE `+where+
+	err := db.Raw(`SELECT openid AS open_id, status, msgid AS msg_id, reason, updated_at FROM broadcast_recipients WHERE `+where+
 		` ORDER BY seq OFFSET ? LIMIT ?`, append(args, offset, limit)...).Scan(&out).Error
 	if out == nil {
 		out = []Recipient{}

@@ -116,7 +116,7 @@ func (s *Service) claim(ctx context.Context, id int64) (*claimed, error) {
 		AND (b.kind <> 'template' OR NOT EXISTS (SELECT 1 FROM broadcasts o WHERE o.account_id = b.account_id
 			AND o.kind = 'template' AND o.id <> b.id AND o.state = 'sending' AND o.owner <> ''
 			AND o.heartbeat_at >= now() - ?::interval))
-		RETURNING b.id, b.account_id, a.appid, b.nonce, b.kind, b.state, b.target::text AS target, b.msg_type,
+		RETURNING b.id, b.account_id, a.appid AS app_id, b.nonce, b.kind, b.state, b.target::text AS target, b.msg_type,
 			b.content::text AS content, b.send_ignore_reprint, b.materialized`,
 		s.owner, id, s.owner, s.lease(), s.lease()).Scan(&rows).Error
 	if err != nil {
@@ -247,7 +247,7 @@ func (s *Service) sendTemplates(ctx context.Context, b *claimed) error {
 			return errStop // cancelled, or another process took over
 		}
 		var list []pending
-		if err := s.db.WithContext(ctx).Raw(`SELECT seq, openid FROM broadcast_recipients WHERE broadcast_id = ? AND status = 'pending'
+		if err := s.db.WithContext(ctx).Raw(`SELECT seq, openid AS open_id FROM broadcast_recipients WHERE broadcast_id = ? AND status = 'pending'
 			ORDER BY seq LIMIT ?`, b.ID, batch).Scan(&list).Error; err != nil {
 			return err
 		}
