@@ -69,7 +69,9 @@ func (s *Service) register(q *jobs.Queue) error {
 	})
 }
 
-func (s *Service) lease() string { return strconv.FormatInt(s.opts.Lease.Milliseconds(), 10) + " milliseconds" }
+func (s *Service) lease() string {
+	return strconv.FormatInt(s.opts.Lease.Milliseconds(), 10) + " milliseconds"
+}
 
 // resume enqueues a send job for every queued or sending broadcast without a live sender.
 func (s *Service) resume(ctx context.Context) error {
@@ -281,7 +283,9 @@ func (s *Service) sendTemplates(ctx context.Context, b *claimed) error {
 func clientMsgID(nonce, openid string) string { return "sz" + nonce + "-" + openid }
 
 // massClientMsgID is a mass call's dedup id: the broadcast's nonce and the chunk.
-func massClientMsgID(nonce string, chunk int) string { return "sz" + nonce + "-c" + strconv.Itoa(chunk) }
+func massClientMsgID(nonce string, chunk int) string {
+	return "sz" + nonce + "-c" + strconv.Itoa(chunk)
+}
 
 // outcomes are one batch's results, as arrays for one UPDATE.
 type outcomes struct {
