@@ -188,3 +188,18 @@ func (g Group) adapt(s routeSpec, fn Endpoint) gin.HandlerFunc {
 		ans.answer(c)
 	}
 }
+
+// Blob answers bytes of a content type (an image), with headers of its own; its failures are still the
+// JSON envelope.
+type Blob struct {
+	ContentType string
+	Data        []byte
+	Header      map[string]string
+}
+
+func (b Blob) answer(c *gin.Context) {
+	for k, v := range b.Header {
+		c.Header(k, v)
+	}
+	c.Data(http.StatusOK, b.ContentType, b.Data)
+}
