@@ -203,3 +203,14 @@ func (b Blob) answer(c *gin.Context) {
 	}
 	c.Data(http.StatusOK, b.ContentType, b.Data)
 }
+
+// Redirect answers a redirect (a browser's form post answered with the page to show next).
+type Redirect struct {
+	Code     int
+	Location string
+}
+
+func (r Redirect) answer(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	c.Redirect(r.Code, r.Location)
+}
