@@ -70,7 +70,7 @@ func (a *App) build(ctx context.Context) (*services, error) {
 	})
 	// The client needs the accounts' secrets and the accounts service checks credentials with the client:
 	// the secret source is filled in once both exist.
-	secrets := &wxclient.AccountSecrets{}
+	secrets := &accountSecrets{}
 	var hc *http.Client
 	if a.cfg.Sandbox {
 		s.emu, s.emuH, hc = a.newSandbox()
@@ -80,7 +80,7 @@ func (a *App) build(ctx context.Context) (*services, error) {
 		Logger: a.log.With("component", "wxclient"), HTTPClient: hc, Observer: s.metrics})
 	s.accounts = accounts.NewService(a.db, a.box, accounts.Options{BaseURL: a.cfg.BaseURL, Checker: s.wx,
 		Health: s.wx, Forget: s.wx, Logger: a.log})
-	secrets.Accounts = s.accounts
+	secrets.accounts = s.accounts
 
 	s.replies = reply.NewService(a.db, reply.Options{Logger: a.log, DSN: a.cfg.DatabaseURL})
 	if err := s.replies.Start(ctx); err != nil {
