@@ -89,10 +89,8 @@ func (a *App) build(ctx context.Context) (*services, error) {
 	a.closers = append(a.closers, s.replies.Close)
 	s.materials = materials.NewService(a.db, s.wx, a.log.With("component", "materials"))
 	s.menus = menu.NewService(a.db, s.wx, a.log.With("component", "menu"))
-	s.followers = followers.NewService(a.db, followers.Options{WeChat: s.wx, Logger: a.log.With("component", "followers")})
-	// Runs before the database closes (closers run in reverse order after the workers stopped).
+	s.followers = followers.NewService(a.db, followers.Options{WeChat: s.wx, Jobs: a.jobs, Logger: a.log.With("component", "followers")})
 	a.closers = append(a.closers, s.followers.Close)
-	a.goWork("follower-sync", func() { s.followers.Worker(ctx) })
 	s.qrcodes = qrcode.NewService(a.db, s.wx)
 	s.webauth = webauth.New(webauth.Options{DB: a.db, Box: a.box, WeChat: s.wx, Accounts: s.accounts,
 		BaseURL: a.cfg.BaseURL, Logger: a.log.With("component", "webauth")})
