@@ -17,7 +17,11 @@ import (
 )
 
 // secretParams are query parameters never written to a log.
-var secretParams = []string{"access_token", "token", "code", "secret", "sig", "refresh_token", "echostr", "ticket", "state"}
+// WeChat's callback signs its URL with signature (or msg_signature), timestamp and nonce: the signature and
+// nonce would let a reader of the log replay the request within the clock window, and echostr is the
+// handshake's secret.
+var secretParams = []string{"access_token", "token", "code", "secret", "sig", "refresh_token", "echostr", "ticket", "state",
+	"signature", "msg_signature", "nonce"}
 
 // RedactURL answers u's path and query with every secret parameter's value replaced by "REDACTED".
 func RedactURL(u *url.URL) string {

@@ -24,6 +24,8 @@ var messages = map[string]map[string]string{
 		"reset.title": "重置密码", "reset.password": "新密码", "reset.submit": "设置新密码", "reset.done": "密码已重置，请用新密码登录。",
 		"resend.sent": "如果该邮箱已注册且未验证，验证邮件已重新发送。",
 		"logout.done": "已退出登录。",
+		"switch.title": "切换账号？", "switch.intro": "这个浏览器已登录为 %s。打开的链接带有另一个账号 %s 的登录凭据。",
+		"switch.continue": "以 %s 继续", "switch.stay": "保持 %s 登录",
 
 		"authorize.title": "绑定公众号", "authorize.bind": "填写公众号信息", "authorize.intro": "在微信公众平台「设置与开发 → 基本配置」中找到 AppID 和 AppSecret。",
 		"authorize.appid": "AppID", "authorize.secret": "AppSecret", "authorize.token": "Token（令牌）",
@@ -197,6 +199,8 @@ var messages = map[string]map[string]string{
 		"register.tologin": "Back to log in",
 		"forgot.title":     "Forgot password", "forgot.intro": "Enter your email and we will send a link to reset your password.", "forgot.submit": "Send reset link",
 		"forgot.sent": "If this address is registered, a reset mail is on its way.",
+		"switch.title": "Switch operator?", "switch.intro": "This browser is logged in as %s. The link you opened carries the login of another operator, %s.",
+		"switch.continue": "Continue as %s", "switch.stay": "Stay logged in as %s",
 		"reset.title": "Reset password", "reset.password": "New password", "reset.submit": "Set new password", "reset.done": "Your password is reset. Log in with the new one.",
 		"resend.sent": "If this address is registered and not yet verified, a new verification mail is on its way.",
 		"logout.done": "You are logged out.",
