@@ -120,6 +120,16 @@ func (a *App) wire(ctx context.Context) error {
 	}
 	cop := http.NewCrossOriginProtection()
 	e := httpapi.NewEngine(a.log)
+	proxies, err := a.cfg.Proxies()
+	if err != nil {
+		return fmt.Errorf("trusted proxies: %w", err)
+	}
+	if err := httpapi.TrustProxies(e, proxies); err != nil {
+		return fmt.Errorf("trusted proxies: %w", err)
+	}
+	if a.cfg.HTTPS() {
+		e.Use(httpapi.HSTS())
+	}
 	e.Use(httpapi.Metrics(s.metrics)) // before any route: gin applies Use only to routes added after it
 	e.GET("/metrics", s.metrics.Handler(a.cfg.MetricsToken))
 	e.GET("/healthz", a.healthz)
