@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"github.com/socialinzen/socialinzen/internal/broadcasts"
 	"io"
 	"log/slog"
 	"mime/multipart"
@@ -48,6 +49,7 @@ type consoleEnv struct {
 	fol     *followers.Service
 	menus   *menu.Service
 	cb      *callback.Handler
+	bc      *broadcasts.Service
 	handler http.Handler
 	userID  int64
 	token   string
@@ -71,6 +73,8 @@ func newConsole(t *testing.T, emuFollowers int) *consoleEnv {
 	t.Cleanup(replies.Close)
 	q := jobstest.New(t, gdb, w.DBURL)
 	fol := followers.NewService(gdb, followers.Options{WeChat: wx, Jobs: q, Logger: log})
+	bc, err := broadcasts.New(gdb, broadcasts.Options{WeChat: wx, Jobs: q, Logger: log, TemplateRate: 1000})
+	require.NoError(t, err)
 	require.NoError(t, q.Start(context.Background()))
 	t.Cleanup(fol.Close)
 	cb := callback.New(callback.Options{DB: gdb, Accounts: accts, Replies: replies, Observer: fol.Observer(), Logger: log})
@@ -83,11 +87,11 @@ func newConsole(t *testing.T, emuFollowers int) *consoleEnv {
 	cb.Routes(e)
 	pg, err := New(gdb, w.Box, Deps{Users: users, Accounts: accts, Logger: log,
 		Replies: replies, Inbox: cb, Materials: materials.NewService(gdb, wx, log), Followers: fol,
-		QRCodes: qrcode.NewService(gdb, wx), Menus: menus, JSTickets: wx, Router: e})
+		QRCodes: qrcode.NewService(gdb, wx), Menus: menus, JSTickets: wx, Router: e, Broadcasts: bc})
 	require.NoError(t, err)
 	pg.Routes(e)
 
-	env := &consoleEnv{Env: w, t: t, replies: replies, fol: fol, menus: menus, cb: cb, handler: e, lang: LangZH}
+	env := &consoleEnv{Env: w, t: t, replies: replies, fol: fol, menus: menus, cb: cb, handler: e, lang: LangZH, bc: bc}
 	env.jar, _ = cookiejar.New(nil)
 	env.userID = w.Operator("op")
 	env.token = "test-token-" + t.Name()

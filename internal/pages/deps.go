@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"github.com/socialinzen/socialinzen/internal/broadcasts"
 	"log/slog"
 	"net/http"
 
@@ -37,6 +38,8 @@ type Deps struct {
 	Followers *followers.Service
 	QRCodes   *qrcode.Service
 	Menus     *menu.Service
+	// Broadcasts sends mass and template messages (contract §18).
+	Broadcasts *broadcasts.Service
 	// JSTickets answers an account's jsapi_ticket (the WeChat client).
 	JSTickets jssdk.Tickets
 	// Router is the console's own HTTP handler: the chat simulator sends its messages through it to
