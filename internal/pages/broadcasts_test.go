@@ -2,6 +2,7 @@ package pages
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/stretchr/testify/require"
+
+	"github.com/socialinzen/socialinzen/internal/wxplatform/wxemu"
 )
 
 func TestBroadcastsPages(t *testing.T) {
@@ -18,6 +21,11 @@ func TestBroadcastsPages(t *testing.T) {
 	for _, f := range ids {
 		require.NoError(t, e.DB.Exec(`INSERT INTO wx_followers (account_id, openid) VALUES (?, ?)`, e.acct.ID, f.OpenID).Error)
 	}
+
+	// WeChat's JOBFINISH events reach the console's callback, which hands them to broadcasts.
+	srv := httptest.NewServer(e.handler)
+	t.Cleanup(srv.Close)
+	e.Emu.SetCallback(e.emuAcct.AppID, srv.URL+"/wxplatform/callback/"+e.emuAcct.AppID, wxemu.ModeSafe)
 
 	doc := requirePage(t, e.get("/console/broadcasts"), LangZH)
 	require.Equal(t, "6", strings.TrimSpace(doc.Find("#count-all").Text()), "the target's count comes from the mirror")
@@ -47,6 +55,11 @@ func TestBroadcastsPages(t *testing.T) {
 	require.Equal(t, 2, doc.Find("#recipients tbody tr").Length())
 	doc = requirePage(t, e.get(path+"&status=failed"), LangZH)
 	require.Equal(t, 1, doc.Find("#recipients-empty").Length())
+	// MASSSENDJOBFINISH comes 2 s later: the counts and WeChat's status are stored, the recipients delivered.
+	require.Eventually(t, func() bool {
+		doc := e.get(path + "&status=delivered").Doc(t)
+		return doc.Find("#recipients tbody tr").Length() == 2 && strings.TrimSpace(doc.Find("#bc-counts .sent").Text()) == "2"
+	}, 20*time.Second, 200*time.Millisecond, "MASSSENDJOBFINISH applied")
 
 	// Templates: add one, and its send form has one input per field; sending to one follower answers a msgid.
 	doc = requirePage(t, e.submit("/console/broadcasts/templates/add", url.Values{"shortId": {"TM00015"}, "keywordNames": {"订单号, 状态"}}), LangZH)

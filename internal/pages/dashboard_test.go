@@ -77,7 +77,8 @@ func newConsole(t *testing.T, emuFollowers int) *consoleEnv {
 	require.NoError(t, err)
 	require.NoError(t, q.Start(context.Background()))
 	t.Cleanup(fol.Close)
-	cb := callback.New(callback.Options{DB: gdb, Accounts: accts, Replies: replies, Observer: fol.Observer(), Logger: log})
+	cb := callback.New(callback.Options{DB: gdb, Accounts: accts, Replies: replies, Observer: fol.Observer(), Logger: log,
+		JobFinish: map[string]callback.JobFinishHook{broadcasts.EventMassFinish: bc, broadcasts.EventTemplateFinish: bc}})
 	ctx, cancel := context.WithCancel(context.Background())
 	cb.Start(ctx)
 	t.Cleanup(func() { cancel(); cb.Close() })
