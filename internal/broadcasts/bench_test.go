@@ -83,6 +83,10 @@ func BenchmarkTemplateBroadcast100k(b *testing.B) {
 	}
 	took := time.Since(start)
 	b.StopTimer()
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	b.Logf("Go heap in use after the broadcast (console and emulator): %.1f MB", float64(ms.HeapInuse)/(1<<20))
 	b.ReportMetric(float64(n)/took.Seconds(), "recipients/s")
 	b.ReportMetric(peak-before, "MB-rss-growth")
 	b.Logf("%d recipients in %s at TEMPLATE_RATE %d: %.0f/s; RSS %.0f MB before, peak %.0f MB (growth %.1f MB)",

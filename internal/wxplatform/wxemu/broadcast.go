@@ -63,7 +63,7 @@ type broadcastState struct {
 	clientIDs  map[string]int64 // mass clientmsgid -> msg_id
 	jobs       map[int64]*MassJob
 	templates  []*Template
-	tplSent    map[DeliveryKey]int64 // (client_msg_id, openid) -> msgid
+	tplSent    map[uint64]int64 // hash of (client_msg_id, openid) -> msgid: 100,000 sends stay a few MB
 	deliveries map[DeliveryKey]int
 	failShare  float64
 	noCount    bool
@@ -86,7 +86,7 @@ func (e *Emulator) bc(appid string) *broadcastState {
 	s := e.bcStates[appid]
 	if s == nil {
 		s = &broadcastState{clientIDs: map[string]int64{}, jobs: map[int64]*MassJob{},
-			tplSent: map[DeliveryKey]int64{}, deliveries: map[DeliveryKey]int{}}
+			tplSent: map[uint64]int64{}, deliveries: map[DeliveryKey]int{}}
 		e.bcStates[appid] = s
 	}
 	return s
@@ -142,6 +142,15 @@ func (e *Emulator) Templates(appid string) []Template {
 		out = append(out, *t)
 	}
 	return out
+}
+
+// sendKey is the dedup key of a template send: a 64-bit hash of client_msg_id and openid.
+func sendKey(clientID, openid string) uint64 {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(clientID))
+	_, _ = h.Write([]byte{0})
+	_, _ = h.Write([]byte(openid))
+	return h.Sum64()
 }
 
 // fails reports whether openid is in the failing share.
@@ -593,7 +602,7 @@ func (e *Emulator) handleTemplateSend(w http.ResponseWriter, r *http.Request, ap
 		writeJSON(w, ae)
 		return
 	}
-	key := DeliveryKey{ClientMsgID: req.ClientMsgID, OpenID: req.ToUser}
+	key := sendKey(req.ClientMsgID, req.ToUser)
 	if req.ClientMsgID != "" {
 		if id, ok := s.tplSent[key]; ok {
 			e.mu.Unlock()
