@@ -135,6 +135,28 @@ func (s store) setTags(ctx context.Context, accountID int64, openid string, tags
 	return nil
 }
 
+// setTagsMany is setTags for many followers, in multi-row statements of at most 500 followers.
+func (s store) setTagsMany(ctx context.Context, accountID int64, states []tagState) error {
+	for _, part := range chunks(states, 500) {
+		var q strings.Builder
+		q.WriteString(`INSERT INTO wx_followers (account_id, openid, tagid_list, blacklisted) VALUES `)
+		args := make([]any, 0, 4*len(part))
+		for i, st := range part {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?::int[], ?)")
+			args = append(args, accountID, st.OpenID, toInt64s(st.Tags), st.Blacklisted)
+		}
+		q.WriteString(` ON CONFLICT (account_id, openid) DO UPDATE SET tagid_list = EXCLUDED.tagid_list,
+			blacklisted = EXCLUDED.blacklisted, updated_at = now()`)
+		if err := s.db.WithContext(ctx).Exec(q.String(), args...).Error; err != nil {
+			return fmt.Errorf("store followers' groups: %w", err)
+		}
+	}
+	return nil
+}
+
 // setRemark records a remark set through the console.
 func (s store) setRemark(ctx context.Context, accountID int64, openid, remark string) error {
 	err := s.db.WithContext(ctx).Exec(`UPDATE wx_followers SET remark = ?, updated_at = now()
