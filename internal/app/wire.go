@@ -120,6 +120,16 @@ func (a *App) wire(ctx context.Context) error {
 	}
 	cop := http.NewCrossOriginProtection()
 	e := httpapi.NewEngine(a.log)
+	proxies, err := a.cfg.Proxies()
+	if err != nil {
+		return fmt.Errorf("trusted proxies: %w", err)
+	}
+	if err := httpapi.TrustProxies(e, proxies); err != nil {
+		return fmt.Errorf("trusted proxies: %w", err)
+	}
+	if a.cfg.HTTPS() {
+		e.Use(httpapi.HSTS())
+	}
 	e.Use(httpapi.Metrics(s.metrics)) // before any route: gin applies Use only to routes added after it
 	e.GET("/metrics", s.metrics.Handler(a.cfg.MetricsToken))
 	e.GET("/healthz", a.healthz)
@@ -144,8 +154,8 @@ func (a *App) wire(ctx context.Context) error {
 	scope := accounts.Scope(s.accounts)
 	// Account binding acts on the appid it is given; everything else on /apis/wxplatform is scoped.
 	binding := httpapi.Group{IRouter: e.Group("/apis/wxplatform", limit, auth)}
-	(&accounts.Handler{Service: s.accounts}).Routes(binding)
-	wx := httpapi.Group{IRouter: e.Group("/apis/wxplatform", limit, auth, scope)}
+	accounts.NewHandler(s.accounts).Routes(binding)
+	wx := httpapi.Group{IRouter: e.Group("/apis/wxplatform", limit, auth, scope), Scoped: true}
 	menu.NewHandler(s.menus).Routes(wx)
 	followers.NewHandler(s.followers).Routes(wx)
 	s.callback.InboxRoutes(wx)
@@ -154,7 +164,7 @@ func (a *App) wire(ctx context.Context) error {
 	// jsticket may be asked without a token from an account's JS domains: it carries its own chain.
 	(&jssdk.Handler{Tickets: s.wx, Accounts: s.accounts, RequireAuth: auth}).PublicRoutes(e)
 	webauth.NewHandler(s.webauth).PublicRoutes(e)
-	(&reply.Handler{Service: s.replies}).Routes(httpapi.Group{IRouter: e.Group("/apis/wxreplymanage", limit, auth, scope)})
+	reply.NewHandler(s.replies).Routes(httpapi.Group{IRouter: e.Group("/apis/wxreplymanage", limit, auth, scope), Scoped: true})
 	// Uploads set their own limits: no 1 MB cap on this group.
 	mh := &materials.Handler{Service: s.materials, Accounts: s.accounts}
 	mh.Routes(httpapi.Group{IRouter: e.Group("/apis/materials", auth)})
