@@ -7,10 +7,10 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/lib/pq"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/socialinzen/socialinzen/internal/db"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxclient"
 )
 
@@ -32,7 +32,7 @@ type followerRow struct {
 	SubscribeScene string        `gorm:"column:subscribe_scene"`
 	QRScene        int64         `gorm:"column:qr_scene"`
 	QRSceneStr     string        `gorm:"column:qr_scene_str"`
-	TagIDList      pq.Int64Array `gorm:"column:tagid_list;type:int[]"`
+	TagIDList      db.Int64Array `gorm:"column:tagid_list;type:int[]"`
 	Blacklisted    bool          `gorm:"column:blacklisted"`
 	GroupID        int           `gorm:"column:groupid;->"`
 	SyncGen        int64         `gorm:"column:sync_gen"`
@@ -41,15 +41,15 @@ type followerRow struct {
 
 func (followerRow) TableName() string { return "wx_followers" }
 
-func toInt64s(in []int) pq.Int64Array {
-	out := make(pq.Int64Array, len(in))
+func toInt64s(in []int) db.Int64Array {
+	out := make(db.Int64Array, len(in))
 	for i, v := range in {
 		out[i] = int64(v)
 	}
 	return out
 }
 
-func toInts(in pq.Int64Array) []int {
+func toInts(in db.Int64Array) []int {
 	out := make([]int, len(in))
 	for i, v := range in {
 		out[i] = int(v)
@@ -185,7 +185,7 @@ func (s store) knownState(ctx context.Context, accountID int64, openids []string
 		Blacklisted bool
 	}
 	err := s.db.WithContext(ctx).Raw(`SELECT openid, blacklisted FROM wx_followers WHERE account_id = ? AND openid = ANY(?::text[])`,
-		accountID, pq.StringArray(openids)).Scan(&rows).Error
+		accountID, db.StringArray(openids)).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("read followers: %w", err)
 	}
