@@ -124,6 +124,9 @@ func (e *Error) Explanation() string {
 	case CodeMinuteQuota:
 		return "Too many calls to this WeChat API this minute; wait a minute and try again."
 	case CodeAPIUnauthorized:
+		if e.Path == "/cgi-bin/freepublish/submit" {
+			return "WeChat lets only verified accounts publish through the API: verify the account in WeChat's admin, or publish this draft there."
+		}
 		return "This account is not authorized for this WeChat API: the API needs another account type or WeChat verification (or, for web login, the snsapi_userinfo scope)."
 	case CodeInvalidOpenID:
 		return "The openid is not a follower of this official account."
@@ -151,6 +154,18 @@ func (e *Error) Explanation() string {
 		return "The group does not exist."
 	case 45059:
 		return "The follower already carries 20 groups (WeChat's limit)."
+	case CodeDraftNotChecked:
+		return "The draft did not pass WeChat's publishing check: open it in WeChat's admin (Drafts), fix what WeChat points out, and publish again."
+	case CodeDraftNeedsWeb:
+		return "WeChat requires this draft to be published from its admin (mp.weixin.qq.com › Drafts)."
+	case CodeDraftNeedsSaving:
+		return "WeChat requires this draft to be saved by hand in its admin before it is published: open it there, save it, and publish again."
+	case CodeEmptyNews:
+		return "WeChat received a draft without articles."
+	case CodeInvalidContent:
+		return "WeChat refused the article's content as invalid."
+	case CodeInvalidArticleID:
+		return "WeChat does not know this published article (article_id): it may have been deleted."
 	case CodeMenuNotExist:
 		return "The account has no custom menu."
 	case 41005:
