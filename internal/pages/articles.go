@@ -15,7 +15,6 @@ import (
 	"github.com/socialinzen/socialinzen/internal/httpapi"
 	"github.com/socialinzen/socialinzen/internal/materials"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
-	"github.com/socialinzen/socialinzen/internal/wxplatform/wxclient"
 )
 
 // The articles pages (contract §17): the drafts and publishing jobs at /console/articles, and the editor
@@ -216,7 +215,7 @@ func (p *Pages) articleSave(c *gin.Context) {
 		p.fail(c, cerr)
 		return
 	}
-	v.Error = errText(err)
+	v.Error = errText(c, err)
 	v.Data = d
 	p.html(c, statusOf(err), "articles_edit", v)
 }
@@ -226,16 +225,13 @@ func removalText(c *gin.Context, r articles.Removal) string {
 	return t(c, "articles.removed."+r.Kind, r.Index+1, r.Detail, r.Count)
 }
 
-// publishErrText explains WeChat's refusals of publishing in the operator's language.
+// publishErrText explains a refusal to publish in the operator's language: WeChat's 48001 and
+// 53503–53505 by their explanations (wx.err.publish_unverified, wx.err.draft_*).
 func publishErrText(c *gin.Context, err error) string {
-	switch code := wxclient.Code(err); code {
-	case wxclient.CodeAPIUnauthorized, wxclient.CodeDraftNotChecked, wxclient.CodeDraftNeedsWeb, wxclient.CodeDraftNeedsSaving:
-		return t(c, "articles.wxerr."+strconv.Itoa(code)) + " (WeChat " + strconv.Itoa(code) + ")"
-	}
 	if errors.Is(err, articles.ErrPublishing) {
 		return t(c, "articles.publishing.already")
 	}
-	return errText(err)
+	return errText(c, err)
 }
 
 func (p *Pages) articlePublish(c *gin.Context) {
