@@ -100,6 +100,9 @@ func (a *App) build(ctx context.Context) (*services, error) {
 		BaseURL: a.cfg.BaseURL, Logger: a.log.With("component", "webauth")})
 	s.articles = articles.NewService(articles.Options{DB: a.db, WeChat: s.wx, Covers: s.materials,
 		Logger: a.log.With("component", "articles")})
+	if err := s.articles.RegisterJobs(a.jobs); err != nil {
+		return nil, fmt.Errorf("articles: %w", err)
+	}
 	s.callback = callback.New(callback.Options{DB: a.db, Accounts: s.accounts, Replies: s.replies,
 		Observer: callback.Observers{s.followers.Observer(), s.articles}, Outcomes: s.metrics, Logger: a.log})
 	s.callback.Start(ctx)
