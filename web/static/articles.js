@@ -315,6 +315,12 @@
             links.appendChild(li);
           });
           if (s.status === "publishing") setTimeout(tick, Math.min(1000 + 500 * tries++, 10000));
+          else if (s.status === "published") {
+            // WeChat took the draft out of the draft box: it can no longer be saved or published again.
+            var pf = $("#publish-form"), save = $("#save-draft");
+            if (pf) pf.hidden = true;
+            if (save) save.disabled = true;
+          }
         })
         .catch(function () { setTimeout(tick, 5000); });
     };
