@@ -168,8 +168,10 @@ func (a *App) wire(ctx context.Context) error {
 	mh := &materials.Handler{Service: s.materials, Accounts: s.accounts}
 	mh.Routes(httpapi.Group{IRouter: e.Group("/apis/materials", auth)})
 	mh.PublicRoutes(e)
-	// saveDraft and the reads get 1 MB; uploadArticleImage bounds its own body.
-	(&articles.Handler{Service: s.articles, Accounts: s.accounts}).Routes(httpapi.Group{IRouter: e.Group("/apis/articles", auth)})
+	// The JSON endpoints are scoped with the 1 MB limit; uploadArticleImage bounds its own body.
+	ah := &articles.Handler{Service: s.articles, Accounts: s.accounts}
+	ah.Routes(httpapi.Group{IRouter: e.Group("/apis/articles", limit, auth, scope), Scoped: true})
+	ah.UploadRoutes(httpapi.Group{IRouter: e.Group("/apis/articles", auth)})
 
 	deps := pages.Deps{Users: s.users, Accounts: s.accounts, Sandbox: a.cfg.Sandbox,
 		SecureCookies: a.cfg.SecureCookies(), Logger: a.log,

@@ -46,7 +46,11 @@ func newEnv(t *testing.T) *env {
 	mats := materials.NewService(w.DB, w.WX, log)
 	svc := NewService(Options{DB: w.DB, WeChat: w.WX, Covers: mats, Logger: log})
 	engine := httpapi.NewEngine(log)
-	(&Handler{Service: svc, Accounts: w.Accounts}).Routes(httpapi.Group{IRouter: engine.Group("/apis/articles", w.Tokens.RequireAuth())})
+	h := &Handler{Service: svc, Accounts: w.Accounts}
+	g := w.APIGroup(engine, "/apis/articles", w.Tokens.RequireAuth())
+	g.Scoped = true
+	h.Routes(g)
+	h.UploadRoutes(httpapi.Group{IRouter: engine.Group("/apis/articles", w.Tokens.RequireAuth())})
 	srv := httptest.NewServer(engine)
 	t.Cleanup(srv.Close)
 	id := w.Operator("ed")

@@ -27,38 +27,33 @@ type Handler struct {
 	Accounts AccountResolver
 }
 
-// Routes mounts the endpoints on an authenticated /apis/articles group without a body limit:
-// uploadArticleImage bounds its own body while streaming, the others get the 1 MB limit here.
+// editor is the least role that changes drafts and publishes (contract §14); reads need none beyond the
+// account. The group's Authorize hook enforces it once roles exist.
+const editor httpapi.Role = "editor"
+
+// Routes mounts the JSON endpoints on an authenticated, scoped /apis/articles group (accounts.Scope, the
+// 1 MB body limit).
 func (h *Handler) Routes(g httpapi.Group) {
-	small := httpapi.LimitBody(httpapi.MaxBodyBytes)
-	g.Write("/saveDraft", small, h.saveDraft)
-	g.Write("/uploadArticleImage", h.uploadArticleImage)
-	g.Read("/listDrafts", small, h.listDrafts)
-	g.Read("/getDraft", small, h.getDraft)
-	g.Write("/deleteDraft", small, h.deleteDraft)
-	g.Write("/syncDrafts", small, h.syncDrafts)
-	g.Write("/publishDraft", small, h.publishDraft)
-	g.Read("/getPublish", small, h.getPublish)
-	g.Read("/listPublished", small, h.listPublished)
-	g.Read("/listPublishJobs", small, h.listPublishJobs)
-	g.Write("/deletePublished", small, h.deletePublished)
-	g.GET("/image/:id", h.image)
-	g.HEAD("/image/:id", h.image)
+	w := httpapi.MinRole(editor)
+	g.WriteJSON("/saveDraft", h.saveDraft, w)
+	g.ReadJSON("/listDrafts", h.listDrafts)
+	g.ReadJSON("/getDraft", h.getDraft)
+	g.WriteJSON("/deleteDraft", h.deleteDraft, w)
+	g.WriteJSON("/syncDrafts", h.syncDrafts, w)
+	g.WriteJSON("/publishDraft", h.publishDraft, w)
+	g.ReadJSON("/getPublish", h.getPublish)
+	g.ReadJSON("/listPublished", h.listPublished)
+	g.ReadJSON("/listPublishJobs", h.listPublishJobs)
+	g.WriteJSON("/deletePublished", h.deletePublished, w)
 }
 
-// scope decodes the body and resolves its account.
-func (h *Handler) scope(c *gin.Context) (*httpapi.Body, *accounts.Account, bool) {
-	b, err := httpapi.Bind(c)
-	if err != nil {
-		httpapi.Fail(c, err)
-		return nil, nil, false
-	}
-	acct, err := h.Accounts.Resolve(c.Request.Context(), httpapi.UserID(c), strings.TrimSpace(b.Str("appid")))
-	if err != nil {
-		httpapi.Fail(c, err)
-		return nil, nil, false
-	}
-	return b, acct, true
+// UploadRoutes mounts uploadArticleImage and the pictures on an authenticated /apis/articles group that
+// neither scopes nor limits the body: the upload streams its own bounded body and resolves its account
+// from the query or the form.
+func (h *Handler) UploadRoutes(g httpapi.Group) {
+	g.WriteJSON("/uploadArticleImage", h.uploadArticleImage, httpapi.MinRole(editor), httpapi.RawBody())
+	g.GET("/image/:id", h.image)
+	g.HEAD("/image/:id", h.image)
 }
 
 // articleIn is an article as the API takes it: camelCase names, WeChat's snake_case accepted too.
@@ -154,30 +149,23 @@ func firstNonEmpty(vs ...string) string {
 }
 
 // saveDraft serves saveDraft {mediaId?, index?, articles} → {mediaId, removed}.
-func (h *Handler) saveDraft(c *gin.Context) {
-	b, acct, ok := h.scope(c)
-	if !ok {
-		return
-	}
-	arts, err := ParseArticles(b)
+func (h *Handler) saveDraft(r *httpapi.Request) (httpapi.Answer, error) {
+	arts, err := ParseArticles(r.Body)
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	in := SaveInput{MediaID: firstOf(b, "mediaId", "media_id"), Articles: arts}
-	if n, has, err := b.Int("index"); err != nil {
-		httpapi.Fail(c, err)
-		return
+	in := SaveInput{MediaID: firstOf(r.Body, "mediaId", "media_id"), Articles: arts}
+	if n, has, err := r.Body.Int("index"); err != nil {
+		return nil, err
 	} else if has {
 		i := int(n)
 		in.Index = &i
 	}
-	saved, err := h.Service.Save(c.Request.Context(), acct, httpapi.UserID(c), in)
+	saved, err := h.Service.Save(r.Ctx, r.Account, r.UserID(), in)
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	httpapi.OK(c, gin.H{"mediaId": saved.MediaID, "removed": saved.Removed})
+	return httpapi.Fields{"mediaId": saved.MediaID, "removed": saved.Removed}, nil
 }
 
 func firstOf(b *httpapi.Body, keys ...string) string {
@@ -190,24 +178,22 @@ func firstOf(b *httpapi.Body, keys ...string) string {
 }
 
 // uploadArticleImage serves uploadArticleImage multipart {file} (jpg/png, at most 1 MB) → {url, localUrl}.
-func (h *Handler) uploadArticleImage(c *gin.Context) {
-	up, err := materials.ReadArticleImage(c.Writer, c.Request)
+func (h *Handler) uploadArticleImage(r *httpapi.Request) (httpapi.Answer, error) {
+	up, err := materials.ReadArticleImage(r.Gin.Writer, r.Gin.Request)
 	if err != nil {
-		c.Header("Connection", "close")
-		httpapi.Fail(c, err)
-		return
+		// The body may be unread: close the connection after the answer instead of reading on.
+		r.Gin.Header("Connection", "close")
+		return nil, err
 	}
-	acct, err := h.Accounts.Resolve(c.Request.Context(), httpapi.UserID(c), strings.TrimSpace(up.Body.Str("appid")))
+	acct, err := h.Accounts.Resolve(r.Ctx, r.UserID(), strings.TrimSpace(up.Body.Str("appid")))
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	img, err := h.Service.UploadImage(c.Request.Context(), acct, httpapi.UserID(c), up)
+	img, err := h.Service.UploadImage(r.Ctx, acct, r.UserID(), up)
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	httpapi.OK(c, gin.H{"url": img.URL, "localUrl": img.LocalURL, "id": img.ID})
+	return httpapi.Fields{"url": img.URL, "localUrl": img.LocalURL, "id": img.ID}, nil
 }
 
 // page reads offset (default 0) and count (default 20, at most 20).
@@ -233,101 +219,70 @@ func page(b *httpapi.Body) (offset, count int, err error) {
 }
 
 // listDrafts serves listDrafts {offset?, count? (≤ 20)} → {total, drafts}.
-func (h *Handler) listDrafts(c *gin.Context) {
-	b, acct, ok := h.scope(c)
-	if !ok {
-		return
-	}
-	offset, count, err := page(b)
+func (h *Handler) listDrafts(r *httpapi.Request) (httpapi.Answer, error) {
+	offset, count, err := page(r.Body)
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	list, total, err := h.Service.List(c.Request.Context(), acct, offset, count)
+	list, total, err := h.Service.List(r.Ctx, r.Account, offset, count)
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	httpapi.OK(c, gin.H{"total": total, "offset": offset, "count": count, "drafts": list})
+	return httpapi.Fields{"total": total, "offset": offset, "count": count, "drafts": list}, nil
 }
 
 // getDraft serves getDraft {mediaId} → the draft's fields and its history.
-func (h *Handler) getDraft(c *gin.Context) {
-	b, acct, ok := h.scope(c)
-	if !ok {
-		return
-	}
-	d, revs, err := h.Service.Get(c.Request.Context(), acct, firstOf(b, "mediaId", "media_id"))
+func (h *Handler) getDraft(r *httpapi.Request) (httpapi.Answer, error) {
+	d, revs, err := h.Service.Get(r.Ctx, r.Account, firstOf(r.Body, "mediaId", "media_id"))
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	out := gin.H{"mediaId": d.MediaID, "articles": d.Articles, "origin": d.Origin, "state": d.State,
+	out := httpapi.Fields{"mediaId": d.MediaID, "articles": d.Articles, "origin": d.Origin, "state": d.State,
 		"createdAt": d.CreatedAt, "updatedAt": d.UpdatedAt, "history": revs}
 	if d.LastPublish != nil {
 		out["lastPublish"] = d.LastPublish
 	}
-	httpapi.OK(c, out)
+	return out, nil
 }
 
 // deleteDraft serves deleteDraft {mediaId}.
-func (h *Handler) deleteDraft(c *gin.Context) {
-	b, acct, ok := h.scope(c)
-	if !ok {
-		return
+func (h *Handler) deleteDraft(r *httpapi.Request) (httpapi.Answer, error) {
+	mediaID := firstOf(r.Body, "mediaId", "media_id")
+	if err := h.Service.Delete(r.Ctx, r.Account, mediaID); err != nil {
+		return nil, err
 	}
-	mediaID := firstOf(b, "mediaId", "media_id")
-	if err := h.Service.Delete(c.Request.Context(), acct, mediaID); err != nil {
-		httpapi.Fail(c, err)
-		return
-	}
-	httpapi.OK(c, gin.H{"mediaId": mediaID})
+	return httpapi.Fields{"mediaId": mediaID}, nil
 }
 
 // syncDrafts serves syncDrafts → {total, imported, updated}.
-func (h *Handler) syncDrafts(c *gin.Context) {
-	_, acct, ok := h.scope(c)
-	if !ok {
-		return
-	}
-	r, err := h.Service.Sync(c.Request.Context(), acct, httpapi.UserID(c))
+func (h *Handler) syncDrafts(r *httpapi.Request) (httpapi.Answer, error) {
+	res, err := h.Service.Sync(r.Ctx, r.Account, r.UserID())
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	httpapi.OK(c, gin.H{"total": r.Total, "imported": r.Imported, "updated": r.Updated})
+	return httpapi.Fields{"total": res.Total, "imported": res.Imported, "updated": res.Updated}, nil
 }
 
 // publishDraft serves publishDraft {mediaId} → {publishId, status}.
-func (h *Handler) publishDraft(c *gin.Context) {
-	b, acct, ok := h.scope(c)
-	if !ok {
-		return
-	}
-	p, err := h.Service.Publish(c.Request.Context(), acct, httpapi.UserID(c), firstOf(b, "mediaId", "media_id"))
+func (h *Handler) publishDraft(r *httpapi.Request) (httpapi.Answer, error) {
+	p, err := h.Service.Publish(r.Ctx, r.Account, r.UserID(), firstOf(r.Body, "mediaId", "media_id"))
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	httpapi.OK(c, gin.H{"publishId": p.PublishID, "status": p.Status})
+	return httpapi.Fields{"publishId": p.PublishID, "status": p.Status}, nil
 }
 
 // getPublish serves getPublish {publishId} → {status, articleId?, articles, failIdx?}.
-func (h *Handler) getPublish(c *gin.Context) {
-	b, acct, ok := h.scope(c)
-	if !ok {
-		return
-	}
-	p, err := h.Service.GetPublish(c.Request.Context(), acct, firstOf(b, "publishId", "publish_id"))
+func (h *Handler) getPublish(r *httpapi.Request) (httpapi.Answer, error) {
+	p, err := h.Service.GetPublish(r.Ctx, r.Account, firstOf(r.Body, "publishId", "publish_id"))
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	httpapi.OK(c, publishView(p))
+	return publishView(p), nil
 }
 
-func publishView(p *Publish) gin.H {
-	out := gin.H{"publishId": p.PublishID, "mediaId": p.MediaID, "status": p.Status, "articles": p.Articles,
+func publishView(p *Publish) httpapi.Fields {
+	out := httpapi.Fields{"publishId": p.PublishID, "mediaId": p.MediaID, "status": p.Status, "articles": p.Articles,
 		"title": p.Title, "createdAt": p.CreatedAt}
 	if p.ArticleID != "" {
 		out["articleId"] = p.ArticleID
@@ -345,64 +300,46 @@ func publishView(p *Publish) gin.H {
 }
 
 // listPublished serves listPublished {offset?, count? (≤ 20)} → {total, published}.
-func (h *Handler) listPublished(c *gin.Context) {
-	b, acct, ok := h.scope(c)
-	if !ok {
-		return
-	}
-	offset, count, err := page(b)
+func (h *Handler) listPublished(r *httpapi.Request) (httpapi.Answer, error) {
+	offset, count, err := page(r.Body)
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	list, total, err := h.Service.ListPublished(c.Request.Context(), acct, offset, count)
+	list, total, err := h.Service.ListPublished(r.Ctx, r.Account, offset, count)
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	httpapi.OK(c, gin.H{"total": total, "offset": offset, "count": count, "published": list})
+	return httpapi.Fields{"total": total, "offset": offset, "count": count, "published": list}, nil
 }
 
 // listPublishJobs serves listPublishJobs {offset?, count?} → {total, jobs}: the console's publishing jobs.
-func (h *Handler) listPublishJobs(c *gin.Context) {
-	b, acct, ok := h.scope(c)
-	if !ok {
-		return
-	}
-	offset, count, err := page(b)
+func (h *Handler) listPublishJobs(r *httpapi.Request) (httpapi.Answer, error) {
+	offset, count, err := page(r.Body)
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	list, total, err := h.Service.ListJobs(c.Request.Context(), acct, offset, count)
+	list, total, err := h.Service.ListJobs(r.Ctx, r.Account, offset, count)
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	jobs := make([]gin.H, 0, len(list))
+	jobs := make([]httpapi.Fields, 0, len(list))
 	for i := range list {
 		jobs = append(jobs, publishView(&list[i]))
 	}
-	httpapi.OK(c, gin.H{"total": total, "offset": offset, "count": count, "jobs": jobs})
+	return httpapi.Fields{"total": total, "offset": offset, "count": count, "jobs": jobs}, nil
 }
 
 // deletePublished serves deletePublished {articleId, index?}.
-func (h *Handler) deletePublished(c *gin.Context) {
-	b, acct, ok := h.scope(c)
-	if !ok {
-		return
-	}
-	idx, _, err := b.Int("index")
+func (h *Handler) deletePublished(r *httpapi.Request) (httpapi.Answer, error) {
+	idx, _, err := r.Body.Int("index")
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	articleID := firstOf(b, "articleId", "article_id")
-	if err := h.Service.DeletePublished(c.Request.Context(), acct, articleID, int(idx)); err != nil {
-		httpapi.Fail(c, err)
-		return
+	articleID := firstOf(r.Body, "articleId", "article_id")
+	if err := h.Service.DeletePublished(r.Ctx, r.Account, articleID, int(idx)); err != nil {
+		return nil, err
 	}
-	httpapi.OK(c, gin.H{"articleId": articleID, "index": idx})
+	return httpapi.Fields{"articleId": articleID, "index": idx}, nil
 }
 
 // imageCSP is the policy a kept picture is served under: it runs nothing, whatever a browser takes it for.
