@@ -130,21 +130,21 @@ type Publish struct {
 
 // Errors of the package.
 var (
-	ErrDraftNotFound   = apperr.New(apperr.NotFound, "draft not found: no draft with this mediaId")
-	ErrPublishNotFound = apperr.New(apperr.NotFound, "publishing job not found: no job with this publishId")
+	ErrDraftNotFound   = apperr.New(apperr.NotFound, "draft not found: no draft with this mediaId").WithKey("articles.err.draft_not_found")
+	ErrPublishNotFound = apperr.New(apperr.NotFound, "publishing job not found: no job with this publishId").WithKey("articles.err.publish_not_found")
 	ErrImageNotFound   = apperr.New(apperr.NotFound, "image not found")
-	ErrPublishing      = apperr.New(apperr.Conflict, "this draft is being published already")
-	ErrAlreadyOut      = apperr.New(apperr.Conflict, "this draft was published: WeChat removed it from the draft box")
+	ErrPublishing      = apperr.New(apperr.Conflict, "this draft is being published already").WithKey("articles.publishing.already")
+	ErrAlreadyOut      = apperr.New(apperr.Conflict, "this draft was published: WeChat removed it from the draft box").WithKey("articles.err.published")
 )
 
 // Validate checks a draft's articles against WeChat's limits before anything else happens; the content's
 // character count is checked again after sanitizing. Errors name the field: articles[1].title.
 func Validate(arts []Article) error {
 	if len(arts) == 0 {
-		return apperr.Invalidf("articles", "must hold 1 to %d articles, not 0", MaxArticles)
+		return apperr.Invalidf("articles", "must hold 1 to %d articles, not 0", MaxArticles).WithKey("articles.err.count", MaxArticles, 0)
 	}
 	if len(arts) > MaxArticles {
-		return apperr.Invalidf("articles", "must hold 1 to %d articles, not %d", MaxArticles, len(arts))
+		return apperr.Invalidf("articles", "must hold 1 to %d articles, not %d", MaxArticles, len(arts)).WithKey("articles.err.count", MaxArticles, len(arts))
 	}
 	for i := range arts {
 		if err := arts[i].validate(fmt.Sprintf("articles[%d].", i)); err != nil {
@@ -168,20 +168,20 @@ func (a *Article) validate(prefix string) error {
 			return apperr.Invalidf(prefix+f.name, "is not valid UTF-8")
 		}
 		if n := utf8.RuneCountInString(f.v); n > f.max {
-			return apperr.Invalidf(prefix+f.name, "must be at most %d characters, not %d", f.max, n)
+			return apperr.Invalidf(prefix+f.name, "must be at most %d characters, not %d", f.max, n).WithKey("articles.err.too_long", prefix+f.name, f.max, n)
 		}
 	}
 	switch {
 	case a.Title == "":
 		return apperr.Missing(prefix + "title")
 	case len(a.Content) >= MaxContentBytes:
-		return apperr.New(apperr.TooLarge, fmt.Sprintf("%scontent: must be under 1 MB, not %d bytes", prefix, len(a.Content)))
+		return apperr.New(apperr.TooLarge, fmt.Sprintf("%scontent: must be under 1 MB, not %d bytes", prefix, len(a.Content))).WithKey("articles.err.content_bytes", prefix+"content", len(a.Content))
 	case !utf8.ValidString(a.Content):
 		return apperr.Invalidf(prefix+"content", "is not valid UTF-8")
 	case strings.TrimSpace(a.Content) == "":
 		return apperr.Missing(prefix + "content")
 	case a.ThumbMediaID == "":
-		return apperr.Invalidf(prefix+"thumbMediaId", "is required: the cover, a permanent image from the materials")
+		return apperr.Invalidf(prefix+"thumbMediaId", "is required: the cover, a permanent image from the materials").WithKey("articles.err.cover_required", prefix+"thumbMediaId")
 	case len(a.ContentSourceURL) > MaxSourceURL:
 		return apperr.Invalidf(prefix+"contentSourceUrl", "must be at most %d bytes", MaxSourceURL)
 	case a.ContentSourceURL != "" && !strings.HasPrefix(a.ContentSourceURL, "http://") && !strings.HasPrefix(a.ContentSourceURL, "https://"):
@@ -193,7 +193,7 @@ func (a *Article) validate(prefix string) error {
 // checkContentLength applies the character limit to sanitized content.
 func checkContentLength(prefix, content string) error {
 	if n := utf8.RuneCountInString(content); n >= MaxContentRunes {
-		return apperr.Invalidf(prefix+"content", "must be under %d characters, not %d", MaxContentRunes, n)
+		return apperr.Invalidf(prefix+"content", "must be under %d characters, not %d", MaxContentRunes, n).WithKey("articles.err.content_chars", prefix+"content", MaxContentRunes, n)
 	}
 	if strings.TrimSpace(content) == "" {
 		return apperr.Invalidf(prefix+"content", "is empty once sanitized")

@@ -182,7 +182,8 @@ func (s *Service) prepare(ctx context.Context, acct *accounts.Account, arts, old
 		prefix := fmt.Sprintf("articles[%d].", i)
 		cover, err := s.covers.Cover(ctx, acct.ID, a.ThumbMediaID)
 		if errors.Is(err, materials.ErrNotFound) {
-			return nil, nil, apperr.New(apperr.NotFound, prefix+"thumbMediaId: no permanent image with this mediaId among the account's materials; upload the cover in Materials first")
+			return nil, nil, apperr.New(apperr.NotFound, prefix+"thumbMediaId: no permanent image with this mediaId among the account's materials; upload the cover in Materials first").
+				WithKey("articles.err.cover", prefix+"thumbMediaId")
 		}
 		if err != nil {
 			return nil, nil, err
