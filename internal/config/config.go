@@ -33,6 +33,14 @@ type Config struct {
 	WechatTimeout time.Duration
 	// DBMaxOpenConns bounds this process's Postgres pool.
 	DBMaxOpenConns int
+	// The WeChat Open Platform third-party platform ("component") the console runs as (contract §15): all
+	// four or none. In sandbox mode, none means the emulator's demo component.
+	ComponentAppID  string
+	ComponentSecret string
+	ComponentToken  string
+	ComponentAESKey string
+	// SandboxTicketInterval is how often the sandbox emulator pushes a component_verify_ticket.
+	SandboxTicketInterval time.Duration
 }
 
 // Defaults as contract §1 lists them.
@@ -72,6 +80,11 @@ func (c *Config) settings() []setting {
 		{env: "LOG_FORMAT", usage: "text or json", str: &c.LogFormat, def: "text"},
 		{env: "WECHAT_TIMEOUT", usage: "deadline of one call to WeChat", dur: &c.WechatTimeout, def: "5s"},
 		{env: "DB_MAX_OPEN_CONNS", usage: "Postgres connections per process", num: &c.DBMaxOpenConns, def: "20"},
+		{env: "WECHAT_COMPONENT_APPID", usage: "AppID of the WeChat Open Platform third-party platform (component); all four WECHAT_COMPONENT_* or none", str: &c.ComponentAppID},
+		{env: "WECHAT_COMPONENT_SECRET", usage: "AppSecret of the component", str: &c.ComponentSecret},
+		{env: "WECHAT_COMPONENT_TOKEN", usage: "message-verification token of the component", str: &c.ComponentToken},
+		{env: "WECHAT_COMPONENT_AES_KEY", usage: "EncodingAESKey (43 characters) of the component", str: &c.ComponentAESKey},
+		{env: "SANDBOX_TICKET_INTERVAL", usage: "how often the sandbox emulator pushes a component_verify_ticket", dur: &c.SandboxTicketInterval, def: "10m"},
 	}
 }
 
@@ -197,6 +210,7 @@ func (c *Config) Validate() error {
 	if c.DBMaxOpenConns < 2 {
 		errs = append(errs, errors.New("DB_MAX_OPEN_CONNS must be at least 2"))
 	}
+	errs = append(errs, c.validateComponent()...)
 	return errors.Join(errs...)
 }
 
@@ -238,7 +252,7 @@ func (c *Config) String() string {
 			v = fmt.Sprint(*s.num)
 		}
 		switch s.env {
-		case "SECRET_KEY", "METRICS_TOKEN":
+		case "SECRET_KEY", "METRICS_TOKEN", "WECHAT_COMPONENT_SECRET", "WECHAT_COMPONENT_TOKEN", "WECHAT_COMPONENT_AES_KEY":
 			if v != "" {
 				v = "****"
 			}

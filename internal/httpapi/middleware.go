@@ -17,7 +17,8 @@ import (
 )
 
 // secretParams are query parameters never written to a log.
-var secretParams = []string{"access_token", "token", "code", "secret", "sig", "refresh_token", "echostr", "ticket", "state"}
+var secretParams = []string{"access_token", "token", "code", "secret", "sig", "refresh_token", "echostr", "ticket", "state",
+	"component_access_token", "auth_code", "pre_auth_code"}
 
 // RedactURL answers u's path and query with every secret parameter's value replaced by "REDACTED".
 func RedactURL(u *url.URL) string {

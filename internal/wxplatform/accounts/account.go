@@ -23,6 +23,16 @@ type Account struct {
 	MsdkKey        string
 	JSDomains      []string
 	CreatedAt      time.Time
+	// Mode is how the account was bound: ModeSecret (its AppSecret) or ModeComponent (its administrator
+	// authorized the console's third-party platform; Secret, Token and EncodingAESKey are then empty and
+	// the component's own key serves the callback). Status is StatusActive or StatusRevoked.
+	Mode   string
+	Status string
+	// FuncScope lists the permission-set ids the administrator granted (component mode).
+	FuncScope   []int
+	OriginalID  string // gh_..., when WeChat told it (component mode)
+	ServiceType *int   // 0/1 subscription, 2 service account (component mode)
+	VerifyType  *int   // -1 not verified, 0 WeChat-verified, ... (component mode)
 }
 
 // Errors of the package.

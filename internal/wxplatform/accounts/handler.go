@@ -26,6 +26,10 @@ func Scope(s *Service) gin.HandlerFunc {
 			httpapi.Fail(c, err)
 			return
 		}
+		if a.Status == StatusRevoked {
+			httpapi.Fail(c, ErrRevoked)
+			return
+		}
 		c.Set(ctxKey, a)
 		c.Next()
 	}

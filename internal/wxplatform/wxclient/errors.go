@@ -153,6 +153,14 @@ func (e *Error) Explanation() string {
 		return "The follower already carries 20 groups (WeChat's limit)."
 	case CodeMenuNotExist:
 		return "The account has no custom menu."
+	case CodeComponentNotAuthorized:
+		return "The account has not authorized this console's third-party platform, or withdrew the authorization: authorize it again (scan to authorize)."
+	case CodeComponentIP:
+		return "WeChat refused the call from this server: add its IP to the third-party platform's IP whitelist (Open Platform › third-party platform › development settings)."
+	case CodeTicketExpired, CodeTicketInvalid:
+		return "WeChat's component_verify_ticket pushes are missing or stale: check the authorization-event URL, then restart the pushes from the settings page."
+	case CodeRefreshTokenInvalid:
+		return "The account's authorization is no longer valid: authorize it again (scan to authorize)."
 	case 41005:
 		return "WeChat received no file."
 	case 40004, 40005:
