@@ -21,6 +21,15 @@ CREATE TABLE wx_component_tickets (
     received_at     TIMESTAMPTZ NOT NULL
 );
 
+-- The pre_auth_codes handed to operators (hashed): the authorized push names the pre_auth_code, which
+-- tells which operator the authorization is for, so the push can bind the account even when the
+-- operator's browser never comes back to the return URL.
+CREATE TABLE wx_component_preauth (
+    code_hash  TEXT PRIMARY KEY,
+    user_id    BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    expires_at TIMESTAMPTZ NOT NULL
+);
+
 -- The component_access_token is kept in wx_credentials beside the accounts' tokens, keyed by the
 -- component's appid, and refreshed under the same row lock: one api_component_token per expiry.
 ALTER TABLE wx_credentials DROP CONSTRAINT IF EXISTS wx_credentials_kind_check;
@@ -31,6 +40,7 @@ ALTER TABLE wx_credentials ADD CONSTRAINT wx_credentials_kind_check
 DELETE FROM wx_credentials WHERE kind = 'component_token';
 ALTER TABLE wx_credentials DROP CONSTRAINT IF EXISTS wx_credentials_kind_check;
 ALTER TABLE wx_credentials ADD CONSTRAINT wx_credentials_kind_check CHECK (kind IN ('access_token', 'jsapi_ticket'));
+DROP TABLE wx_component_preauth;
 DROP TABLE wx_component_tickets;
 ALTER TABLE wx_accounts
     DROP COLUMN mode, DROP COLUMN status, DROP COLUMN funcscope, DROP COLUMN refresh_token_enc,

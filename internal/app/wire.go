@@ -16,6 +16,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/user"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/callback"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/component"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/followers"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/jssdk"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/menu"
@@ -37,7 +38,8 @@ type services struct {
 	qrcodes   *qrcode.Service
 	webauth   *webauth.Service
 	callback  *callback.Handler
-	emu       *wxemu.Emulator // sandbox mode only
+	component *component.Service // nil without a third-party platform (contract §15)
+	emu       *wxemu.Emulator    // sandbox mode only
 	emuH      http.Handler
 	metrics   *metrics.Metrics
 }
@@ -73,8 +75,11 @@ func (a *App) build(ctx context.Context) (*services, error) {
 		MPBase: a.cfg.WechatMPBase, Timeout: a.cfg.WechatTimeout, DB: a.db, Box: a.box, Credentials: secrets,
 		Logger: a.log.With("component", "wxclient"), HTTPClient: hc, Observer: s.metrics})
 	s.accounts = accounts.NewService(a.db, a.box, accounts.Options{BaseURL: a.cfg.BaseURL, Checker: s.wx,
-		Health: s.wx, Forget: s.wx, Logger: a.log})
+		Health: s.wx, Forget: s.wx, Tokens: s.wx, Logger: a.log})
 	secrets.Accounts = s.accounts
+	if s.component, err = a.buildComponent(s); err != nil {
+		return nil, err
+	}
 
 	s.replies = reply.NewService(a.db, reply.Options{Logger: a.log, DSN: a.cfg.DatabaseURL})
 	if err := s.replies.Start(ctx); err != nil {
@@ -141,6 +146,9 @@ func (a *App) wire(ctx context.Context) error {
 	// Account binding acts on the appid it is given; everything else on /apis/wxplatform is scoped.
 	binding := httpapi.Group{IRouter: e.Group("/apis/wxplatform", limit, auth)}
 	(&accounts.Handler{Service: s.accounts}).Routes(binding)
+	if err := a.componentRoutes(e, binding, s); err != nil {
+		return err
+	}
 	wx := httpapi.Group{IRouter: e.Group("/apis/wxplatform", limit, auth, scope)}
 	menu.NewHandler(s.menus).Routes(wx)
 	followers.NewHandler(s.followers).Routes(wx)
@@ -181,6 +189,7 @@ func (a *App) wire(ctx context.Context) error {
 		if err := a.prepareSandbox(ctx, s, s.emu); err != nil {
 			return fmt.Errorf("sandbox: %w", err)
 		}
+		a.startSandboxComponent(ctx, s)
 	}
 	a.services = s
 	a.handler = e

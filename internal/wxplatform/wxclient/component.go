@@ -231,3 +231,15 @@ func Seconds(n int) time.Duration {
 	}
 	return time.Duration(n) * time.Second
 }
+
+// CustomTextWithToken sends a customer-service text with an explicit access_token (the full-network
+// release test answers with the authorizer token api_query_auth just handed out, before any binding):
+// POST cgi-bin/message/custom/send {touser, msgtype:"text", text:{content}}.
+func (c *Client) CustomTextWithToken(ctx context.Context, accessToken, openid, content string) error {
+	if accessToken == "" {
+		return apperr.Missing("access_token")
+	}
+	body := map[string]any{"touser": openid, "msgtype": "text", "text": map[string]string{"content": content}}
+	return c.do(ctx, "", request{method: "POST", path: "/cgi-bin/message/custom/send",
+		query: url.Values{"access_token": {accessToken}}, body: body}, nil)
+}

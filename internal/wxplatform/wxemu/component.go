@@ -426,19 +426,26 @@ func (e *Emulator) PushAuthorization(ctx context.Context, componentAppID, infoTy
 }
 
 // RunTicketPushes pushes a ticket at once and then every interval until ctx ends, as WeChat does every
-// ten minutes.
+// ten minutes. A push that fails (the event URL not listening yet) is retried every 2 s until one
+// succeeds.
 func (e *Emulator) RunTicketPushes(ctx context.Context, componentAppID string, interval time.Duration) {
 	if interval <= 0 {
 		interval = 10 * time.Minute
 	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
+	retry := min(2*time.Second, interval)
 	for {
-		if err := e.PushTicket(ctx, componentAppID); err != nil && ctx.Err() == nil {
-			e.log.Warn("wxemu: ticket push failed", "err", err)
+		wait := interval
+		if err := e.PushTicket(ctx, componentAppID); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			e.log.Debug("wxemu: ticket push failed, retrying", "err", err)
+			wait = retry
 		}
+		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return
 		case <-t.C:
 		}
@@ -710,12 +717,8 @@ func (e *Emulator) handleQueryAuth(w http.ResponseWriter, _ *http.Request, c *co
 		writeJSON(w, wxErr(codeComponentNotAuthorized))
 		return
 	}
+	// The first authorizer token; earlier tokens of the account stay valid until they expire.
 	tok := e.issueToken(acc, false, now)
-	for _, t := range e.tokens {
-		if t.appid == acc.AppID && !t.stable && t.value != tok && t.revokedAt.IsZero() {
-			t.revokedAt = now.Add(e.opts.TokenOverlap)
-		}
-	}
 	writeJSON(w, struct {
 		Info authorizationInfo `json:"authorization_info"`
 	}{authorizationInfo{AppID: ac.appid, AccessToken: tok, ExpiresIn: int(e.ttl / time.Second),
