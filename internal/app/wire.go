@@ -168,6 +168,9 @@ func (a *App) wire(ctx context.Context) error {
 		SecureCookies: a.cfg.SecureCookies(), Logger: a.log,
 		Replies: s.replies, Inbox: s.callback, Materials: s.materials, Followers: s.followers, QRCodes: s.qrcodes,
 		Menus: s.menus, JSTickets: s.wx, Router: e, MailRate: mailRate}
+	if s.component != nil {
+		deps.Component = s.component
+	}
 	if s.emu != nil {
 		deps.DemoAccount = func() accounts.BindInput { return demoBinding(s.emu) }
 	}

@@ -1,0 +1,86 @@
+package pages
+
+// componentMessages are the texts of the third-party platform's pages (contract §15), merged into
+// messages when the package loads.
+var componentMessages = map[string]map[string]string{
+	LangZH: {
+		"component.none":                 "未配置第三方平台（WECHAT_COMPONENT_*）。",
+		"component.scan":                 "扫码授权",
+		"component.scan.intro":           "公众号管理员用微信扫码，把公众号授权给本控制台，无需提供 AppSecret。",
+		"component.scan.pc":              "扫码授权（电脑）",
+		"component.scan.phone":           "在手机上授权",
+		"component.scan.help":            "授权后会自动回到本控制台并完成绑定；之后可在公众平台随时取消授权。",
+		"component.binding":              "绑定方式",
+		"component.mode.component":       "扫码授权",
+		"component.mode.secret":          "AppSecret",
+		"component.status.active":        "有效",
+		"component.status.revoked":       "已取消授权",
+		"component.perms":                "已授权的权限集",
+		"component.perms.missing":        "未授权，此功能不可用",
+		"component.feature.messages":     "消息管理（自动回复、消息）",
+		"component.feature.followers":    "用户管理（关注者、分组）",
+		"component.feature.qrcodes":      "帐号服务（二维码）",
+		"component.feature.webauth":      "网页服务（网页授权、JSSDK）",
+		"component.feature.materials":    "素材管理",
+		"component.feature.menu":         "自定义菜单",
+		"component.return.badstate":      "授权链接无效或已过期（10 分钟），未绑定任何公众号。请重新发起授权。",
+		"component.return.taken":         "该公众号已被其他操作员绑定，未做任何更改。",
+		"component.return.pending.title": "授权处理中",
+		"component.return.pending":       "微信暂时无法访问，授权尚未完成。微信推送授权通知后会自动完成绑定，请稍后刷新公众号列表。",
+		"component.return.done":          "公众号「%s」已通过扫码授权绑定。",
+		"component.push.done":            "已请求微信重新推送 component_verify_ticket。",
+		"component.settings":             "第三方平台",
+		"component.settings.appid":       "第三方平台 AppID",
+		"component.settings.ticket":      "最近的 component_verify_ticket",
+		"component.settings.ticket.none": "尚未收到",
+		"component.settings.ticket.age":  "%d 秒前收到",
+		"component.settings.eventurl":    "授权事件接收 URL",
+		"component.settings.msgurl":      "消息与事件接收 URL",
+		"component.settings.missing":     "超过 12 小时没有收到微信推送的 ticket：扫码授权和已授权公众号的调用会失败（61006）。请检查授权事件接收 URL，然后重新启动推送。",
+		"component.settings.push":        "重新启动 ticket 推送",
+	},
+	LangEN: {
+		"component.none":                 "No third-party platform is configured (WECHAT_COMPONENT_*).",
+		"component.scan":                 "Scan to authorize",
+		"component.scan.intro":           "The account's administrator scans with WeChat and authorizes this console; no AppSecret is handed over.",
+		"component.scan.pc":              "Scan to authorize (computer)",
+		"component.scan.phone":           "Authorize on a phone",
+		"component.scan.help":            "WeChat brings you back here with the account bound; the administrator can withdraw the authorization at any time.",
+		"component.binding":              "Binding",
+		"component.mode.component":       "Authorized by scan",
+		"component.mode.secret":          "AppSecret",
+		"component.status.active":        "Active",
+		"component.status.revoked":       "Authorization revoked",
+		"component.perms":                "Permission sets granted",
+		"component.perms.missing":        "not granted: unavailable",
+		"component.feature.messages":     "Messages (auto-replies, inbox)",
+		"component.feature.followers":    "Users (followers, groups)",
+		"component.feature.qrcodes":      "Account services (QR codes)",
+		"component.feature.webauth":      "Web services (web OAuth, JSSDK)",
+		"component.feature.materials":    "Materials",
+		"component.feature.menu":         "Custom menu",
+		"component.return.badstate":      "The authorization link is invalid or expired (10 minutes); no account was bound. Start the authorization again.",
+		"component.return.taken":         "Another operator already bound this account; nothing was changed.",
+		"component.return.pending.title": "Authorization pending",
+		"component.return.pending":       "WeChat could not be reached, so the authorization is not complete yet. It completes when WeChat pushes the authorization; refresh the list of accounts in a moment.",
+		"component.return.done":          "The account \"%s\" is bound by authorization.",
+		"component.push.done":            "WeChat was asked to push the component_verify_ticket again.",
+		"component.settings":             "Third-party platform",
+		"component.settings.appid":       "Platform AppID",
+		"component.settings.ticket":      "Latest component_verify_ticket",
+		"component.settings.ticket.none": "none received yet",
+		"component.settings.ticket.age":  "received %d seconds ago",
+		"component.settings.eventurl":    "Authorization-event URL",
+		"component.settings.msgurl":      "Message URL",
+		"component.settings.missing":     "No ticket pushed by WeChat for more than 12 hours: scan-to-authorize and calls for authorized accounts fail (61006). Check the authorization-event URL, then restart the pushes.",
+		"component.settings.push":        "Restart the ticket pushes",
+	},
+}
+
+func init() {
+	for lang, m := range componentMessages {
+		for k, v := range m {
+			messages[lang][k] = v
+		}
+	}
+}
