@@ -82,7 +82,34 @@ func (s *Service) SaveAuthorized(ctx context.Context, userID int64, in Authorize
 	if err != nil {
 		return nil, err
 	}
-	err = s.store.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	// The same authorization often arrives twice at once (the return URL and the push): when both find no
+	// row and one insert loses, it runs again and finds the row the other one wrote.
+	for attempt := 0; ; attempt++ {
+		err = s.saveAuthorizedTx(ctx, userID, in, name, scope, refreshEnc, emptyEnc)
+		if !errors.Is(err, errRaced) || attempt > 0 {
+			break
+		}
+	}
+	if errors.Is(err, errRaced) {
+		err = ErrAlreadyBound
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.invalidate(in.AppID)
+	a, err := s.store.byAppID(ctx, in.AppID)
+	if err != nil {
+		return nil, err
+	}
+	s.opts.Logger.Info("official account authorized through the component", "appid", a.AppID, "user_id", a.UserID)
+	return a, nil
+}
+
+// errRaced: another transaction inserted the same appid first.
+var errRaced = errors.New("accounts: concurrent insert")
+
+func (s *Service) saveAuthorizedTx(ctx context.Context, userID int64, in AuthorizedInput, name string, scope pq.Int64Array, refreshEnc, emptyEnc string) error {
+	return s.store.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var r accountRow
 		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("appid = ?", in.AppID).Take(&r).Error
 		switch {
@@ -100,7 +127,7 @@ func (s *Service) SaveAuthorized(ctx context.Context, userID int64, in Authorize
 			row.JSDomains = []string{}
 			if err := tx.Omit("ID", "CreatedAt", "UpdatedAt", "RevokedAt").Create(row).Error; err != nil {
 				if isUniqueViolation(err) {
-					return ErrAlreadyBound
+					return errRaced
 				}
 				return fmt.Errorf("insert authorized account: %w", err)
 			}
@@ -128,16 +155,6 @@ func (s *Service) SaveAuthorized(ctx context.Context, userID int64, in Authorize
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	s.invalidate(in.AppID)
-	a, err := s.store.byAppID(ctx, in.AppID)
-	if err != nil {
-		return nil, err
-	}
-	s.opts.Logger.Info("official account authorized through the component", "appid", a.AppID, "user_id", a.UserID)
-	return a, nil
 }
 
 // Revoke marks a component account revoked (the unauthorized push, or WeChat refusing its refresh
