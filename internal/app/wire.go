@@ -8,6 +8,7 @@ import (
 
 	"github.com/socialinzen/socialinzen/internal/apidocs"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
+	"github.com/socialinzen/socialinzen/internal/jobs"
 	"github.com/socialinzen/socialinzen/internal/mail"
 	"github.com/socialinzen/socialinzen/internal/materials"
 	"github.com/socialinzen/socialinzen/internal/metrics"
@@ -55,6 +56,11 @@ func (a *App) build(ctx context.Context) (*services, error) {
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
+	// Capabilities register their workers and periodic jobs while they are built; wire starts the queue.
+	a.jobs, err = jobs.New(ctx, jobs.Options{DSN: a.cfg.DatabaseURL, SQLDB: sqlDB, Logger: a.log.With("component", "jobs")})
+	if err != nil {
+		return nil, err
+	}
 	if err := s.metrics.WatchDB(sqlDB); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
@@ -66,7 +72,7 @@ func (a *App) build(ctx context.Context) (*services, error) {
 	})
 	// The client needs the accounts' secrets and the accounts service checks credentials with the client:
 	// the secret source is filled in once both exist.
-	secrets := &wxclient.AccountSecrets{}
+	secrets := &accountSecrets{}
 	var hc *http.Client
 	if a.cfg.Sandbox {
 		s.emu, s.emuH, hc = a.newSandbox()
@@ -76,7 +82,7 @@ func (a *App) build(ctx context.Context) (*services, error) {
 		Logger: a.log.With("component", "wxclient"), HTTPClient: hc, Observer: s.metrics})
 	s.accounts = accounts.NewService(a.db, a.box, accounts.Options{BaseURL: a.cfg.BaseURL, Checker: s.wx,
 		Health: s.wx, Forget: s.wx, Tokens: s.wx, Logger: a.log})
-	secrets.Accounts = s.accounts
+	secrets.accounts = s.accounts
 	if s.component, err = a.buildComponent(s); err != nil {
 		return nil, err
 	}
@@ -188,6 +194,9 @@ func (a *App) wire(ctx context.Context) error {
 			a.log.Warn("purge page sessions", "err", err)
 		}
 	})
+	if err := a.jobs.Start(ctx); err != nil {
+		return err
+	}
 	if s.emu != nil {
 		if err := a.prepareSandbox(ctx, s, s.emu); err != nil {
 			return fmt.Errorf("sandbox: %w", err)

@@ -122,7 +122,7 @@ type PermissionView struct {
 // permissionViews answers, for a component account, each permission set the console uses and whether it
 // was granted.
 func permissionViews(v accounts.View) []PermissionView {
-	if v.Mode != accounts.ModeComponent {
+	if v.Mode != string(accounts.ModeComponent) {
 		return nil
 	}
 	out := make([]PermissionView, 0, len(permissionFeatures))

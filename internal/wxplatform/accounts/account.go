@@ -5,35 +5,22 @@ package accounts
 import (
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/socialinzen/socialinzen/internal/apperr"
+	"github.com/socialinzen/socialinzen/internal/domain"
 )
 
-// Account is a bound official account with its credentials opened. It never leaves the server as is: the
-// API shows View.
-type Account struct {
-	ID             int64
-	UserID         int64
-	AppID          string
-	Name           string
-	Secret         string
-	Token          string // the callback token pasted into WeChat's admin
-	EncodingAESKey string // empty: plaintext mode only
-	MsdkKey        string
-	JSDomains      []string
-	CreatedAt      time.Time
-	// Mode is how the account was bound: ModeSecret (its AppSecret) or ModeComponent (its administrator
-	// authorized the console's third-party platform; Secret, Token and EncodingAESKey are then empty and
-	// the component's own key serves the callback). Status is StatusActive or StatusRevoked.
-	Mode   string
-	Status string
-	// FuncScope lists the permission-set ids the administrator granted (component mode).
-	FuncScope   []int
-	OriginalID  string // gh_..., when WeChat told it (component mode)
-	ServiceType *int   // 0/1 subscription, 2 service account (component mode)
-	VerifyType  *int   // -1 not verified, 0 WeChat-verified, ... (component mode)
-}
+// Account is a bound official account with its credentials opened: the domain's, so the WeChat client,
+// the services and the pages share it without importing this package.
+type Account = domain.Account
+
+// The account's modes and statuses (contract §15).
+const (
+	ModeSecret    = domain.ModeSecret
+	ModeComponent = domain.ModeComponent
+	StatusActive  = domain.StatusActive
+	StatusRevoked = domain.StatusRevoked
+)
 
 // Errors of the package.
 var (
@@ -112,18 +99,3 @@ func ValidateJSDomains(in []string) ([]string, error) {
 }
 
 var domainPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$`)
-
-// HasJSDomain reports whether host (with or without port) is one of the account's JS domains.
-func (a *Account) HasJSDomain(host string) bool {
-	host = strings.ToLower(host)
-	bare := host
-	if i := strings.LastIndexByte(host, ':'); i > 0 {
-		bare = host[:i]
-	}
-	for _, d := range a.JSDomains {
-		if d == host || d == bare {
-			return true
-		}
-	}
-	return false
-}

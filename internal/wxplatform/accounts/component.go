@@ -14,15 +14,6 @@ import (
 	"github.com/socialinzen/socialinzen/internal/apperr"
 )
 
-// Binding modes and statuses (contract §15).
-const (
-	ModeSecret    = "secret"
-	ModeComponent = "component"
-
-	StatusActive  = "active"
-	StatusRevoked = "revoked"
-)
-
 // ErrRevoked answers every account-scoped call on an account whose administrator withdrew the
 // authorization: its data is kept, and authorizing again revives it.
 var ErrRevoked = apperr.New(apperr.Forbidden, "authorization revoked: the account's administrator withdrew the authorization of this console; authorize it again (scan to authorize) to use it")
@@ -248,7 +239,7 @@ func (s *Service) openRefresh(appid, sealed string) (string, error) {
 	return tok, nil
 }
 
-func orText(s, def string) string {
+func orText[T ~string](s, def T) T {
 	if s == "" {
 		return def
 	}

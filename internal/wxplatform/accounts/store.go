@@ -10,6 +10,7 @@ import (
 	"github.com/lib/pq"
 	"gorm.io/gorm"
 
+	"github.com/socialinzen/socialinzen/internal/domain"
 	"github.com/socialinzen/socialinzen/internal/secretbox"
 )
 
@@ -27,8 +28,8 @@ type accountRow struct {
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
 	// Contract §15 (migration 00060).
-	Mode            string
-	Status          string
+	Mode            domain.AccountMode
+	Status          domain.AccountStatus
 	FuncScope       pq.Int64Array `gorm:"column:funcscope;type:integer[]"`
 	RefreshTokenEnc string
 	OriginalID      string
@@ -65,8 +66,8 @@ func (s *store) seal(a *Account) (*accountRow, error) {
 
 func (s *store) open(r *accountRow) (*Account, error) {
 	a := &Account{ID: r.ID, UserID: r.UserID, AppID: r.AppID, Name: r.Name, JSDomains: []string(r.JSDomains), CreatedAt: r.CreatedAt,
-		Mode: orText(r.Mode, ModeSecret), Status: orText(r.Status, StatusActive), FuncScope: toInts(r.FuncScope),
-		OriginalID: r.OriginalID, ServiceType: r.ServiceType, VerifyType: r.VerifyType}
+		Mode: orText(r.Mode, ModeSecret), Status: orText(r.Status, StatusActive),
+		FuncScope: toInts(r.FuncScope), OriginalID: r.OriginalID, ServiceType: r.ServiceType, VerifyType: r.VerifyType}
 	var err error
 	for _, f := range []struct {
 		dst *string
