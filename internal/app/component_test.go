@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -165,6 +166,32 @@ func TestComponentAuthorizationJourney(t *testing.T) {
 	require.Equal(t, 200, code, "%v", out)
 	require.Equal(t, 1, s.emu.AuthorizerTokenRequests(s.comp.AppID, appid))
 	require.Equal(t, 1, s.emu.ComponentTokenRequests(s.comp.AppID))
+
+	// Web OAuth on the account's behalf goes through sns/oauth2/component/access_token.
+	code, hdr, _ = s.c.do("GET", "/wxplatform/webauth?appid="+appid+"&scope=snsapi_base", nil, nil)
+	require.Equal(t, http.StatusFound, code)
+	loc := hdr.Get("Location")
+	require.Contains(t, loc, "&component_appid="+s.comp.AppID+"#wechat_redirect")
+	loc, _, _ = strings.Cut(strings.TrimPrefix(loc, s.con.URL), "#")
+	code, _, body = s.c.do("GET", loc, nil, nil)
+	require.Equal(t, 200, code, "%s", body)
+	form := url.Values{}
+	for _, m := range formInput.FindAllStringSubmatch(string(body), -1) {
+		form.Set(m[1], html.UnescapeString(m[2]))
+	}
+	om := regexp.MustCompile(`name="openid" value="([^"]+)" checked`).FindStringSubmatch(string(body))
+	require.NotNil(t, om, "%s", body)
+	form.Set("openid", om[1])
+	form.Set("action", "allow")
+	code, hdr, body = s.c.do("POST", "/sandbox/connect/oauth2/consent", strings.NewReader(form.Encode()),
+		map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
+	require.Equal(t, http.StatusFound, code, "%s", body)
+	code, _, body = s.c.do("GET", strings.TrimPrefix(hdr.Get("Location"), s.con.URL), nil, nil)
+	require.Equal(t, 200, code, "%s", body)
+	require.Contains(t, string(body), om[1])
+	require.True(t, slices.ContainsFunc(s.emu.Requests(), func(r wxemu.Request) bool {
+		return r.Path == "/sns/oauth2/component/access_token" && r.Query.Get("appid") == appid
+	}))
 
 	// Revoked: the data stays, calls answer 40300 "authorization revoked".
 	require.NoError(t, s.emu.Unauthorize(ctx, s.comp.AppID, appid))

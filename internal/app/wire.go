@@ -99,7 +99,11 @@ func (a *App) build(ctx context.Context) (*services, error) {
 	a.closers = append(a.closers, s.followers.Close)
 	a.goWork("follower-sync", func() { s.followers.Worker(ctx) })
 	s.qrcodes = qrcode.NewService(a.db, s.wx)
-	s.webauth = webauth.New(webauth.Options{DB: a.db, Box: a.box, WeChat: s.wx, Accounts: s.accounts,
+	var oauth webauth.WeChat = s.wx
+	if s.component != nil {
+		oauth = s.component.WebAuth() // component accounts use WeChat's sns/oauth2/component/...
+	}
+	s.webauth = webauth.New(webauth.Options{DB: a.db, Box: a.box, WeChat: oauth, Accounts: s.accounts,
 		BaseURL: a.cfg.BaseURL, Logger: a.log.With("component", "webauth")})
 	s.callback = callback.New(callback.Options{DB: a.db, Accounts: s.accounts, Replies: s.replies,
 		Observer: s.followers.Observer(), Outcomes: s.metrics, Logger: a.log})

@@ -243,3 +243,24 @@ func (c *Client) CustomTextWithToken(ctx context.Context, accessToken, openid, c
 	return c.do(ctx, "", request{method: "POST", path: "/cgi-bin/message/custom/send",
 		query: url.Values{"access_token": {accessToken}}, body: body}, nil)
 }
+
+// PathComponentOAuthRefresh refreshes a component account's web-OAuth token.
+const PathComponentOAuthRefresh = "/sns/oauth2/component/refresh_token"
+
+// ComponentOAuthRefreshToken calls GET sns/oauth2/component/refresh_token?appid&grant_type=refresh_token
+// &component_appid&component_access_token&refresh_token.
+func (c *Client) ComponentOAuthRefreshToken(ctx context.Context, appid, refreshToken, componentAppID, componentToken string) (OAuthToken, error) {
+	if err := checkAppID(appid); err != nil {
+		return OAuthToken{}, err
+	}
+	if refreshToken == "" {
+		return OAuthToken{}, apperr.Missing("refresh_token")
+	}
+	var out OAuthToken
+	q := url.Values{"appid": {appid}, "grant_type": {"refresh_token"}, "component_appid": {componentAppID},
+		"component_access_token": {componentToken}, "refresh_token": {refreshToken}}
+	if err := c.do(ctx, appid, request{method: "GET", path: PathComponentOAuthRefresh, query: q}, &out); err != nil {
+		return OAuthToken{}, err
+	}
+	return out, checkOAuthToken(PathComponentOAuthRefresh, &out)
+}

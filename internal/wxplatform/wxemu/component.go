@@ -536,6 +536,7 @@ func (e *Emulator) componentRoutes() map[string]route {
 		"/safe/bindcomponent":                        get(e.handleComponentLoginPage),
 		"/cgi-bin/componentloginpage/confirm":        post(e.handleComponentConsent),
 		"/sns/oauth2/component/access_token":         get(e.handleComponentOAuthToken),
+		"/sns/oauth2/component/refresh_token":        get(e.handleComponentOAuthRefresh),
 		"/sandbox/component/unauthorize":             post(e.handleSandboxUnauthorize),
 	}
 }
@@ -899,6 +900,46 @@ func (e *Emulator) handleComponentOAuthToken(w http.ResponseWriter, r *http.Requ
 	refresh := randString(openidChars, 86)
 	e.snsRefresh[refresh] = &snsRefresh{appid: oc.appid, openid: oc.openid, scope: oc.scope, expires: now.Add(refreshTokenTTL)}
 	writeJSON(w, e.issueSNSToken(oc.appid, oc.openid, oc.scope, refresh, now))
+}
+
+// handleComponentOAuthRefresh serves GET sns/oauth2/component/refresh_token?appid&grant_type=refresh_token
+// &component_appid&component_access_token&refresh_token.
+func (e *Emulator) handleComponentOAuthRefresh(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if ae := e.snsApp(q, false); ae != nil {
+		writeJSON(w, ae)
+		return
+	}
+	c, ae := e.componentOf(q.Get("component_appid"))
+	if ae != nil {
+		writeJSON(w, ae)
+		return
+	}
+	t := e.cs().tokens[q.Get("component_access_token")]
+	now := e.now()
+	switch {
+	case t == nil || t.component != c.AppID:
+		writeJSON(w, wxErr(codeInvalidCredential))
+		return
+	case !now.Before(t.expires):
+		writeJSON(w, wxErr(codeTokenExpired))
+		return
+	case q.Get("grant_type") != "refresh_token":
+		writeJSON(w, wxErr(codeInvalidGrantType))
+		return
+	}
+	st := e.snsRefresh[q.Get("refresh_token")]
+	switch {
+	case st == nil || st.appid != q.Get("appid"):
+		writeJSON(w, wxErr(codeInvalidRefreshToken))
+		return
+	case !now.Before(st.expires):
+		writeJSON(w, wxErr(codeRefreshExpired))
+		return
+	}
+	writeJSON(w, e.issueSNSToken(st.appid, st.openid, st.scope, q.Get("refresh_token"), now))
 }
 
 // handleCustomSend serves POST cgi-bin/message/custom/send {touser, msgtype:"text", text:{content}}:
