@@ -66,8 +66,9 @@ func (c *Client) RefreshShared(ctx context.Context, key, kindName, failed string
 	return c.obtain(ctx, key, k, failed, adapt(fetch))
 }
 
-// PutAccessToken keeps an access_token WeChat handed out outside a refresh (api_query_auth answers the
-// authorizer's first one) as the account's current token.
+// PutAccessToken offers an access_token WeChat handed out outside a refresh (api_query_auth answers the
+// authorizer's first one) as the account's current token. A current token already stored wins: the same
+// authorization completed twice at once (return URL and push) must leave every process using one token.
 func (c *Client) PutAccessToken(ctx context.Context, appid, token string, expiresIn time.Duration) error {
 	if err := checkAppID(appid); err != nil {
 		return err
@@ -85,8 +86,13 @@ func (c *Client) PutAccessToken(ctx context.Context, appid, token string, expire
 	now := c.now()
 	out := cacheEntry{value: token, expiresAt: now.Add(expiresIn), refreshAt: now.Add(fractionOf(expiresIn, c.opts.RefreshAt))}
 	err = c.opts.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if _, err := lockRow(tx, appid, kindAccessToken); err != nil {
+		row, err := lockRow(tx, appid, kindAccessToken)
+		if err != nil {
 			return err
+		}
+		if e, ok := c.open(row); ok && now.Before(e.refreshAt) {
+			out = e
+			return nil
 		}
 		return saveFetched(tx, appid, kindAccessToken, sealed, now, out.refreshAt, out.expiresAt)
 	})
