@@ -23,7 +23,7 @@ var permissionNames = map[int]string{
 
 var componentConsentTmpl = template.Must(template.New("component-consent").Parse(`<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>公众号授权 · Authorize a platform (sandbox)</title>
+<title>公众号授权 · Authorize a platform (sandbox)</title><link rel="icon" href="data:,">
 <style>
 body{font-family:-apple-system,"PingFang SC","Microsoft YaHei",sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem;color:#191919}
 h1{font-size:1.2rem} .app{color:#576b95} label{display:block;padding:.4rem 0;border-bottom:1px solid #eee}
