@@ -326,3 +326,95 @@ func TestComponentReleaseTest(t *testing.T) {
 		return false
 	}, 10*time.Second, 50*time.Millisecond, "then a customer-service text with the authorizer token")
 }
+
+// TestComponentReturnEdgeCases: an account another operator owns is a 409 page with nothing changed;
+// WeChat down while the return URL exchanges the code is a page saying so, and the authorized push
+// completes the binding later; WeChat refusing the refresh token (61023) revokes the account.
+func TestComponentReturnEdgeCases(t *testing.T) {
+	s := startComponent(t)
+	ctx := context.Background()
+
+	// The demo operator binds the first demo account of the platform.
+	_, out := s.api("/apis/wxplatform/componentAuthorizeUrl", map[string]any{})
+	appid, ret := s.consent(out["url"].(string))
+	code, _, body := s.c.do("GET", strings.TrimPrefix(ret, s.con.URL), nil, nil)
+	require.Equal(t, http.StatusSeeOther, code, "%s", body)
+
+	// Another operator authorizes the same account: 409, nothing changed.
+	other := newClient(t, s.con.URL)
+	user := "other" + fmt.Sprint(time.Now().UnixNano()%1e8)
+	code, out = other.postJSON("/apis/user/register", map[string]string{"username": user, "password": "other-password",
+		"email": user + "@example.com"}, nil)
+	require.Equal(t, 200, code, "%v", out)
+	m := s.con.Mail.Wait(t, user+"@example.com", 10*time.Second)
+	link := m.Link(s.con.URL + "/apis/user/verify?token=")
+	code, _, _ = other.do("GET", strings.TrimPrefix(link, s.con.URL), nil, nil)
+	require.Equal(t, http.StatusSeeOther, code)
+	code, out = other.postJSON("/apis/user/login", map[string]string{"username": user, "password": "other-password"}, nil)
+	require.Equal(t, 200, code, "%v", out)
+	otherTok := url.QueryEscape(out["access_token"].(string))
+	code, out = other.postJSON("/apis/wxplatform/componentAuthorizeUrl?access_token="+otherTok, map[string]any{}, nil)
+	require.Equal(t, 200, code, "%v", out)
+	os := &componentSession{t: t, con: s.con, c: other, tok: otherTok, emu: s.emu, comp: s.comp}
+	appid2, ret := os.consent(out["url"].(string))
+	require.Equal(t, appid, appid2)
+	code, _, body = other.do("GET", strings.TrimPrefix(ret, s.con.URL), nil, nil)
+	require.Equal(t, http.StatusConflict, code, "%s", body)
+	time.Sleep(500 * time.Millisecond) // the push of the same authorization changes nothing either
+	require.NotNil(t, s.account(appid), "still the demo operator's")
+	code, out = other.postJSON("/apis/wxplatform/account?access_token="+otherTok, map[string]any{}, nil)
+	require.Equal(t, 200, code)
+	require.Empty(t, out["accounts"])
+
+	// WeChat down while exchanging: the page says so; the push completes it later.
+	s.emu.SetComponentURLs(s.comp.AppID, "http://127.0.0.1:1/unreachable", s.con.URL+"/wxplatform/component/callback/$APPID$")
+	_, out = s.api("/apis/wxplatform/componentAuthorizeUrl", map[string]any{})
+	link = out["url"].(string)
+	lu, err := url.Parse(link)
+	require.NoError(t, err)
+	preAuth := lu.Query().Get("pre_auth_code")
+	page := func() string {
+		_, _, b := s.c.do("GET", strings.TrimPrefix(link, s.con.URL), nil, nil)
+		return string(b)
+	}()
+	second := regexp.MustCompile(`name="appid" value="(wx[0-9a-f]{16})">`).FindStringSubmatch(page)
+	require.NotNil(t, second, "a second account to pick: %s", page)
+	form := url.Values{}
+	for _, m := range formInput.FindAllStringSubmatch(page, -1) {
+		form.Set(m[1], html.UnescapeString(m[2]))
+	}
+	form.Set("appid", second[1])
+	form.Set("action", "allow")
+	code, hdr, body := s.c.do("POST", "/sandbox/cgi-bin/componentloginpage/confirm", strings.NewReader(form.Encode()),
+		map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
+	require.Equal(t, http.StatusFound, code, "%s", body)
+	ret = hdr.Get("Location")
+	authCode := mustQuery(t, ret, "auth_code")
+	s.emu.SetFault("/cgi-bin/component/api_query_auth", wxemu.Fault{Errcode: -1, Times: 3})
+	code, _, body = s.c.do("GET", strings.TrimPrefix(ret, s.con.URL), nil, nil)
+	require.Equal(t, http.StatusBadGateway, code, "%s", body)
+	require.Contains(t, string(body), "推送")
+	require.Nil(t, s.account(second[1]), "nothing bound yet")
+	s.emu.ClearFaults()
+	s.emu.SetComponentURLs(s.comp.AppID, s.con.URL+"/wxplatform/component/events", s.con.URL+"/wxplatform/component/callback/$APPID$")
+	s.emu.PushAuthorization(ctx, s.comp.AppID, "authorized", second[1], authCode, preAuth)
+	require.Eventually(t, func() bool { return s.account(second[1]) != nil }, 10*time.Second, 50*time.Millisecond,
+		"the authorized push binds the account to the operator the pre_auth_code was handed to")
+
+	// WeChat refuses the refresh token: the account becomes revoked.
+	s.emu.SetFault("/cgi-bin/component/api_authorizer_token", wxemu.Fault{Errcode: 61023, Errmsg: "refresh_token is invalid"})
+	s.emu.ExpireTokens(appid)
+	code, out = s.api("/apis/wxplatform/qrcode?appid="+appid, map[string]any{"sceneId": 5})
+	require.Equal(t, 403, code, "%v", out)
+	require.Contains(t, out["msg"], "authorization revoked")
+	require.Equal(t, "revoked", s.account(appid)["status"])
+}
+
+func mustQuery(t *testing.T, raw, key string) string {
+	t.Helper()
+	u, err := url.Parse(raw)
+	require.NoError(t, err)
+	v := u.Query().Get(key)
+	require.NotEmpty(t, v, "%s in %s", key, raw)
+	return v
+}

@@ -148,6 +148,21 @@ func (s *Service) saveAuthorizedTx(ctx context.Context, userID int64, in Authori
 	})
 }
 
+// MarkRevoked marks a component account revoked without touching its stored tokens: for callers that
+// hold the token row's lock (the token refresh that WeChat refused), which then forget the tokens once
+// the lock is released.
+func (s *Service) MarkRevoked(ctx context.Context, appid string) error {
+	now := time.Now()
+	err := s.store.db.WithContext(ctx).Model(&accountRow{}).
+		Where("appid = ? AND mode = ? AND status <> ?", appid, ModeComponent, StatusRevoked).
+		Updates(map[string]any{"status": StatusRevoked, "revoked_at": now, "updated_at": now}).Error
+	if err != nil {
+		return fmt.Errorf("revoke account: %w", err)
+	}
+	s.invalidate(appid)
+	return nil
+}
+
 // Revoke marks a component account revoked (the unauthorized push, or WeChat refusing its refresh
 // token): its data stays, its calls answer ErrRevoked, its cached tokens go. Unknown appids are ignored.
 func (s *Service) Revoke(ctx context.Context, appid string) error {

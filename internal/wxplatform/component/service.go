@@ -195,9 +195,15 @@ func (s *Service) AuthorizerAccessToken(ctx context.Context, appid string) (stri
 	})
 	if code := wxclient.Code(err); code == wxclient.CodeRefreshTokenInvalid || code == wxclient.CodeComponentNotAuthorized {
 		s.log.Warn("WeChat refused the account's authorization; marking it revoked", "appid", appid, "errcode", code)
-		if rerr := s.opts.Accounts.Revoke(context.WithoutCancel(ctx), appid); rerr != nil {
+		if rerr := s.opts.Accounts.MarkRevoked(context.WithoutCancel(ctx), appid); rerr != nil {
 			s.log.Warn("revoke account", "appid", appid, "err", rerr)
 		}
+		// This runs under the token row's lock: its tokens are forgotten once the refresh released it.
+		s.goWork("forget-revoked", func(ctx context.Context) {
+			if err := s.opts.WeChat.Forget(ctx, appid); err != nil {
+				s.log.Warn("forget the revoked account's tokens", "appid", appid, "err", err)
+			}
+		})
 		return "", 0, true, accounts.ErrRevoked
 	}
 	if err != nil {
