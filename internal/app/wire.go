@@ -246,4 +246,7 @@ func (a *App) announce() {
 	a.log.Info(fmt.Sprintf("sandbox: open %s/login and log in as %q with password %q; the demo official account %s (%s) with 200 followers is bound",
 		a.cfg.BaseURL, demoUsername, demoPassword, demo.AppID, demo.Name))
 	a.log.Info("sandbox: try first: Auto-replies → add a text rule, then send its keyword in the chat simulator; Followers → Sync")
+	if a.services.component != nil {
+		a.log.Info("sandbox: bind more accounts by scanning: " + a.cfg.BaseURL + "/authorize → \"scan to authorize\" opens the emulator's demo third-party platform (" + a.services.component.AppID() + ")")
+	}
 }
