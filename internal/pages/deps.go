@@ -41,6 +41,8 @@ type Deps struct {
 	Articles  *articles.Service
 	// JSTickets answers an account's jsapi_ticket (the WeChat client).
 	JSTickets jssdk.Tickets
+	// Component is the third-party platform (contract §15); nil when the console runs without one.
+	Component Component
 	// Router is the console's own HTTP handler: the chat simulator sends its messages through it to
 	// /wxplatform/callback/{appid}, the path WeChat takes.
 	Router http.Handler

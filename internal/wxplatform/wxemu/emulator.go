@@ -85,6 +85,7 @@ type Emulator struct {
 	snsRefresh map[string]*snsRefresh
 	requests   []Request
 	faults     map[string]*Fault
+	comp       *componentState // the Open Platform component side (component.go)
 }
 
 // New returns an emulator holding one demo account (see Demo) with generated followers.
@@ -102,6 +103,7 @@ func New(opts Options) *Emulator {
 		snsTokens:  map[string]*snsToken{},
 		snsRefresh: map[string]*snsRefresh{},
 		faults:     map[string]*Fault{},
+		comp:       newComponentState(),
 	}
 	if e.now == nil {
 		e.now = time.Now

@@ -81,6 +81,14 @@ func (e *Emulator) routes() http.Handler {
 		"/simulator/send":     postOpen(e.handleSimulatorSend),
 		"/simulator/callback": postOpen(e.handleSimulatorCallback),
 	}
+	for k, v := range e.componentRoutes() {
+		table[k] = v
+	}
+	for k, v := range e.extraRoutes() {
+		if _, ok := table[k]; !ok {
+			table[k] = v
+		}
+	}
 
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if e.record(w, r) {
