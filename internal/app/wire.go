@@ -16,6 +16,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/user"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/callback"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/conversations"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/followers"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/jssdk"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/menu"
@@ -37,6 +38,8 @@ type services struct {
 	qrcodes   *qrcode.Service
 	webauth   *webauth.Service
 	callback  *callback.Handler
+	convs     *conversations.Service
+	live      *conversations.Hub
 	emu       *wxemu.Emulator // sandbox mode only
 	emuH      http.Handler
 	metrics   *metrics.Metrics
@@ -95,6 +98,14 @@ func (a *App) build(ctx context.Context) (*services, error) {
 	s.callback.Start(ctx)
 	// Closed after the server stopped and before the database: the queue is flushed.
 	a.closers = append(a.closers, s.callback.Close)
+	if s.convs, err = conversations.NewService(a.db, conversations.Options{WeChat: s.wx, Logger: a.log.With("component", "conversations")}); err != nil {
+		return nil, err
+	}
+	s.live = conversations.NewHub(s.convs, a.cfg.DatabaseURL, a.log.With("component", "live"))
+	s.live.Start(ctx)
+	// Streams end before the server waits for requests to finish, and the hub stops before the database.
+	a.onShutdown = append(a.onShutdown, s.live.Close)
+	a.closers = append(a.closers, s.live.Close)
 	if err := s.metrics.WatchQueue(s.callback.QueueLen); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
@@ -145,6 +156,9 @@ func (a *App) wire(ctx context.Context) error {
 	menu.NewHandler(s.menus).Routes(wx)
 	followers.NewHandler(s.followers).Routes(wx)
 	s.callback.InboxRoutes(wx)
+	convH := &conversations.Handler{Service: s.convs, Hub: s.live, Accounts: s.accounts}
+	convH.Routes(wx)
+	convH.StreamRoutes(e.Group("/apis/wxplatform", auth))
 	s.callback.Routes(e) // public, with its own 64 KB limit
 	qrcode.NewHandler(s.qrcodes).Routes(wx)
 	// jsticket may be asked without a token from an account's JS domains: it carries its own chain.
@@ -175,6 +189,11 @@ func (a *App) wire(ctx context.Context) error {
 		}
 		if err := pg.PurgeSessions(ctx); err != nil {
 			a.log.Warn("purge page sessions", "err", err)
+		}
+	})
+	a.periodic(ctx, "live-events-cleanup", time.Minute, func(ctx context.Context) {
+		if err := s.live.Cleanup(ctx); err != nil {
+			a.log.Warn("live events cleanup", "err", err)
 		}
 	})
 	if s.emu != nil {

@@ -206,6 +206,9 @@ type account struct {
 	callbackURL  string
 	callbackMode string
 
+	windows  map[string]*csWindow // openid -> customer-service window (customservice.go)
+	received []CustomDelivery     // customer-service messages delivered to followers, oldest first
+
 	tokenFetches  int
 	stable        *accessToken
 	ticket        string

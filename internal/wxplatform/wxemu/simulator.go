@@ -221,6 +221,10 @@ func (e *Emulator) Deliver(ctx context.Context, appid string, msg *wxcrypto.Mess
 	}
 	a, cbURL, mode := acc.Account, acc.callbackURL, acc.callbackMode
 	now := e.now()
+	if cbURL != "" {
+		// WeChat opens the customer-service window when the follower acts, whatever the callback answers.
+		acc.noteInteraction(msg, now)
+	}
 	e.mu.Unlock()
 	if cbURL == "" {
 		return nil, ErrNoCallback
