@@ -150,7 +150,7 @@ CREATE TABLE wx_quick_replies (
     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
-CREATE INDEX wx_quick_replies_account_idx ON wx_quick_replies (account_id, title, id);
+CREATE INDEX wx_quick_replies_account_idx ON wx_quick_replies (account_id, id);
 
 -- +goose Down
 DROP TABLE wx_quick_replies;

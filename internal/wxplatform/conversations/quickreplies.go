@@ -28,10 +28,10 @@ type QuickReplyInput struct {
 	Reply json.RawMessage
 }
 
-// QuickReplies answers the account's quick replies by title.
+// QuickReplies answers the account's quick replies, oldest first.
 func (s *Service) QuickReplies(ctx context.Context, acct *accounts.Account) ([]QuickReply, error) {
 	rows, err := s.store.db.QueryContext(ctx, `SELECT id, title, msg_type, body, updated_at FROM wx_quick_replies
-		WHERE account_id = $1 ORDER BY title, id LIMIT $2`, acct.ID, quickReplyListLimit)
+		WHERE account_id = $1 ORDER BY id LIMIT $2`, acct.ID, quickReplyListLimit)
 	if err != nil {
 		return nil, fmt.Errorf("quick replies: %w", err)
 	}
