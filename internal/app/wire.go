@@ -8,6 +8,7 @@ import (
 
 	"github.com/socialinzen/socialinzen/internal/apidocs"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
+	"github.com/socialinzen/socialinzen/internal/jobs"
 	"github.com/socialinzen/socialinzen/internal/mail"
 	"github.com/socialinzen/socialinzen/internal/materials"
 	"github.com/socialinzen/socialinzen/internal/metrics"
@@ -56,6 +57,11 @@ func (a *App) build(ctx context.Context) (*services, error) {
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
+	// Capabilities register their workers and periodic jobs while they are built; wire starts the queue.
+	a.jobs, err = jobs.New(ctx, jobs.Options{DSN: a.cfg.DatabaseURL, SQLDB: sqlDB, Logger: a.log.With("component", "jobs")})
+	if err != nil {
+		return nil, err
+	}
 	if err := s.metrics.WatchDB(sqlDB); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
@@ -67,7 +73,7 @@ func (a *App) build(ctx context.Context) (*services, error) {
 	})
 	// The client needs the accounts' secrets and the accounts service checks credentials with the client:
 	// the secret source is filled in once both exist.
-	secrets := &wxclient.AccountSecrets{}
+	secrets := &accountSecrets{}
 	var hc *http.Client
 	if a.cfg.Sandbox {
 		s.emu, s.emuH, hc = a.newSandbox()
@@ -77,7 +83,7 @@ func (a *App) build(ctx context.Context) (*services, error) {
 		Logger: a.log.With("component", "wxclient"), HTTPClient: hc, Observer: s.metrics})
 	s.accounts = accounts.NewService(a.db, a.box, accounts.Options{BaseURL: a.cfg.BaseURL, Checker: s.wx,
 		Health: s.wx, Forget: s.wx, Logger: a.log})
-	secrets.Accounts = s.accounts
+	secrets.accounts = s.accounts
 
 	s.replies = reply.NewService(a.db, reply.Options{Logger: a.log, DSN: a.cfg.DatabaseURL})
 	if err := s.replies.Start(ctx); err != nil {
@@ -103,6 +109,9 @@ func (a *App) build(ctx context.Context) (*services, error) {
 	}
 	s.live = conversations.NewHub(s.convs, a.cfg.DatabaseURL, a.log.With("component", "live"))
 	s.live.Start(ctx)
+	if err := conversations.RegisterJobs(a.jobs, s.live); err != nil {
+		return nil, fmt.Errorf("conversations: %w", err)
+	}
 	// Streams end before the server waits for requests to finish, and the hub stops before the database.
 	a.onShutdown = append(a.onShutdown, s.live.Close)
 	a.closers = append(a.closers, s.live.Close)
@@ -191,11 +200,9 @@ func (a *App) wire(ctx context.Context) error {
 			a.log.Warn("purge page sessions", "err", err)
 		}
 	})
-	a.periodic(ctx, "live-events-cleanup", time.Minute, func(ctx context.Context) {
-		if err := s.live.Cleanup(ctx); err != nil {
-			a.log.Warn("live events cleanup", "err", err)
-		}
-	})
+	if err := a.jobs.Start(ctx); err != nil {
+		return err
+	}
 	if s.emu != nil {
 		if err := a.prepareSandbox(ctx, s, s.emu); err != nil {
 			return fmt.Errorf("sandbox: %w", err)
