@@ -182,7 +182,7 @@ func (a *App) wire(ctx context.Context) error {
 	deps := pages.Deps{Users: s.users, Accounts: s.accounts, Sandbox: a.cfg.Sandbox,
 		SecureCookies: a.cfg.SecureCookies(), Logger: a.log,
 		Replies: s.replies, Inbox: s.callback, Materials: s.materials, Followers: s.followers, QRCodes: s.qrcodes,
-		Menus: s.menus, JSTickets: s.wx, Router: e, MailRate: mailRate}
+		Menus: s.menus, JSTickets: s.wx, Router: e, MailRate: mailRate, Conversations: s.convs}
 	if s.emu != nil {
 		deps.DemoAccount = func() accounts.BindInput { return demoBinding(s.emu) }
 	}

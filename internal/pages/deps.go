@@ -10,6 +10,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/user"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/callback"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/conversations"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/followers"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/jssdk"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/menu"
@@ -37,6 +38,8 @@ type Deps struct {
 	Followers *followers.Service
 	QRCodes   *qrcode.Service
 	Menus     *menu.Service
+	// Conversations answers followers (contract §16).
+	Conversations *conversations.Service
 	// JSTickets answers an account's jsapi_ticket (the WeChat client).
 	JSTickets jssdk.Tickets
 	// Router is the console's own HTTP handler: the chat simulator sends its messages through it to
