@@ -54,7 +54,7 @@ func Generate(ctx context.Context, db *sql.DB, o Options) error {
 		// Message g comes from follower g % Followers, (Messages - g) steps before now.
 		if _, err := db.ExecContext(ctx, `INSERT INTO wx_messages (account_id, msg_id, from_user, create_time, msg_type,
 				content, raw_xml, received_at)
-			SELECT $1, $2 + g, 'oSeed' || lpad((g % $3)::text, 23, '0'), extract(epoch FROM t)::bigint, 'text',
+			SELECT $1, $2::bigint + g, 'oSeed' || lpad((g % $3)::text, 23, '0'), extract(epoch FROM t)::bigint, 'text',
 				'消息 message #' || g, '', t
 			FROM generate_series($4::int, $5::int) g,
 			LATERAL (SELECT now() - make_interval(secs => ($6 - g) * $7::float8)) AS x(t)
