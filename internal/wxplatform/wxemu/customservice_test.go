@@ -36,7 +36,9 @@ func (v *env) send(body string) map[string]any {
 func TestCustomSendWindow(t *testing.T) {
 	v, ids := csEnv(t)
 	ctx := context.Background()
-	text := func(to, s string) string { return `{"touser":"` + to + `","msgtype":"text","text":{"content":"` + s + `"}}` }
+	text := func(to, s string) string {
+		return `{"touser":"` + to + `","msgtype":"text","text":{"content":"` + s + `"}}`
+	}
 
 	requireErrcode(t, v.send(text(ids[0], "hi")), 45015)
 	_, err := v.emu.SendText(ctx, v.demo.AppID, ids[0], "在吗")
