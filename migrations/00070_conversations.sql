@@ -49,6 +49,8 @@ CREATE TABLE wx_conversations (
 CREATE INDEX wx_conversations_list_idx ON wx_conversations (account_id, last_at DESC, openid);
 CREATE INDEX wx_conversations_unread_idx ON wx_conversations (account_id, last_at DESC, openid) WHERE unread > 0;
 CREATE INDEX wx_conversations_assignee_idx ON wx_conversations (account_id, assignee_id, last_at DESC, openid);
+-- The list's search by openid (nicknames and remarks are searched in the follower mirror's own index).
+CREATE INDEX wx_conversations_openid_trgm_idx ON wx_conversations USING gin (lower(openid) gin_trgm_ops);
 
 -- The live stream's log: kept about 10 minutes so a client reconnecting with Last-Event-ID loses nothing
 -- of the last 5. ref_id names the message (in or out) of a `message` event.

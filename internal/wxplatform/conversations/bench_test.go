@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,6 +97,18 @@ func BenchmarkConversationsAtScale(b *testing.B) {
 	report("list", listTook)
 	report("open", openTook)
 	if testing.Verbose() {
+		for _, cond := range []string{"", " AND unread > 0", " AND assignee_id IS NULL"} {
+			var plan []string
+			rows, err := sqlDB.QueryContext(ctx, `EXPLAIN (ANALYZE, BUFFERS) SELECT count(*) FROM wx_conversations c WHERE c.account_id = $1`+cond, acctID)
+			require.NoError(b, err)
+			for rows.Next() {
+				var line string
+				require.NoError(b, rows.Scan(&line))
+				plan = append(plan, line)
+			}
+			rows.Close()
+			b.Logf("count%s:\n%s", cond, strings.Join(plan, "\n"))
+		}
 		for _, q := range lists {
 			q.Limit = 20
 			t0 := time.Now()

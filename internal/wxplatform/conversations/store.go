@@ -95,7 +95,6 @@ func likePattern(q string) string {
 func (s *store) list(ctx context.Context, accountID, me int64, q ListQuery, now time.Time) ([]Conversation, int64, error) {
 	where := []string{"c.account_id = $1"}
 	args := []any{accountID}
-	join := ""
 	if q.Unread {
 		where = append(where, "c.unread > 0")
 	}
@@ -107,14 +106,16 @@ func (s *store) list(ctx context.Context, accountID, me int64, q ListQuery, now 
 		where = append(where, "c.assignee_id = $"+strconv.Itoa(len(args)))
 	}
 	if q.Q != "" {
+		// Both sides use their trigram index: the mirror's (nickname, remark, openid of subscribed
+		// followers) and the conversations' own openid index.
 		args = append(args, likePattern(q.Q))
 		n := strconv.Itoa(len(args))
-		where = append(where, "(f.search LIKE $"+n+" OR lower(c.openid) LIKE $"+n+")")
-		join = " LEFT JOIN wx_followers f ON f.account_id = c.account_id AND f.openid = c.openid "
+		where = append(where, `c.openid IN (SELECT openid FROM wx_followers WHERE account_id = $1 AND subscribed AND search LIKE $`+n+`
+			UNION SELECT openid FROM wx_conversations WHERE account_id = $1 AND lower(openid) LIKE $`+n+`)`)
 	}
 	cond := strings.Join(where, " AND ")
 	var total int64
-	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM wx_conversations c"+join+" WHERE "+cond, args...).Scan(&total); err != nil {
+	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM wx_conversations c WHERE "+cond, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count conversations: %w", err)
 	}
 	out := []Conversation{}
