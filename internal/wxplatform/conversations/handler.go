@@ -367,6 +367,9 @@ func (h *Handler) events(c *gin.Context) {
 
 	w := c.Writer
 	rc := http.NewResponseController(w)
+	// The server's read and write deadlines suit ordinary requests: a stream clears the read deadline (an
+	// expired one would cancel the request) and moves the write deadline forward with every write.
+	_ = rc.SetReadDeadline(time.Time{})
 	w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Accel-Buffering", "no")
