@@ -18,12 +18,14 @@ CREATE TABLE wx_cs_messages (
     operator_id BIGINT REFERENCES users (id) ON DELETE SET NULL,
     operator    TEXT NOT NULL DEFAULT '',     -- the operator's username when it was sent
     status      TEXT NOT NULL CHECK (status IN ('sending', 'sent', 'failed')),
+    client_id   TEXT,                         -- the sender's idempotency key (clientMsgId): one message per key
     wx_errcode  INT,                          -- WeChat's answer (0 when sent)
     wx_errmsg   TEXT,
     created_at  TIMESTAMPTZ NOT NULL DEFAULT now(),
     updated_at  TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 CREATE INDEX wx_cs_messages_timeline_idx ON wx_cs_messages (account_id, openid, created_at DESC, id DESC);
+CREATE UNIQUE INDEX wx_cs_messages_client_key ON wx_cs_messages (account_id, client_id) WHERE client_id IS NOT NULL;
 
 -- One row per follower who ever wrote, followed, scanned or clicked (or was written to).
 CREATE TABLE wx_conversations (

@@ -34,6 +34,7 @@ type conversationsData struct {
 	WindowLabel string
 	Assignable  []assignee
 	Draft       string
+	ClientID    string // the composer's idempotency key: posting the same form twice sends once
 }
 
 type quickRow struct {
@@ -104,6 +105,7 @@ func (p *Pages) conversationsPage(c *gin.Context) {
 			}
 		}
 		d.Draft = v.Form["content"]
+		d.ClientID = randomAlnum(24)
 	}
 	if quick, err := svc.QuickReplies(ctx, v.Account); err == nil {
 		for _, qr := range quick {
@@ -170,7 +172,7 @@ func (p *Pages) conversationSend(c *gin.Context) {
 	openid := strings.TrimSpace(c.PostForm("openid"))
 	back := conversationURL(c, openid)
 	pr, _ := httpapi.CurrentPrincipal(c)
-	in := conversations.SendInput{OpenID: openid, Type: "text"}
+	in := conversations.SendInput{OpenID: openid, Type: "text", ClientID: c.PostForm("clientMsgId")}
 	retry, _ := strconv.ParseInt(c.PostForm("retryOf"), 10, 64)
 	in.RetryOf = retry
 	switch {

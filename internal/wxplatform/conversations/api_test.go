@@ -307,3 +307,19 @@ func (c *console) uploadImage() string {
 	require.Equal(c.t, 200, resp.StatusCode, "%s", raw)
 	return out["mediaId"].(string)
 }
+
+// TestSendOnceByClientMsgID: the same clientMsgId twice (a double click, a script retrying after a timeout)
+// sends one message and answers it both times.
+func TestSendOnceByClientMsgID(t *testing.T) {
+	c := start(t)
+	alice := c.follower(0)
+	c.say(alice, "hi")
+	body := map[string]any{"openid": alice, "type": "text", "reply": "只发一次", "clientMsgId": "k-123"}
+	first := c.ok("sendMessage", body)
+	second := c.ok("sendMessage", body)
+	require.Equal(t, first["id"], second["id"])
+	require.Len(t, c.emu.Received(c.appid, alice), 1)
+	require.Len(t, c.timeline(alice), 2)
+	require.EqualValues(t, 4, c.conversation(alice)["window"].(map[string]any)["remaining"])
+	c.fail("sendMessage", map[string]any{"openid": alice, "type": "text", "reply": "x", "clientMsgId": strings.Repeat("k", 65)}, 400, 40000)
+}

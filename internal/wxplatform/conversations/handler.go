@@ -169,7 +169,7 @@ func (h *Handler) sendMessage(c *gin.Context) {
 }
 
 // SendFields reads sendMessage's fields: openid, type, reply (an object, or a JSON text in a form field;
-// for text also a plain string or `content`), retryOf.
+// for text also a plain string or `content`), retryOf, clientMsgId.
 func SendFields(b *httpapi.Body) (SendInput, error) {
 	in := SendInput{OpenID: strings.TrimSpace(b.Str("openid")), Type: strings.TrimSpace(b.Str("type"))}
 	if in.Type == "" {
@@ -191,6 +191,7 @@ func SendFields(b *httpapi.Body) (SendInput, error) {
 		return in, err
 	}
 	in.RetryOf = retry
+	in.ClientID = strings.TrimSpace(b.Str("clientMsgId"))
 	return in, nil
 }
 

@@ -189,7 +189,13 @@ type SendInput struct {
 	Reply  json.RawMessage
 	// RetryOf is a failed message to send again (its row is reused).
 	RetryOf int64
+	// ClientID is the sender's idempotency key: a second send with the same key sends nothing and answers
+	// the first one's message (a double click, a form posted again, a script retrying after a timeout).
+	ClientID string
 }
+
+// maxClientID bounds clientMsgId.
+const maxClientID = 64
 
 // Send sends a message to the follower through message/custom/send and stores it as `out` with its
 // operator and WeChat's answer. Outside the window: 40301 without calling WeChat. WeChat's 45015/45047:
@@ -217,6 +223,14 @@ func (s *Service) Send(ctx context.Context, acct *accounts.Account, op Operator,
 	if err != nil {
 		return nil, fmt.Errorf("send: %w", err)
 	}
+	if len(in.ClientID) > maxClientID {
+		return nil, apperr.Invalidf("clientMsgId", "may be at most %d characters", maxClientID)
+	}
+	if in.ClientID != "" {
+		if it, err := s.byClientID(ctx, acct.ID, in.ClientID); err != nil || it != nil {
+			return it, err
+		}
+	}
 	if in.RetryOf > 0 {
 		if err := s.checkRetry(ctx, acct.ID, in.OpenID, in.RetryOf); err != nil {
 			return nil, err
@@ -230,6 +244,11 @@ func (s *Service) Send(ctx context.Context, acct *accounts.Account, op Operator,
 	if err != nil {
 		s.refund(ctx, acct.ID, in.OpenID)
 		return nil, err
+	}
+	if id == 0 {
+		// The same clientMsgId won a race in another request: that one sends.
+		s.refund(ctx, acct.ID, in.OpenID)
+		return s.byClientID(ctx, acct.ID, in.ClientID)
 	}
 	msg := out.wx
 	msg.ToUser = in.OpenID
@@ -266,6 +285,25 @@ func (s *Service) Send(ctx context.Context, acct *accounts.Account, op Operator,
 	items, _, err := s.store.itemsByID(fctx, []int64{id})
 	if err != nil || len(items[id]) == 0 {
 		return nil, fmt.Errorf("send: read back: %w", err)
+	}
+	it := items[id][0]
+	return &it, nil
+}
+
+// byClientID answers the message sent with clientMsgId key, or nil.
+func (s *Service) byClientID(ctx context.Context, accountID int64, key string) (*Item, error) {
+	var id int64
+	err := s.store.db.QueryRowContext(ctx, `SELECT id FROM wx_cs_messages WHERE account_id = $1 AND client_id = $2`,
+		accountID, key).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find message: %w", err)
+	}
+	items, _, err := s.store.itemsByID(ctx, []int64{id})
+	if err != nil || len(items[id]) == 0 {
+		return nil, fmt.Errorf("find message: %w", err)
 	}
 	it := items[id][0]
 	return &it, nil
@@ -397,9 +435,17 @@ func (s *Service) insertSending(ctx context.Context, accountID int64, in SendInp
 		return in.RetryOf, nil
 	}
 	var id int64
+	var clientID any
+	if in.ClientID != "" {
+		clientID = in.ClientID
+	}
 	err := s.store.db.QueryRowContext(ctx, `INSERT INTO wx_cs_messages (account_id, openid, msg_type, body, content,
-		operator_id, operator, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'sending', $8) RETURNING id`,
-		accountID, in.OpenID, out.Type, body, out.Content, opID, op.Username, s.now()).Scan(&id)
+		operator_id, operator, status, created_at, client_id) VALUES ($1, $2, $3, $4, $5, $6, $7, 'sending', $8, $9)
+		ON CONFLICT (account_id, client_id) WHERE client_id IS NOT NULL DO NOTHING RETURNING id`,
+		accountID, in.OpenID, out.Type, body, out.Content, opID, op.Username, s.now(), clientID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
 	if err != nil {
 		return 0, fmt.Errorf("store message: %w", err)
 	}
