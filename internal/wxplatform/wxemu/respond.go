@@ -78,7 +78,6 @@ const (
 	codeInvalidArticleID    = 53600
 	// Mass and template messages (broadcast.go).
 	codeInvalidTemplateID  = 40037
-	codeInvalidMsgType     = 40008
 	codeOpenIDListTooShort = 40130
 	codeRequireSubscribe   = 43004
 	codeUserRefused        = 43101
@@ -151,13 +150,20 @@ var errmsgs = map[int]string{
 	codeAPIUnauthorized:     "api unauthorized",
 	codeMaterialInUse:       "forbid to delete material used by auto-reply or menu",
 	codeInvalidArticleID:    "invalid article id",
-	codeInvalidTemplateID:   "invalid template_id",
-	codeInvalidMsgType:      "invalid message type",
-	codeOpenIDListTooShort:  "invalid openid list size, at least two openid",
-	codeRequireSubscribe:    "require subscribe",
-	codeUserRefused:         "user refuse to accept the msg",
-	codeTooManyTemplates:    "template num exceeds limit",
-	codeClientMsgIDExists:   "clientmsgid exist",
+	// customservice.go
+	codeInvalidMsgType:     "invalid message type",
+	codeBlacklisted:        "require remove blacklist",
+	codeContentSizeLimit:   "content size out of limit",
+	codeArticleSizeLimit:   "article size out of limit",
+	codeResponseTimeLimit:  "response out of time limit or subscription is canceled",
+	codeResponseCountLimit: "response count limit exceeded",
+	// broadcast.go
+	codeInvalidTemplateID:  "invalid template_id",
+	codeOpenIDListTooShort: "invalid openid list size, at least two openid",
+	codeRequireSubscribe:   "require subscribe",
+	codeUserRefused:        "user refuse to accept the msg",
+	codeTooManyTemplates:   "template num exceeds limit",
+	codeClientMsgIDExists:  "clientmsgid exist",
 }
 
 // apiError is a WeChat error answer: HTTP 200 with errcode and errmsg.
