@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -53,6 +54,40 @@ func MigrateOnly(ctx context.Context, cfg *config.Config, log *slog.Logger) erro
 	return nil
 }
 
+// RotateSecretKey is `console rotate-secret-key`: every stored secret (AppSecrets, callback tokens,
+// EncodingAESKeys, MSDK keys, WeChat's tokens, OAuth tokens; secretbox.StoredSecrets) is opened with the
+// current key (SECRET_KEY, or the generated one kept in the database) and sealed again with newKey, in one
+// transaction. When the current key is the generated one, the new key replaces it in the database;
+// otherwise the operator sets SECRET_KEY to it before starting the console again. It answers how many
+// values were resealed. Every console process must be stopped first.
+func RotateSecretKey(ctx context.Context, cfg *config.Config, newKey []byte, log *slog.Logger) (int, error) {
+	gdb, err := db.Open(ctx, cfg.DatabaseURL, db.Options{MaxOpenConns: 2, Logger: log})
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close(gdb)
+	if err := db.Migrate(ctx, gdb, log); err != nil {
+		return 0, err
+	}
+	oldKey, err := secretbox.MasterKey(ctx, gdb, cfg.SecretKey, nil)
+	if err != nil {
+		return 0, err
+	}
+	from, err := secretbox.New(oldKey)
+	if err != nil {
+		return 0, err
+	}
+	to, err := secretbox.New(newKey)
+	if err != nil {
+		return 0, err
+	}
+	stored := ""
+	if cfg.SecretKey == "" {
+		stored = hex.EncodeToString(newKey)
+	}
+	return secretbox.Rotate(ctx, gdb, from, to, stored)
+}
+
 // App is one running console process.
 type App struct {
 	cfg      *config.Config
@@ -94,6 +129,11 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		return nil, err
 	}
 	if a.box, err = secretbox.New(key); err != nil {
+		_ = db.Close(gdb)
+		return nil, err
+	}
+	// Values stored before issue 13 were sealed without their row as additional data: reseal them bound.
+	if err := secretbox.UpgradeLegacy(ctx, gdb, a.box, log); err != nil {
 		_ = db.Close(gdb)
 		return nil, err
 	}
