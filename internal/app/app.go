@@ -13,8 +13,10 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"gorm.io/gorm"
 
 	"github.com/socialinzen/socialinzen/internal/config"
@@ -97,6 +99,9 @@ type App struct {
 	handler  http.Handler
 	services *services
 	jobs     *jobs.Queue
+
+	// draining is set on SIGTERM: /readyz answers 503 and every answer closes its connection.
+	draining atomic.Bool
 
 	workers  sync.WaitGroup
 	stopWork context.CancelFunc
@@ -197,6 +202,14 @@ func (a *App) Serve(ctx context.Context) error {
 	return a.ServeListener(ctx, ln)
 }
 
+// drainHeader makes every answer close its connection once the process is draining (SHUTDOWN_DRAIN).
+func (a *App) drainHeader(c *gin.Context) {
+	if a.draining.Load() {
+		c.Header("Connection", "close")
+	}
+	c.Next()
+}
+
 // ServeListener is Serve on a listener the caller opened (tests listen on port 0).
 func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 	srv := httpapi.NewServer(a.cfg.ListenAddr, a.handler)
@@ -209,6 +222,20 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 		a.Close()
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
+	}
+	// Behind a load balancer, stopping to listen at once would drop the requests clients are about to send
+	// on their keep-alive connections. First the drain: /readyz answers 503 so the balancer takes the
+	// process out, and requests are still served, each answer closing its connection so that clients open
+	// new ones (elsewhere, once the balancer has noticed). Then the listener closes and requests in flight
+	// finish; Close then stores the messages still queued.
+	a.draining.Store(true)
+	if d := a.cfg.ShutdownDrain; d > 0 {
+		a.log.Info("shutting down: draining, /readyz answers 503", "drain", d)
+		select {
+		case <-time.After(d):
+		case err := <-errc:
+			a.log.Warn("serve", "err", err)
+		}
 	}
 	a.log.Info("shutting down: finishing requests in flight")
 	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -120,6 +120,7 @@ func (a *App) wire(ctx context.Context) error {
 	}
 	cop := http.NewCrossOriginProtection()
 	e := httpapi.NewEngine(a.log)
+	e.Use(a.drainHeader)
 	proxies, err := a.cfg.Proxies()
 	if err != nil {
 		return fmt.Errorf("trusted proxies: %w", err)
