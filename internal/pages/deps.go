@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/socialinzen/socialinzen/internal/articles"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
 	"github.com/socialinzen/socialinzen/internal/materials"
 	"github.com/socialinzen/socialinzen/internal/reply"
@@ -37,6 +38,7 @@ type Deps struct {
 	Followers *followers.Service
 	QRCodes   *qrcode.Service
 	Menus     *menu.Service
+	Articles  *articles.Service
 	// JSTickets answers an account's jsapi_ticket (the WeChat client).
 	JSTickets jssdk.Tickets
 	// Router is the console's own HTTP handler: the chat simulator sends its messages through it to

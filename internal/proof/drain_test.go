@@ -109,7 +109,7 @@ func TestSIGTERMDrainsKeepAliveClients(t *testing.T) {
 	// interval later, sends no more.
 	var unready time.Duration
 	for time.Since(sig) < drain {
-		r, err := noKeepAlive(2*time.Second).Get(p.url + "/readyz")
+		r, err := noKeepAlive(2 * time.Second).Get(p.url + "/readyz")
 		if err == nil {
 			r.Body.Close()
 			if r.StatusCode == http.StatusServiceUnavailable {
