@@ -164,3 +164,18 @@ func TestSignaturesAreRedactedInTheLog(t *testing.T) {
 		require.NotContains(t, out, s)
 	}
 }
+
+// TestTrustedProxiesNameTheClient: behind TRUSTED_PROXIES the access log (and so the throttles, which use the
+// same address) counts the rightmost X-Forwarded-For hop that is not a trusted proxy; without it, the peer.
+func TestTrustedProxiesNameTheClient(t *testing.T) {
+	for _, tc := range []struct{ trusted, want string }{{"127.0.0.1/32, 10.0.0.0/8", "203.0.113.7"}, {"", "127.0.0.1"}} {
+		logs := &testenv.LogBuffer{}
+		con := apptest.Start(t, apptest.Options{Log: logs, Env: map[string]string{"TRUSTED_PROXIES": tc.trusted}})
+		c := newClient(t, con.URL)
+		code, _ := c.postJSON("/apis/user/login", map[string]string{"username": "nobody", "password": "wrong password"},
+			map[string]string{"X-Forwarded-For": "198.51.100.1, 203.0.113.7, 10.1.2.3"})
+		require.Equal(t, 401, code)
+		time.Sleep(50 * time.Millisecond)
+		require.Regexp(t, `url=/apis/user/login status=401 .* client=`+regexp.QuoteMeta(tc.want)+`\b`, logs.String(), "TRUSTED_PROXIES=%q", tc.trusted)
+	}
+}
