@@ -11,7 +11,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/secretbox"
 )
 
-func mustBox(t *testing.T, b byte) *secretbox.Box {
+func mustKeyBox(t *testing.T, b byte) *secretbox.Box {
 	t.Helper()
 	box, err := secretbox.New([]byte(strings.Repeat(string(rune('a'+b)), 32)))
 	require.NoError(t, err)
@@ -19,7 +19,7 @@ func mustBox(t *testing.T, b byte) *secretbox.Box {
 }
 
 func TestSealForBindsTheValueToItsPlace(t *testing.T) {
-	box := mustBox(t, 0)
+	box := mustKeyBox(t, 0)
 	here := secretbox.Named("wx_accounts", "secret_enc").Bound("wx0000000000000001")
 	sealed, err := box.SealFor(here, "the secret")
 	require.NoError(t, err)
@@ -34,7 +34,7 @@ func TestSealForBindsTheValueToItsPlace(t *testing.T) {
 		_, err = box.OpenFor(elsewhere, sealed)
 		require.ErrorIs(t, err, secretbox.ErrOpen)
 	}
-	_, err = mustBox(t, 1).OpenFor(here, sealed)
+	_, err = mustKeyBox(t, 1).OpenFor(here, sealed)
 	require.ErrorIs(t, err, secretbox.ErrOpen, "another key")
 	legacy, err := box.Seal("the secret")
 	require.NoError(t, err)
@@ -47,7 +47,7 @@ func TestSealForBindsTheValueToItsPlace(t *testing.T) {
 func TestUpgradeAndRotate(t *testing.T) {
 	gdb := dbtest.New(t)
 	ctx := context.Background()
-	k1, k2 := mustBox(t, 0), mustBox(t, 1)
+	k1, k2 := mustKeyBox(t, 0), mustKeyBox(t, 1)
 	seal := func(v string) string { s, err := k1.Seal(v); require.NoError(t, err); return s }
 	var uid, aid int64
 	require.NoError(t, gdb.Raw(`INSERT INTO users (username, email, password_hash) VALUES ('op', 'op@example.com', 'x') RETURNING id`).Scan(&uid).Error)
@@ -96,7 +96,7 @@ func TestUpgradeAndRotate(t *testing.T) {
 	require.Equal(t, before, read("wx_accounts", "secret_enc", "true"), "a second start changes nothing")
 
 	// A wrong current key: nothing moves.
-	_, err := secretbox.Rotate(ctx, gdb, k2, mustBox(t, 2), "")
+	_, err := secretbox.Rotate(ctx, gdb, k2, mustKeyBox(t, 2), "")
 	require.ErrorIs(t, err, secretbox.ErrWrongKey)
 	expect(k1)
 
