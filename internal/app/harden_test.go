@@ -1,7 +1,9 @@
 package app_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -177,5 +179,30 @@ func TestTrustedProxiesNameTheClient(t *testing.T) {
 		require.Equal(t, 401, code)
 		time.Sleep(50 * time.Millisecond)
 		require.Regexp(t, `url=/apis/user/login status=401 .* client=`+regexp.QuoteMeta(tc.want)+`\b`, logs.String(), "TRUSTED_PROXIES=%q", tc.trusted)
+	}
+}
+
+// TestControlCharactersInMultipartFields: an upload's text fields (the API's and the page's) are checked as
+// every other text input is.
+func TestControlCharactersInMultipartFields(t *testing.T) {
+	con := apptest.Start(t, apptest.Options{})
+	c := newClient(t, con.URL)
+	tok := demoLogin(t, c)
+	for _, path := range []string{"/apis/materials/uploadMaterial?access_token=" + url.QueryEscape(tok), "/console/materials/upload"} {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		require.NoError(t, mw.WriteField("type", "image"))
+		require.NoError(t, mw.WriteField("title", "bad\x00title"))
+		fw, err := mw.CreateFormFile("file", "a.png")
+		require.NoError(t, err)
+		_, _ = fw.Write([]byte("\x89PNG\r\n\x1a\n"))
+		require.NoError(t, mw.Close())
+		code, hdr, body := c.do("POST", path, &buf, map[string]string{"Content-Type": mw.FormDataContentType(), "Origin": con.URL})
+		require.NotEqual(t, http.StatusInternalServerError, code, "%s: %s", path, body)
+		if code == http.StatusSeeOther { // the page: back to the form, with the error next to it
+			code, _, body = c.do("GET", hdr.Get("Location"), nil, nil)
+			require.Equal(t, http.StatusOK, code)
+		}
+		require.Contains(t, string(body), "control character", "%s: %d %s", path, code, body)
 	}
 }
