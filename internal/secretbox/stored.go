@@ -30,6 +30,8 @@ func StoredSecrets() []Column {
 		{Table: "wx_accounts", Name: "token_enc", Key: []string{"appid"}},
 		{Table: "wx_accounts", Name: "aes_key_enc", Key: []string{"appid"}},
 		{Table: "wx_accounts", Name: "msdk_key_enc", Key: []string{"appid"}},
+		{Table: "wx_accounts", Name: "refresh_token_enc", Key: []string{"appid"}},
+		{Table: "wx_component_tickets", Name: "ticket_enc", Key: []string{"component_appid"}},
 		{Table: "wx_credentials", Name: "value_enc", Key: []string{"appid", "kind"}},
 		{Table: "wx_oauth_tokens", Name: "access_token_enc", Key: []string{"account_id", "openid"}},
 		{Table: "wx_oauth_tokens", Name: "refresh_token_enc", Key: []string{"account_id", "openid"}},
