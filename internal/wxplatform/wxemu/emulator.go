@@ -205,6 +205,7 @@ type account struct {
 
 	callbackURL  string
 	callbackMode string
+	delivered    map[string]int // messages the simulator delivered, per Beijing day (datacube.go)
 
 	tokenFetches  int
 	stable        *accessToken
