@@ -166,7 +166,7 @@ func (s *Service) Report(ctx context.Context, accountID int64, first, last time.
 			r.Messages[i] = MessageDay{Date: dates[i], ByType: map[string]int{}}
 		}
 		var rows []struct {
-			RefDate                   time.Time
+			RefDate                    time.Time
 			MsgType, MsgUser, MsgCount int
 		}
 		if err := db.Raw(`SELECT ref_date, msg_type, msg_user, msg_count FROM wx_stats_upstream_msg`+where,
