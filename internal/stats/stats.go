@@ -39,9 +39,11 @@ type ConsoleLog interface {
 }
 
 // Queue puts a pull in the background (River, see jobs.go): an account's days from first to last, every
-// one asked again when force is set.
+// one asked again when force is set. QueuePullTx queues inside a GORM transaction: the pull exists only if
+// the transaction commits.
 type Queue interface {
 	QueuePull(ctx context.Context, accountID int64, first, last time.Time, force bool) error
+	QueuePullTx(ctx context.Context, tx *gorm.DB, accountID int64, first, last time.Time, force bool) error
 }
 
 // Options wire the service.
