@@ -13,6 +13,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/metrics"
 	"github.com/socialinzen/socialinzen/internal/pages"
 	"github.com/socialinzen/socialinzen/internal/reply"
+	"github.com/socialinzen/socialinzen/internal/stats"
 	"github.com/socialinzen/socialinzen/internal/user"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/callback"
@@ -37,6 +38,7 @@ type services struct {
 	qrcodes   *qrcode.Service
 	webauth   *webauth.Service
 	callback  *callback.Handler
+	stats     *stats.Service
 	emu       *wxemu.Emulator // sandbox mode only
 	emuH      http.Handler
 	metrics   *metrics.Metrics
@@ -73,7 +75,12 @@ func (a *App) build(ctx context.Context) (*services, error) {
 		MPBase: a.cfg.WechatMPBase, Timeout: a.cfg.WechatTimeout, DB: a.db, Box: a.box, Credentials: secrets,
 		Logger: a.log.With("component", "wxclient"), HTTPClient: hc, Observer: s.metrics})
 	s.accounts = accounts.NewService(a.db, a.box, accounts.Options{BaseURL: a.cfg.BaseURL, Checker: s.wx,
-		Health: s.wx, Forget: s.wx, Logger: a.log})
+		Health: s.wx, Forget: s.wx, Logger: a.log, Bound: func(ctx context.Context, acct *accounts.Account) error {
+			if s.stats == nil {
+				return nil
+			}
+			return s.stats.Bound(ctx, acct.ID) // queues the account's 180-day statistics backfill
+		}})
 	secrets.Accounts = s.accounts
 
 	s.replies = reply.NewService(a.db, reply.Options{Logger: a.log, DSN: a.cfg.DatabaseURL})
@@ -95,6 +102,8 @@ func (a *App) build(ctx context.Context) (*services, error) {
 	s.callback.Start(ctx)
 	// Closed after the server stopped and before the database: the queue is flushed.
 	a.closers = append(a.closers, s.callback.Close)
+	s.stats = stats.NewService(a.db, stats.Options{WeChat: s.wx, Console: s.callback, Location: a.cfg.Location(),
+		Logger: a.log.With("component", "stats")})
 	if err := s.metrics.WatchQueue(s.callback.QueueLen); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
@@ -150,6 +159,7 @@ func (a *App) wire(ctx context.Context) error {
 	// jsticket may be asked without a token from an account's JS domains: it carries its own chain.
 	(&jssdk.Handler{Tickets: s.wx, Accounts: s.accounts, RequireAuth: auth}).PublicRoutes(e)
 	webauth.NewHandler(s.webauth).PublicRoutes(e)
+	(&stats.Handler{Service: s.stats}).Routes(httpapi.Group{IRouter: e.Group("/apis/stats", limit, auth, scope)})
 	(&reply.Handler{Service: s.replies}).Routes(httpapi.Group{IRouter: e.Group("/apis/wxreplymanage", limit, auth, scope)})
 	// Uploads set their own limits: no 1 MB cap on this group.
 	mh := &materials.Handler{Service: s.materials, Accounts: s.accounts}
@@ -159,7 +169,7 @@ func (a *App) wire(ctx context.Context) error {
 	deps := pages.Deps{Users: s.users, Accounts: s.accounts, Sandbox: a.cfg.Sandbox,
 		SecureCookies: a.cfg.SecureCookies(), Logger: a.log,
 		Replies: s.replies, Inbox: s.callback, Materials: s.materials, Followers: s.followers, QRCodes: s.qrcodes,
-		Menus: s.menus, JSTickets: s.wx, Router: e, MailRate: mailRate}
+		Menus: s.menus, JSTickets: s.wx, Router: e, MailRate: mailRate, Stats: s.stats}
 	if s.emu != nil {
 		deps.DemoAccount = func() accounts.BindInput { return demoBinding(s.emu) }
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/mail"
 	"github.com/socialinzen/socialinzen/internal/materials"
 	"github.com/socialinzen/socialinzen/internal/reply"
+	"github.com/socialinzen/socialinzen/internal/stats"
 	"github.com/socialinzen/socialinzen/internal/user"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/callback"
@@ -47,6 +48,7 @@ type consoleEnv struct {
 	fol     *followers.Service
 	menus   *menu.Service
 	cb      *callback.Handler
+	stats   *stats.Service
 	handler http.Handler
 	userID  int64
 	token   string
@@ -76,15 +78,19 @@ func newConsole(t *testing.T, emuFollowers int) *consoleEnv {
 	t.Cleanup(func() { cancel(); cb.Close() })
 	menus := menu.NewService(gdb, wx, log)
 
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	require.NoError(t, err)
+	st := stats.NewService(gdb, stats.Options{WeChat: wx, Console: cb, Location: shanghai, Logger: log})
+
 	e := httpapi.NewEngine(log)
 	cb.Routes(e)
 	pg, err := New(gdb, w.Box, Deps{Users: users, Accounts: accts, Logger: log,
 		Replies: replies, Inbox: cb, Materials: materials.NewService(gdb, wx, log), Followers: fol,
-		QRCodes: qrcode.NewService(gdb, wx), Menus: menus, JSTickets: wx, Router: e})
+		QRCodes: qrcode.NewService(gdb, wx), Menus: menus, JSTickets: wx, Router: e, Stats: st})
 	require.NoError(t, err)
 	pg.Routes(e)
 
-	env := &consoleEnv{Env: w, t: t, replies: replies, fol: fol, menus: menus, cb: cb, handler: e, lang: LangZH}
+	env := &consoleEnv{Env: w, t: t, replies: replies, fol: fol, menus: menus, cb: cb, stats: st, handler: e, lang: LangZH}
 	env.jar, _ = cookiejar.New(nil)
 	env.userID = w.Operator("op")
 	env.token = "test-token-" + t.Name()

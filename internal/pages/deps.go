@@ -7,6 +7,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/httpapi"
 	"github.com/socialinzen/socialinzen/internal/materials"
 	"github.com/socialinzen/socialinzen/internal/reply"
+	"github.com/socialinzen/socialinzen/internal/stats"
 	"github.com/socialinzen/socialinzen/internal/user"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/callback"
@@ -37,6 +38,8 @@ type Deps struct {
 	Followers *followers.Service
 	QRCodes   *qrcode.Service
 	Menus     *menu.Service
+	// Stats draws WeChat's statistics on the dashboard.
+	Stats *stats.Service
 	// JSTickets answers an account's jsapi_ticket (the WeChat client).
 	JSTickets jssdk.Tickets
 	// Router is the console's own HTTP handler: the chat simulator sends its messages through it to
