@@ -1,4 +1,4 @@
-// Package web holds the console's templates and static files, embedded in the binary.
+// Package web holds the console's templates, static files and translations, embedded in the binary.
 package web
 
 import "embed"
@@ -12,3 +12,8 @@ var Templates embed.FS
 //
 //go:embed static
 var Static embed.FS
+
+// I18n holds i18n/<lang>.json: one flat object of key -> text per language the pages speak.
+//
+//go:embed i18n
+var I18n embed.FS

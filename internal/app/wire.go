@@ -8,6 +8,7 @@ import (
 
 	"github.com/socialinzen/socialinzen/internal/apidocs"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
+	"github.com/socialinzen/socialinzen/internal/jobs"
 	"github.com/socialinzen/socialinzen/internal/mail"
 	"github.com/socialinzen/socialinzen/internal/materials"
 	"github.com/socialinzen/socialinzen/internal/metrics"
@@ -55,6 +56,11 @@ func (a *App) build(ctx context.Context) (*services, error) {
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
+	// Capabilities register their workers and periodic jobs while they are built; wire starts the queue.
+	a.jobs, err = jobs.New(ctx, jobs.Options{DSN: a.cfg.DatabaseURL, SQLDB: sqlDB, Logger: a.log.With("component", "jobs")})
+	if err != nil {
+		return nil, err
+	}
 	if err := s.metrics.WatchDB(sqlDB); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
@@ -66,7 +72,7 @@ func (a *App) build(ctx context.Context) (*services, error) {
 	})
 	// The client needs the accounts' secrets and the accounts service checks credentials with the client:
 	// the secret source is filled in once both exist.
-	secrets := &wxclient.AccountSecrets{}
+	secrets := &accountSecrets{}
 	var hc *http.Client
 	if a.cfg.Sandbox {
 		s.emu, s.emuH, hc = a.newSandbox()
@@ -81,7 +87,7 @@ func (a *App) build(ctx context.Context) (*services, error) {
 			}
 			return s.stats.Bound(ctx, acct.ID) // queues the account's 180-day statistics backfill
 		}})
-	secrets.Accounts = s.accounts
+	secrets.accounts = s.accounts
 
 	s.replies = reply.NewService(a.db, reply.Options{Logger: a.log, DSN: a.cfg.DatabaseURL})
 	if err := s.replies.Start(ctx); err != nil {
@@ -104,6 +110,9 @@ func (a *App) build(ctx context.Context) (*services, error) {
 	a.closers = append(a.closers, s.callback.Close)
 	s.stats = stats.NewService(a.db, stats.Options{WeChat: s.wx, Console: s.callback, Location: a.cfg.Location(),
 		Logger: a.log.With("component", "stats")})
+	if err := s.stats.RegisterJobs(a.jobs); err != nil {
+		return nil, fmt.Errorf("stats: %w", err)
+	}
 	if err := s.metrics.WatchQueue(s.callback.QueueLen); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
@@ -187,6 +196,9 @@ func (a *App) wire(ctx context.Context) error {
 			a.log.Warn("purge page sessions", "err", err)
 		}
 	})
+	if err := a.jobs.Start(ctx); err != nil {
+		return err
+	}
 	if s.emu != nil {
 		if err := a.prepareSandbox(ctx, s, s.emu); err != nil {
 			return fmt.Errorf("sandbox: %w", err)

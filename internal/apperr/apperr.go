@@ -29,11 +29,15 @@ const (
 	UpstreamTimeout             // 50400: WeChat did not answer in time
 )
 
-// Error is a failure with a kind and a message meant for the caller.
+// Error is a failure with a kind and a message meant for the caller. Msg is English (the API answers
+// it); Key and Args, when set, name the same sentence in the i18n catalogue, which the pages show in
+// the operator's language.
 type Error struct {
 	Kind  Kind
 	Msg   string
 	Field string // the offending field, for Invalid
+	Key   string // i18n key of the message, e.g. "err.required"; empty: the pages show Msg
+	Args  []any  // arguments of Key's text
 	// RetryAfter is set for TooManyRequests.
 	RetryAfter time.Duration
 	Err        error
@@ -54,6 +58,13 @@ func (e *Error) Is(target error) bool {
 	return ok && t.Kind == e.Kind && t.Msg == e.Msg && t.Field == e.Field
 }
 
+// WithKey answers a copy of e whose message has the i18n key key (with args) for the pages.
+func (e *Error) WithKey(key string, args ...any) *Error {
+	c := *e
+	c.Key, c.Args = key, args
+	return &c
+}
+
 // New makes a sentinel or one-off error of a kind.
 func New(kind Kind, msg string) *Error { return &Error{Kind: kind, Msg: msg} }
 
@@ -67,7 +78,9 @@ func Invalidf(field, format string, args ...any) *Error {
 }
 
 // Missing reports a required field that is absent or empty.
-func Missing(field string) *Error { return Invalidf(field, "is required") }
+func Missing(field string) *Error {
+	return Invalidf(field, "is required").WithKey("err.required", field)
+}
 
 // KindOf answers the kind of err, Internal when it carries none.
 func KindOf(err error) Kind {
@@ -84,6 +97,8 @@ type WeChatError interface {
 	error
 	WeChatCode() int
 	WeChatMsg() string
-	// Explanation is a plain sentence for the operator, e.g. what to do about 40164.
+	// Explanation is a plain English sentence for the operator, e.g. what to do about 40164.
 	Explanation() string
+	// ExplanationKey names the same sentence in the i18n catalogue ("" when there is none).
+	ExplanationKey() (key string, args []any)
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/socialinzen/socialinzen/internal/apperr"
+	"github.com/socialinzen/socialinzen/internal/domain"
 )
 
 // Cookie names of contract §3.
@@ -16,13 +17,8 @@ const (
 	UserCookie  = "SocialinzenUser"
 )
 
-// Principal is the operator a request acts for.
-type Principal struct {
-	UserID   int64
-	Username string
-	Email    string
-	Language string
-}
+// Principal is the operator a request acts for: the domain's, so services need not import this package.
+type Principal = domain.Principal
 
 // Authenticator resolves an access token to its operator (the user service implements it).
 type Authenticator interface {
@@ -78,20 +74,21 @@ func RequireAuth(auth Authenticator, cop *http.CrossOriginProtection) gin.Handle
 			Fail(c, err)
 			return
 		}
-		c.Set("httpapi.principal", p)
+		SetPrincipal(c, p)
 		c.Set("httpapi.token", tok)
 		c.Next()
 	}
 }
 
+// SetPrincipal records the operator the request acts for in its context (domain.WithPrincipal), for
+// whatever authenticated it: RequireAuth, the pages' cookie, a test.
+func SetPrincipal(c *gin.Context, p Principal) {
+	c.Request = c.Request.WithContext(domain.WithPrincipal(c.Request.Context(), p))
+}
+
 // CurrentPrincipal answers the authenticated operator; ok is false outside RequireAuth.
 func CurrentPrincipal(c *gin.Context) (Principal, bool) {
-	v, ok := c.Get("httpapi.principal")
-	if !ok {
-		return Principal{}, false
-	}
-	p, ok := v.(Principal)
-	return p, ok
+	return domain.PrincipalFrom(c.Request.Context())
 }
 
 // UserID answers the authenticated operator's id (0 outside RequireAuth).

@@ -14,27 +14,13 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/socialinzen/socialinzen/internal/apperr"
+	"github.com/socialinzen/socialinzen/internal/redact"
 )
 
-// secretParams are query parameters never written to a log.
-var secretParams = []string{"access_token", "token", "code", "secret", "sig", "refresh_token", "echostr", "ticket", "state"}
-
 // RedactURL answers u's path and query with every secret parameter's value replaced by "REDACTED".
-func RedactURL(u *url.URL) string {
-	if u.RawQuery == "" {
-		return u.Path
-	}
-	q, err := url.ParseQuery(u.RawQuery)
-	if err != nil {
-		return u.Path + "?(unparsable query)"
-	}
-	for _, k := range secretParams {
-		if _, ok := q[k]; ok {
-			q.Set(k, "REDACTED")
-		}
-	}
-	return u.Path + "?" + q.Encode()
-}
+//
+// Deprecated: use redact.URL; kept so code written against it still compiles.
+func RedactURL(u *url.URL) string { return redact.URL(u) }
 
 // RequestID gives every request an id, in the X-Request-Id header and in its logger.
 func RequestID(base *slog.Logger) gin.HandlerFunc {
@@ -60,7 +46,7 @@ func AccessLog() gin.HandlerFunc {
 		}
 		logger(c).Log(c.Request.Context(), level, "http request",
 			"method", c.Request.Method,
-			"url", RedactURL(c.Request.URL),
+			"url", redact.URL(c.Request.URL),
 			"status", status,
 			"bytes", c.Writer.Size(),
 			"took", time.Since(start).Round(time.Microsecond),

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -40,8 +41,17 @@ func NewServer(addr string, h http.Handler) *http.Server {
 }
 
 // Group is a route group of JSON endpoints: POST as the spec says, and GET too for the read-only ones.
+// Register endpoints with ReadJSON and WriteJSON (see endpoint.go); Read and Write take plain gin
+// handlers, for the few routes that are not JSON endpoints.
 type Group struct {
 	gin.IRouter
+	// Scoped says the group runs accounts.Scope: every endpoint gets Request.Account.
+	Scoped bool
+	// Authorize, when set, runs before every JSON endpoint of the group, with the route's declaration; an
+	// error is the answer. It is the hook for roles (contract §14): the principal and the account are in
+	// ctx (domain.PrincipalFrom, domain.AccountFrom). Nil lets every authenticated operator through, as
+	// today.
+	Authorize func(ctx context.Context, route Route) error
 }
 
 // Read registers a read-only endpoint on both POST and GET.

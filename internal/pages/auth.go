@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/socialinzen/socialinzen/internal/apperr"
+	"github.com/socialinzen/socialinzen/internal/domain"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
 	"github.com/socialinzen/socialinzen/internal/user"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
@@ -17,7 +18,7 @@ import (
 func (p *Pages) optionalUser(c *gin.Context) {
 	if tok, src := httpapi.TokenFrom(c.Request); src == httpapi.FromCookie {
 		if pr, err := p.deps.Users.Authenticate(c.Request.Context(), tok); err == nil {
-			c.Set("httpapi.principal", pr)
+			httpapi.SetPrincipal(c, pr)
 			if c.Request.Method == http.MethodGet {
 				// The token's lifetime is renewed on use; renew the cookie's too, or an operator who works
 				// every day would still be logged out a week after logging in.
@@ -105,7 +106,7 @@ func (p *Pages) requireAccount(c *gin.Context) {
 		http.SetCookie(c.Writer, &http.Cookie{Name: "SocialinzenAppID", Value: chosen.AppID, Path: "/", MaxAge: 365 * 24 * 3600,
 			HttpOnly: true, Secure: p.deps.SecureCookies, SameSite: http.SameSiteLaxMode})
 	}
-	c.Set("accounts.current", chosen)
+	c.Request = c.Request.WithContext(domain.WithAccount(c.Request.Context(), chosen))
 	c.Next()
 }
 
@@ -121,12 +122,12 @@ func (p *Pages) csrf(c *gin.Context) {
 
 // fail shows an error page for failures that are not the operator's to fix.
 func (p *Pages) fail(c *gin.Context, err error) {
-	status, body, _ := httpapi.Describe(err)
+	status, _, _ := httpapi.Describe(err)
 	if status >= 500 && status != http.StatusBadGateway && status != http.StatusGatewayTimeout {
 		logger(c).Error("page failed", "err", err)
 	}
 	v := p.view(c, "error", "error.title")
-	v.Error = body.Msg
+	v.Error = localizedError(v.Lang, err)
 	p.html(c, status, "error", v)
 	c.Abort()
 }
@@ -166,13 +167,13 @@ func (p *Pages) loginPost(c *gin.Context) {
 	sess, err := p.deps.Users.Login(c.Request.Context(), user.Credentials{
 		Username: strings.TrimSpace(c.PostForm("username")), Password: c.PostForm("password"), ClientAddr: c.ClientIP()})
 	if err != nil {
-		status, body, retry := httpapi.Describe(err)
+		status, _, retry := httpapi.Describe(err)
 		if retry > 0 {
 			c.Header("Retry-After", itoa(retry))
 		}
 		formError(v, err)
 		if v.Error == "" && len(v.Errors) == 0 {
-			v.Error = body.Msg
+			v.Error = localizedError(v.Lang, err)
 		}
 		p.html(c, status, "login", v)
 		return
@@ -310,8 +311,7 @@ func (p *Pages) authorizeCheck(c *gin.Context) {
 		err = p.deps.Accounts.Check(c.Request.Context(), a)
 	}
 	if err != nil {
-		_, body, _ := httpapi.Describe(err)
-		p.flash(c, "error", body.Msg)
+		p.flash(c, "error", errText(c, err))
 	} else {
 		p.flash(c, "ok", t(c, "authorize.checked"))
 	}

@@ -118,11 +118,11 @@ func (p *Pages) done(c *gin.Context, to, key string, args ...any) {
 // failed reports a failure with a flash and sends the browser back: for the small forms of a list's rows,
 // whose page is better shown again than kept as it was posted.
 func (p *Pages) failed(c *gin.Context, to string, err error) {
-	status, body, _ := httpapi.Describe(err)
+	status, _, _ := httpapi.Describe(err)
 	if status >= 500 && status != http.StatusBadGateway && status != http.StatusGatewayTimeout {
 		logger(c).Error("console action failed", "err", err)
 	}
-	p.flash(c, "error", body.Msg)
+	p.flash(c, "error", errText(c, err))
 	redirect(c, to)
 }
 
@@ -132,10 +132,9 @@ func statusOf(err error) int {
 	return status
 }
 
-// errText is what an operator reads of an error.
-func errText(err error) string {
-	_, body, _ := httpapi.Describe(err)
-	return body.Msg
+// errText is what an operator reads of an error, in the request's language.
+func errText(c *gin.Context, err error) string {
+	return localizedError(pickLang(c.Request), err)
 }
 
 // backTo answers the form's "back" field when it is a console page, else fallback: where to return after

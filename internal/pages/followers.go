@@ -68,7 +68,7 @@ func (p *Pages) followersView(c *gin.Context, query url.Values) (*View, bool) {
 		return nil, false
 	}
 	if d.Groups, err = p.deps.Followers.Groups(ctx, a); err != nil {
-		d.GroupsErr = errText(err)
+		d.GroupsErr = errText(c, err)
 	}
 	names := map[int]string{}
 	for _, g := range d.Groups {
@@ -118,7 +118,7 @@ func (p *Pages) followersSyncStatus(c *gin.Context) {
 	}
 	st, err := p.deps.Followers.SyncStatus(c.Request.Context(), accounts.Current(c))
 	if err != nil {
-		c.JSON(statusOf(err), gin.H{"state": "failed", "done": 0, "total": 0, "error": errText(err)})
+		c.JSON(statusOf(err), gin.H{"state": "failed", "done": 0, "total": 0, "error": errText(c, err)})
 		return
 	}
 	c.Header("Cache-Control", "no-store")

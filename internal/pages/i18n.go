@@ -1,15 +1,17 @@
 package pages
 
 import (
-	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/socialinzen/socialinzen/internal/i18n"
 )
 
-// Languages the pages speak; Chinese is the default.
+// Languages the pages speak; Chinese is the default. The texts are the i18n catalogue's
+// (web/i18n/zh.json and en.json).
 const (
-	LangZH = "zh"
-	LangEN = "en"
+	LangZH = i18n.ZH
+	LangEN = i18n.EN
 )
 
 // LangCookie remembers an operator's choice of language.
@@ -35,15 +37,11 @@ func pickLang(r *http.Request) string {
 // translator answers the text of a key in one language. A missing key shows as the key itself in
 // brackets so it is visible on the page, and the tests fail on it.
 func translator(lang string) func(key string, args ...any) string {
-	table := messages[lang]
-	return func(key string, args ...any) string {
-		s, ok := table[key]
-		if !ok {
-			return "[" + key + "]"
-		}
-		if len(args) > 0 {
-			return fmt.Sprintf(s, args...)
-		}
-		return s
-	}
+	return i18n.Embedded().Translator(lang)
+}
+
+// localizedError answers what an operator reads of err in lang: WeChat's explanation and apperr's keyed
+// messages in their language, other messages as the API words them.
+func localizedError(lang string, err error) string {
+	return i18n.Embedded().Error(lang, err)
 }

@@ -60,7 +60,7 @@ func (p *Pages) materialsPage(c *gin.Context) {
 	if n, err := p.deps.Materials.Count(ctx, a); err == nil {
 		d.Count = &n
 	} else {
-		d.CountErr = errText(err)
+		d.CountErr = errText(c, err)
 	}
 	if v.Form["type"] == "" {
 		v.Form["type"] = string(kind)

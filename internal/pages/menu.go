@@ -369,14 +369,13 @@ func (p *Pages) menuSaveJSON(c *gin.Context) {
 		if !ok {
 			return
 		}
-		_, body, _ := httpapi.Describe(err)
-		v.Errors["menu"] = body.Msg
+		v.Errors["menu"] = errText(c, err)
 		p.menuHTML(c, statusOf(err), v)
 		return
 	}
 	p.menuStore(c, a, m, func(v *View, err error) {
 		v.Data.(*menuData).JSON = text
-		v.Errors["menu"] = errText(err)
+		v.Errors["menu"] = errText(c, err)
 	})
 }
 

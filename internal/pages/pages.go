@@ -122,20 +122,11 @@ func formError(v *View, err error) {
 	var ae *apperr.Error
 	if errors.As(err, &ae) && ae.Kind != apperr.Internal {
 		if ae.Field != "" {
-			v.Errors[ae.Field] = ae.Msg
+			v.Errors[ae.Field] = localizedError(v.Lang, err)
 			return
 		}
-		v.Error = ae.Msg
-		return
 	}
-	var wx apperr.WeChatError
-	if errors.As(err, &wx) {
-		_, f, _ := httpapi.Describe(err)
-		v.Error = f.Msg
-		return
-	}
-	_, f, _ := httpapi.Describe(err)
-	v.Error = f.Msg
+	v.Error = localizedError(v.Lang, err)
 }
 
 // redirect answers 303 to a local path (never elsewhere). An upload sent by app.js (X-Upload: 1) gets the

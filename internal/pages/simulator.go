@@ -86,8 +86,7 @@ func (p *Pages) simulate(c *gin.Context) {
 	ex, err := p.exchange(c.Request.Context(), a, simOpenID(c), in)
 	if wantsJSON(c) {
 		if err != nil {
-			_, body, _ := httpapi.Describe(err)
-			c.JSON(statusOf(err), gin.H{"error": body.Msg})
+			c.JSON(statusOf(err), gin.H{"error": errText(c, err)})
 			return
 		}
 		out := gin.H{"reply": ex.Reply, "raw": ex.Raw, "plain": ex.Plain, "status": ex.Status}

@@ -65,7 +65,7 @@ func (p *Pages) statsSection(c *gin.Context, a *accounts.Account) *statsView {
 	v := &statsView{Today: today}
 	first, last, err := svc.ParseRange(c.Query("from"), c.Query("to"))
 	if err != nil {
-		v.Error = errText(err)
+		v.Error = errText(c, err)
 		first, last, _ = svc.ParseRange("", "")
 	}
 	v.From, v.To = first.Format(time.DateOnly), last.Format(time.DateOnly)
@@ -80,7 +80,7 @@ func (p *Pages) statsSection(c *gin.Context, a *accounts.Account) *statsView {
 	r, err := svc.Report(c.Request.Context(), a.ID, first, last, all)
 	if err != nil {
 		logger(c).Warn("dashboard: statistics", "err", err)
-		v.Error = errText(err)
+		v.Error = errText(c, err)
 		return v
 	}
 	n := len(r.Console)

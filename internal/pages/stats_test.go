@@ -67,7 +67,7 @@ func TestDashboardStatistics(t *testing.T) {
 	p := e.get("/console?from=2026-13-01&to=2026-01-01")
 	require.Equal(t, http.StatusOK, p.Status)
 	doc = p.Doc(t)
-	require.Contains(t, doc.Find("#stats-error").Text(), "from")
+	require.Contains(t, doc.Find("#stats-error").Text(), "YYYY-MM-DD")
 	require.Equal(t, 30, doc.Find("#stats-table tbody tr").Length(), "back to the last 30 days")
 	doc = e.get("/console?from=2020-01-01&to=2026-01-01").Doc(t)
 	require.Equal(t, 1, doc.Find("#stats-error").Length(), "over two years")

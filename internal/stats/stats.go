@@ -147,11 +147,13 @@ func (s *Service) ParseRange(from, to string) (time.Time, time.Time, error) {
 	}
 	switch {
 	case last.After(today):
-		return time.Time{}, time.Time{}, apperr.Invalidf("to", "must not be after today (%s in %s)", today.Format(wxclient.DateLayout), s.loc)
+		return time.Time{}, time.Time{}, apperr.Invalidf("to", "must not be after today (%s in %s)",
+			today.Format(wxclient.DateLayout), s.loc).WithKey("stats.err.future", today.Format(wxclient.DateLayout))
 	case first.After(last):
-		return time.Time{}, time.Time{}, apperr.Invalidf("from", "must not be after to")
+		return time.Time{}, time.Time{}, apperr.Invalidf("from", "must not be after to").WithKey("stats.err.order")
 	case first.Before(last.AddDate(-MaxRange, 0, 0)):
-		return time.Time{}, time.Time{}, apperr.Invalidf("from", "the range must not exceed %d years", MaxRange)
+		return time.Time{}, time.Time{}, apperr.Invalidf("from", "the range must not exceed %d years", MaxRange).
+			WithKey("stats.err.span", MaxRange)
 	}
 	return first, last, nil
 }
@@ -162,7 +164,7 @@ func parseDate(field, v string, def time.Time) (time.Time, error) {
 	}
 	d, err := time.Parse(wxclient.DateLayout, v)
 	if err != nil {
-		return time.Time{}, apperr.Invalidf(field, "must be a date YYYY-MM-DD")
+		return time.Time{}, apperr.Invalidf(field, "must be a date YYYY-MM-DD").WithKey("stats.err.date", field)
 	}
 	return d, nil
 }

@@ -13,7 +13,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/socialinzen/socialinzen/internal/apperr"
-	"github.com/socialinzen/socialinzen/internal/httpapi"
+	"github.com/socialinzen/socialinzen/internal/domain"
 	"github.com/socialinzen/socialinzen/internal/mail"
 )
 
@@ -251,19 +251,19 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 
 // Authenticate resolves an access token to its operator, renewing its lifetime (at most once a minute). It
 // implements httpapi.Authenticator and runs on every API call: one statement on the token's primary key.
-func (s *Service) Authenticate(ctx context.Context, token string) (httpapi.Principal, error) {
+func (s *Service) Authenticate(ctx context.Context, token string) (domain.Principal, error) {
 	if token == "" || len(token) > maxTokenLen {
-		return httpapi.Principal{}, ErrUnauthenticated
+		return domain.Principal{}, ErrUnauthenticated
 	}
 	now := s.now().UTC()
 	p, found, err := s.store.authenticate(ctx, hashToken(token), now, now.Add(TokenLifetime), now.Add(-renewEvery))
 	if err != nil {
-		return httpapi.Principal{}, fmt.Errorf("authenticate: %w", err)
+		return domain.Principal{}, fmt.Errorf("authenticate: %w", err)
 	}
 	if !found {
-		return httpapi.Principal{}, ErrUnauthenticated
+		return domain.Principal{}, ErrUnauthenticated
 	}
-	return httpapi.Principal{UserID: p.ID, Username: p.Username, Email: p.Email, Language: p.Language}, nil
+	return domain.Principal{UserID: p.ID, Username: p.Username, Email: p.Email, Language: p.Language}, nil
 }
 
 // ResetPassword uses a reset token to set a new password, and revokes every access token of the operator.

@@ -5,25 +5,22 @@ package accounts
 import (
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/socialinzen/socialinzen/internal/apperr"
+	"github.com/socialinzen/socialinzen/internal/domain"
 )
 
-// Account is a bound official account with its credentials opened. It never leaves the server as is: the
-// API shows View.
-type Account struct {
-	ID             int64
-	UserID         int64
-	AppID          string
-	Name           string
-	Secret         string
-	Token          string // the callback token pasted into WeChat's admin
-	EncodingAESKey string // empty: plaintext mode only
-	MsdkKey        string
-	JSDomains      []string
-	CreatedAt      time.Time
-}
+// Account is a bound official account with its credentials opened: the domain's, so the WeChat client,
+// the services and the pages share it without importing this package.
+type Account = domain.Account
+
+// The account's modes and statuses (contract §15).
+const (
+	ModeSecret    = domain.ModeSecret
+	ModeComponent = domain.ModeComponent
+	StatusActive  = domain.StatusActive
+	StatusRevoked = domain.StatusRevoked
+)
 
 // Errors of the package.
 var (
@@ -102,18 +99,3 @@ func ValidateJSDomains(in []string) ([]string, error) {
 }
 
 var domainPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$`)
-
-// HasJSDomain reports whether host (with or without port) is one of the account's JS domains.
-func (a *Account) HasJSDomain(host string) bool {
-	host = strings.ToLower(host)
-	bare := host
-	if i := strings.LastIndexByte(host, ':'); i > 0 {
-		bare = host[:i]
-	}
-	for _, d := range a.JSDomains {
-		if d == host || d == bare {
-			return true
-		}
-	}
-	return false
-}

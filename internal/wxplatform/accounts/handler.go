@@ -7,10 +7,9 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/socialinzen/socialinzen/internal/apperr"
+	"github.com/socialinzen/socialinzen/internal/domain"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
 )
-
-const ctxKey = "accounts.current"
 
 // Scope resolves the account an API call acts on (the optional appid in query or body) and keeps it for
 // the handler; see Current. It must run after httpapi.RequireAuth.
@@ -26,16 +25,16 @@ func Scope(s *Service) gin.HandlerFunc {
 			httpapi.Fail(c, err)
 			return
 		}
-		c.Set(ctxKey, a)
+		c.Request = c.Request.WithContext(domain.WithAccount(c.Request.Context(), a))
 		c.Next()
 	}
 }
 
-// Current answers the account chosen by Scope.
+// Current answers the account chosen by Scope (or the pages' account picker): domain.AccountFrom of the
+// request's context, nil when there is none.
 func Current(c *gin.Context) *Account {
-	a, _ := c.Get(ctxKey)
-	acct, _ := a.(*Account)
-	return acct
+	a, _ := domain.AccountFrom(c.Request.Context())
+	return a
 }
 
 // Handler serves the binding endpoints of contract §4.

@@ -12,6 +12,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/socialinzen/socialinzen/internal/domain"
 	"github.com/socialinzen/socialinzen/internal/secretbox"
 )
 
@@ -22,11 +23,7 @@ type CredentialChecker interface {
 }
 
 // TokenHealth is what the operator sees of an account's WeChat access_token.
-type TokenHealth struct {
-	AgeSeconds int64  `json:"ageSeconds"`
-	Refreshes  int64  `json:"refreshes"`
-	LastError  string `json:"lastError"`
-}
+type TokenHealth = domain.TokenHealth
 
 // HealthReader reads TokenHealth (the token store implements it).
 type HealthReader interface {
@@ -113,7 +110,7 @@ func (s *Service) Bind(ctx context.Context, userID int64, in BindInput) (*Accoun
 		s.invalidate(in.AppID)
 		return existing, nil
 	}
-	a := &Account{UserID: userID, AppID: in.AppID, Name: in.Name, Secret: in.Secret, Token: in.Token,
+	a := &Account{UserID: userID, Mode: ModeSecret, Status: StatusActive, AppID: in.AppID, Name: in.Name, Secret: in.Secret, Token: in.Token,
 		EncodingAESKey: in.EncodingAESKey, MsdkKey: newMsdkKey(), JSDomains: []string{}}
 	if a.Name == "" {
 		a.Name = in.AppID

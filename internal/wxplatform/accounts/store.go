@@ -53,7 +53,7 @@ func (s *store) seal(a *Account) (*accountRow, error) {
 }
 
 func (s *store) open(r *accountRow) (*Account, error) {
-	a := &Account{ID: r.ID, UserID: r.UserID, AppID: r.AppID, Name: r.Name, JSDomains: []string(r.JSDomains), CreatedAt: r.CreatedAt}
+	a := &Account{ID: r.ID, UserID: r.UserID, Mode: ModeSecret, Status: StatusActive, AppID: r.AppID, Name: r.Name, JSDomains: []string(r.JSDomains), CreatedAt: r.CreatedAt}
 	var err error
 	for _, f := range []struct {
 		dst *string

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/socialinzen/socialinzen/internal/apperr"
+	"github.com/socialinzen/socialinzen/internal/i18n"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxclient"
 )
 
@@ -62,10 +64,19 @@ type wechatError struct {
 	apperr.WeChatError
 }
 
-// Explanation answers the menu-specific sentence for the code, else the client's.
+// ExplanationKey answers the menu-specific sentence's key for the code, else the client's.
+func (e *wechatError) ExplanationKey() (string, []any) {
+	if menuExplained[e.WeChatCode()] {
+		return "wx.menu." + strconv.Itoa(e.WeChatCode()), nil
+	}
+	return e.WeChatError.ExplanationKey()
+}
+
+// Explanation answers the menu-specific English sentence for the code, else the client's.
 func (e *wechatError) Explanation() string {
-	if s, ok := menuExplanations[e.WeChatCode()]; ok {
-		return s
+	if menuExplained[e.WeChatCode()] {
+		key, _ := e.ExplanationKey()
+		return i18n.Embedded().T(i18n.EN, key)
 	}
 	return e.WeChatError.Explanation()
 }
@@ -83,32 +94,12 @@ func wechatErr(op string, err error) error {
 	return fmt.Errorf("%s: %w", op, err)
 }
 
-// menuExplanations are WeChat's menu error codes, explained. The console validates menus before sending
-// them, so most of these mean WeChat's rules changed or an account-specific check failed.
-var menuExplanations = map[int]string{
-	40007: "A media_id button names a material WeChat does not know for this account: it must be a permanent material of the account (image, voice, video or news).",
-	40016: "WeChat refused the number of buttons: a menu has 1 to 3 top-level buttons.",
-	40017: "WeChat refused the type of a top-level button.",
-	40018: "WeChat refused the name of a top-level button: it must be 1 to 16 bytes (5 Chinese characters).",
-	40019: "WeChat refused the key of a top-level button: it must be 1 to 128 bytes.",
-	40020: "WeChat refused the url of a top-level button: it must be 1 to 1024 bytes.",
-	40022: "WeChat refused the menu's levels: sub-buttons cannot have sub-buttons.",
-	40023: "WeChat refused the number of sub-buttons: a button has at most 5.",
-	40024: "WeChat refused the type of a sub-button.",
-	40025: "WeChat refused the name of a sub-button: it must be 1 to 60 bytes (20 Chinese characters).",
-	40026: "WeChat refused the key of a sub-button: it must be 1 to 128 bytes.",
-	40027: "WeChat refused the url of a sub-button: it must be 1 to 1024 bytes.",
-	40033: "WeChat refused characters in the menu (it does not accept \\uXXXX escapes): remove control characters and unusual symbols from names, keys and urls.",
-	40054: "WeChat refused the url of a sub-button: it must be a valid http(s) link on a domain WeChat accepts.",
-	40055: "WeChat refused the url of a top-level button: it must be a valid http(s) link on a domain WeChat accepts.",
-	45064: "A mini program button names a mini program that is not linked to this official account: link it in WeChat's admin first.",
-	46003: "The account has no custom menu on WeChat.",
-	48001: "This account may not use WeChat's custom menu API: unverified subscription accounts cannot; verify the account in WeChat's admin.",
-	53600: "An article_id button names an article WeChat does not know: use the article_id of a published article of this account.",
-	65303: "The account has no default menu, which WeChat requires before a personalised one.",
-	65305: "The account has as many personalised menus as WeChat allows.",
-	65306: "This account type does not support personalised menus.",
-	65308: "A button has no action: give every button without sub-buttons a type.",
-	65316: "The menu links to too many domains: WeChat allows links to at most 3 domains in one menu.",
-	65317: "WeChat refused a url of the menu as invalid.",
+// menuExplained are WeChat's menu error codes with a sentence of their own, "wx.menu.<code>" in the i18n
+// catalogue. The console validates menus before sending them, so most of these mean WeChat's rules
+// changed or an account-specific check failed.
+var menuExplained = map[int]bool{
+	40007: true, 40016: true, 40017: true, 40018: true, 40019: true, 40020: true, 40022: true, 40023: true,
+	40024: true, 40025: true, 40026: true, 40027: true, 40033: true, 40054: true, 40055: true, 45064: true,
+	46003: true, 48001: true, 53600: true, 65303: true, 65305: true, 65306: true, 65308: true, 65316: true,
+	65317: true,
 }

@@ -1,6 +1,7 @@
 package wxclient
 
 import (
+	"context"
 	"errors"
 	"testing"
 
@@ -22,12 +23,17 @@ func TestWithAccountsService(t *testing.T) {
 	require.NoError(t, e.db.Raw(`INSERT INTO users (username, email, password_hash, verified_at)
 		VALUES ('operator', 'operator@example.com', 'x', now()) RETURNING id`).Scan(&userID).Error)
 
-	src := &AccountSecrets{}
+	var svc *accounts.Service
 	opts := e.options(e.db)
-	opts.Credentials = src
+	opts.Credentials = CredentialFunc(func(ctx context.Context, appid string) (string, error) {
+		a, err := svc.ByAppID(ctx, appid)
+		if err != nil {
+			return "", err
+		}
+		return a.Secret, nil
+	})
 	c := New(opts)
-	svc := accounts.NewService(e.db, e.box, accounts.Options{BaseURL: "https://console.example.com", Checker: c, Health: c, Forget: c, Logger: opts.Logger})
-	src.Accounts = svc
+	svc = accounts.NewService(e.db, e.box, accounts.Options{BaseURL: "https://console.example.com", Checker: c, Health: c, Forget: c, Logger: opts.Logger})
 
 	in := accounts.BindInput{AppID: app, Secret: "0123456789abcdef0123456789abcdef", Token: e.demo.Token}
 	_, err := svc.Bind(ctx, userID, in)

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/socialinzen/socialinzen/internal/apperr"
-	"github.com/socialinzen/socialinzen/internal/httpapi"
+	"github.com/socialinzen/socialinzen/internal/redact"
 )
 
 // maxAnswer bounds what is read of one answer: user/get's 10,000 openids are ~350 KB, the largest
@@ -155,9 +155,9 @@ func (c *Client) exchange(ctx context.Context, req request, tok string, out any)
 		// url.Error repeats the URL, access_token and secret included: never let it reach a log.
 		var ue *url.Error
 		if errors.As(err, &ue) {
-			ue.URL = httpapi.RedactURL(hr.URL)
+			ue.URL = redact.URL(hr.URL)
 		}
-		c.log.Debug("wechat call failed", "method", req.method, "url", httpapi.RedactURL(hr.URL), "took", time.Since(start), "err", err)
+		c.log.Debug("wechat call failed", "method", req.method, "url", redact.URL(hr.URL), "took", time.Since(start), "err", err)
 		return transportError(ctx, req.path, err)
 	}
 	defer drain(resp.Body)
@@ -173,7 +173,7 @@ func (c *Client) exchange(ctx context.Context, req request, tok string, out any)
 		return apperr.Wrap(apperr.Upstream, ErrBadAnswer.Msg, fmt.Errorf("wechat %s: answer larger than %d bytes", req.path, maxAnswer))
 	}
 	err = decodeAnswer(req.path, data, out)
-	c.log.Debug("wechat call", "method", req.method, "url", httpapi.RedactURL(hr.URL), "took", time.Since(start), "errcode", Code(err))
+	c.log.Debug("wechat call", "method", req.method, "url", redact.URL(hr.URL), "took", time.Since(start), "errcode", Code(err))
 	return err
 }
 

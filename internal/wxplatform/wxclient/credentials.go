@@ -2,14 +2,13 @@ package wxclient
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
 	"gorm.io/gorm"
 
 	"github.com/socialinzen/socialinzen/internal/apperr"
-	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
+	"github.com/socialinzen/socialinzen/internal/domain"
 )
 
 // CredentialSource answers an account's AppSecret when a token must be fetched.
@@ -25,38 +24,8 @@ func (f CredentialFunc) Credentials(ctx context.Context, appid string) (string, 
 	return f(ctx, appid)
 }
 
-// AccountSecrets is the CredentialSource of bound accounts. The accounts service takes the client as its
-// CredentialChecker, so the two are wired in two steps:
-//
-//	src := &wxclient.AccountSecrets{}
-//	wx := wxclient.New(wxclient.Options{Credentials: src, ...})
-//	svc := accounts.NewService(db, box, accounts.Options{Checker: wx, Health: wx, Forget: wx, ...})
-//	src.Accounts = svc
-type AccountSecrets struct {
-	Accounts *accounts.Service
-}
-
-// Credentials answers the AppSecret of a bound account.
-func (s *AccountSecrets) Credentials(ctx context.Context, appid string) (string, error) {
-	if s == nil || s.Accounts == nil {
-		return "", apperr.Wrap(apperr.Internal, ErrNotConfigured.Msg, errors.New("wxclient: AccountSecrets.Accounts is not set"))
-	}
-	a, err := s.Accounts.ByAppID(ctx, appid)
-	if err != nil {
-		return "", err
-	}
-	return a.Secret, nil
-}
-
-// Compile-time checks: the client is what the accounts service needs.
-var (
-	_ accounts.CredentialChecker = (*Client)(nil)
-	_ accounts.HealthReader      = (*Client)(nil)
-	_ accounts.Forgetter         = (*Client)(nil)
-)
-
-// CheckCredentials proves an AppID/AppSecret pair by fetching an access_token with it (accounts'
-// CredentialChecker). The token is kept as the account's current one rather than wasted: fetching it
+// CheckCredentials proves an AppID/AppSecret pair by fetching an access_token with it (the accounts
+// service's CredentialChecker). The token is kept as the account's current one rather than wasted: fetching it
 // already invalidated the previous one at WeChat.
 func (c *Client) CheckCredentials(ctx context.Context, appid, secret string) error {
 	if err := checkAppID(appid); err != nil {
@@ -97,17 +66,17 @@ func (c *Client) CheckCredentials(ctx context.Context, appid, secret string) err
 	return nil
 }
 
-// TokenHealth answers how the account's access_token fares (accounts' HealthReader): its age, how many
+// TokenHealth answers how the account's access_token fares (the accounts service's HealthReader): its age, how many
 // times it was fetched, and the last refresh failure when none succeeded since.
-func (c *Client) TokenHealth(ctx context.Context, appid string) (accounts.TokenHealth, error) {
+func (c *Client) TokenHealth(ctx context.Context, appid string) (domain.TokenHealth, error) {
 	if c.opts.DB == nil {
-		return accounts.TokenHealth{}, apperr.Wrap(apperr.Internal, ErrNotConfigured.Msg, errNoDB)
+		return domain.TokenHealth{}, apperr.Wrap(apperr.Internal, ErrNotConfigured.Msg, errNoDB)
 	}
 	row, err := loadRow(ctx, c.opts.DB, appid, kindAccessToken)
 	if err != nil || row == nil {
-		return accounts.TokenHealth{}, err
+		return domain.TokenHealth{}, err
 	}
-	h := accounts.TokenHealth{Refreshes: row.Refreshes}
+	h := domain.TokenHealth{Refreshes: row.Refreshes}
 	if row.FetchedAt != nil {
 		h.AgeSeconds = max(int64(c.now().Sub(*row.FetchedAt).Seconds()), 0)
 	}
@@ -117,7 +86,7 @@ func (c *Client) TokenHealth(ctx context.Context, appid string) (accounts.TokenH
 	return h, nil
 }
 
-// Forget drops the account's token and ticket, here and in Postgres (accounts' Forgetter), when it is
+// Forget drops the account's token and ticket, here and in Postgres (the accounts service's Forgetter), when it is
 // unbound or its credentials change. Other processes keep theirs in memory until their refresh time at
 // most; by then the account is gone from their lookups too.
 func (c *Client) Forget(ctx context.Context, appid string) error {

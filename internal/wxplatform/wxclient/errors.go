@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/socialinzen/socialinzen/internal/apperr"
+	"github.com/socialinzen/socialinzen/internal/i18n"
 )
 
 // WeChat's error codes that callers of this package act on (wechat-protocol.md §11). The full list is
@@ -87,80 +88,75 @@ var tokenPaths = map[string]bool{
 
 var ipPattern = regexp.MustCompile(`invalid ip ([0-9a-fA-F.:]+)`)
 
-// Explanation is a plain sentence for the operator: what the code means for them and what to do.
-func (e *Error) Explanation() string {
+// explanationKeys name, in the i18n catalogue (web/i18n), the plain sentence for the operator of each
+// WeChat code that has one: what the code means for them and what to do. 40001 and 40164 are chosen in
+// ExplanationKey, by path and by WeChat's message.
+var explanationKeys = map[int]string{
+	CodeBusy:                "wx.err.busy",
+	CodeInvalidSecret:       "wx.err.secret",
+	CodeInvalidAppID:        "wx.err.appid",
+	CodeSecretFrozen:        "wx.err.secret_frozen",
+	50004:                   "wx.err.token_forbidden",
+	50007:                   "wx.err.account_frozen",
+	89503:                   "wx.err.ip_confirm",
+	89506:                   "wx.err.ip_refused",
+	89507:                   "wx.err.ip_refused",
+	CodeTokenExpired:        "wx.err.token_expired",
+	CodeDailyQuota:          "wx.err.daily_quota",
+	CodeMinuteQuota:         "wx.err.minute_quota",
+	CodeAPIUnauthorized:     "wx.err.unauthorized",
+	CodeInvalidOpenID:       "wx.err.openid",
+	CodeUserNotExist:        "wx.err.user",
+	CodeInvalidMediaID:      "wx.err.media_id",
+	CodeMaterialInUse:       "wx.err.material_in_use",
+	CodeInvalidCode:         "wx.err.code",
+	CodeCodeUsed:            "wx.err.code",
+	CodeCodeExpired:         "wx.err.code",
+	CodeInvalidRefreshToken: "wx.err.refresh_token",
+	CodeRefreshTokenExpired: "wx.err.refresh_token",
+	42007:                   "wx.err.password_changed",
+	CodeTooManyTags:         "wx.err.too_many_tags",
+	CodeSysTag:              "wx.err.sys_tag",
+	CodeInvalidTagName:      "wx.err.tag_name",
+	CodeTagNameTooLong:      "wx.err.tag_name_long",
+	CodeInvalidTagID:        "wx.err.tag_id",
+	45059:                   "wx.err.user_tags",
+	CodeMenuNotExist:        "wx.err.no_menu",
+	41005:                   "wx.err.no_file",
+	40004:                   "wx.err.file_type",
+	40005:                   "wx.err.file_type",
+	40009:                   "wx.err.file_size",
+	40010:                   "wx.err.file_size",
+	40011:                   "wx.err.file_size",
+	40012:                   "wx.err.file_size",
+	45001:                   "wx.err.file_size",
+}
+
+// ExplanationKey answers the i18n key (and its arguments) of the operator's sentence for the code, "" for
+// a code without one.
+func (e *Error) ExplanationKey() (string, []any) {
 	switch e.Errcode {
-	case CodeBusy:
-		return "WeChat is busy; try again in a moment."
 	case CodeInvalidCredential:
 		if tokenPaths[e.Path] {
-			return "The AppSecret is wrong: copy it again from WeChat's admin (Settings and Development › Basic Configuration)."
+			return "wx.err.secret", nil
 		}
-		return "WeChat refused the access_token as invalid or not the latest: another system probably fetched a new token with this account's AppSecret; let only this console fetch tokens."
-	case CodeInvalidSecret:
-		return "The AppSecret is wrong: copy it again from WeChat's admin (Settings and Development › Basic Configuration)."
-	case CodeInvalidAppID:
-		return "The AppID is invalid: copy it again from WeChat's admin."
+		return "wx.err.token_not_latest", nil
 	case CodeIPNotWhitelisted:
-		ip := "this server's IP"
 		if m := ipPattern.FindStringSubmatch(e.Errmsg); m != nil {
-			ip = "this server's IP (" + m[1] + ")"
+			return "wx.err.ip.addr", []any{m[1]}
 		}
-		return "WeChat refused the call from this server: add " + ip + " to the account's IP whitelist (Settings and Development › Basic Configuration)."
-	case CodeSecretFrozen:
-		return "The AppSecret is frozen: unfreeze or reset it in WeChat's admin."
-	case 50004:
-		return "WeChat forbids this account from fetching access tokens; see the notice in WeChat's admin."
-	case 50007:
-		return "The official account is frozen; see the notice in WeChat's admin."
-	case 89503:
-		return "An administrator must confirm calls from this IP: they received a request in WeChat."
-	case 89506, 89507:
-		return "An administrator refused calls from this IP; wait before trying again (24 hours, or 1 hour)."
-	case CodeTokenExpired:
-		return "The access_token expired."
-	case CodeDailyQuota:
-		return "The account has used its daily quota of this WeChat API; it renews at midnight (Beijing time), or can be reset once from WeChat's admin."
-	case CodeMinuteQuota:
-		return "Too many calls to this WeChat API this minute; wait a minute and try again."
-	case CodeAPIUnauthorized:
-		return "This account is not authorized for this WeChat API: the API needs another account type or WeChat verification (or, for web login, the snsapi_userinfo scope)."
-	case CodeInvalidOpenID:
-		return "The openid is not a follower of this official account."
-	case CodeUserNotExist:
-		return "This WeChat user does not exist or does not follow the account."
-	case CodeInvalidMediaID:
-		return "The media_id is unknown to WeChat for this account."
-	case CodeMaterialInUse:
-		return "The material is used by an automatic reply or the custom menu; remove it there first."
-	case CodeInvalidCode, CodeCodeUsed, CodeCodeExpired:
-		return "The WeChat login code is invalid, already used or expired; start the login again."
-	case CodeInvalidRefreshToken, CodeRefreshTokenExpired:
-		return "The user's WeChat login has expired; they must log in again."
-	case 42007:
-		return "The user changed their WeChat password; they must log in again."
-	case CodeTooManyTags:
-		return "The account already has 100 groups (WeChat's limit)."
-	case CodeSysTag:
-		return "WeChat's built-in groups (0, 1 and 2) cannot be changed."
-	case CodeInvalidTagName:
-		return "The group name is invalid or already used."
-	case CodeTagNameTooLong:
-		return "The group name is longer than 30 bytes."
-	case CodeInvalidTagID:
-		return "The group does not exist."
-	case 45059:
-		return "The follower already carries 20 groups (WeChat's limit)."
-	case CodeMenuNotExist:
-		return "The account has no custom menu."
-	case 41005:
-		return "WeChat received no file."
-	case 40004, 40005:
-		return "WeChat does not accept this type of file here."
-	case 40009, 40010, 40011, 40012, 45001:
-		return "The file is larger than WeChat accepts for this type."
+		return "wx.err.ip", nil
 	}
-	return ""
+	return explanationKeys[e.Errcode], nil
+}
+
+// Explanation is the plain English sentence for the operator (the API's msg and the logs).
+func (e *Error) Explanation() string {
+	key, args := e.ExplanationKey()
+	if key == "" {
+		return ""
+	}
+	return i18n.Embedded().T(i18n.EN, key, args...)
 }
 
 // Errors of the transport, for the API edge: WeChat not answering in time is 50400; not reachable or

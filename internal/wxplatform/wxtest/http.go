@@ -54,7 +54,7 @@ func (ts *Tokens) RequireAuth() gin.HandlerFunc { return httpapi.RequireAuth(ts,
 // AsUser stands in for httpapi.RequireAuth: every request acts for the operator userID, token or not.
 func AsUser(userID int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		c.Set("httpapi.principal", httpapi.Principal{UserID: userID}) // what httpapi.CurrentPrincipal reads
+		httpapi.SetPrincipal(c, httpapi.Principal{UserID: userID})
 		c.Next()
 	}
 }

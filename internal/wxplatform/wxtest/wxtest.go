@@ -65,9 +65,8 @@ type Env struct {
 	// Tokens is the access tokens the test gave out, for httpapi.RequireAuth (see Tokens.RequireAuth).
 	Tokens Tokens
 
-	t       testing.TB
-	secrets *wxclient.AccountSecrets
-	log     *slog.Logger
+	t   testing.TB
+	log *slog.Logger
 }
 
 // key seals the test database's secrets; any 32 bytes do.
@@ -78,7 +77,7 @@ var key = bytes.Repeat([]byte{7}, 32)
 // Options.Unchecked), HealthReader and Forgetter.
 func New(t testing.TB, opts Options) *Env {
 	t.Helper()
-	e := &Env{t: t, secrets: &wxclient.AccountSecrets{}, log: opts.Logger}
+	e := &Env{t: t, log: opts.Logger}
 	e.DB, e.DBURL = dbtest.NewWithURL(t)
 	var err error
 	e.Box, err = secretbox.New(key)
@@ -98,7 +97,6 @@ func New(t testing.TB, opts Options) *Env {
 		ao.Checker = nil
 	}
 	e.Accounts = accounts.NewService(e.DB, e.Box, ao)
-	e.secrets.Accounts = e.Accounts
 	return e
 }
 
@@ -106,7 +104,16 @@ func New(t testing.TB, opts Options) *Env {
 // console process has: it shares the stored tokens with WX, not its in-memory cache.
 func (e *Env) Client() *wxclient.Client {
 	return wxclient.New(wxclient.Options{APIBase: e.EmuURL, OpenBase: e.EmuURL, MPBase: e.EmuURL, DB: e.DB, Box: e.Box,
-		Credentials: e.secrets, Logger: e.log, RetryBackoff: time.Millisecond})
+		Credentials: wxclient.CredentialFunc(e.secret), Logger: e.log, RetryBackoff: time.Millisecond})
+}
+
+// secret is the clients' CredentialSource: the AppSecret of an account bound in the Env.
+func (e *Env) secret(ctx context.Context, appid string) (string, error) {
+	a, err := e.Accounts.ByAppID(ctx, appid)
+	if err != nil {
+		return "", err
+	}
+	return a.Secret, nil
 }
 
 // Operator inserts a verified operator (a users row) named name, with the address name@example.com, and
