@@ -39,7 +39,9 @@ func statChart(spec chartSpec) template.HTML {
 	lo, hi := 0.0, 1.0
 	for _, s := range spec.Data {
 		for _, v := range s.Values {
-			lo, hi = math.Min(lo, v), math.Max(hi, v)
+			if !math.IsNaN(v) { // a day without a figure
+				lo, hi = math.Min(lo, v), math.Max(hi, v)
+			}
 		}
 	}
 	hi = niceCeil(hi)
@@ -86,7 +88,7 @@ func statChart(spec chartSpec) template.HTML {
 	bw := slot * 0.8 / float64(max(len(bars), 1))
 	for k, s := range bars {
 		for i, v := range s.Values {
-			if v == 0 {
+			if v == 0 || math.IsNaN(v) {
 				continue
 			}
 			top, bot := y(math.Max(v, 0)), y(math.Min(v, 0))

@@ -2,6 +2,7 @@ package pages
 
 import (
 	"context"
+	"math"
 	"net/http"
 	"strings"
 	"testing"
@@ -71,4 +72,16 @@ func TestDashboardStatistics(t *testing.T) {
 	require.Equal(t, 30, doc.Find("#stats-table tbody tr").Length(), "back to the last 30 days")
 	doc = e.get("/console?from=2020-01-01&to=2026-01-01").Doc(t)
 	require.Equal(t, 1, doc.Find("#stats-error").Length(), "over two years")
+}
+
+// TestStatChartSkipsMissingDays draws a line with days without a figure: no NaN reaches the SVG.
+func TestStatChartSkipsMissingDays(t *testing.T) {
+	t.Parallel()
+	days := []time.Time{time.Now(), time.Now().AddDate(0, 0, 1), time.Now().AddDate(0, 0, 2)}
+	for _, vals := range [][]float64{{math.NaN(), 5, math.NaN()}, {math.NaN(), math.NaN(), math.NaN()}, {-3, 0, 7}} {
+		svg := string(statChart(chartSpec{ID: "c", Title: "t", Desc: "d", Days: days, Data: []series{
+			{Name: "a", Class: "s1", Values: vals}, {Name: "b", Class: "s2", Line: true, Values: vals}}}))
+		require.NotContains(t, svg, "NaN")
+		require.NotContains(t, svg, "Inf")
+	}
 }
