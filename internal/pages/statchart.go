@@ -75,7 +75,7 @@ func statChart(spec chartSpec) template.HTML {
 	// Day labels: about eight along the axis.
 	every := max(1, (n+7)/8)
 	for i, d := range spec.Days {
-		if i%every == 0 || i == n-1 {
+		if i%every == 0 || (i == n-1 && i%every > every/2) {
 			fmt.Fprintf(&b, `<text class="axis" x="%.1f" y="%.0f" text-anchor="middle">%s</text>`, x(i), h-bottom+14, d.Format("01-02"))
 		}
 	}
@@ -124,7 +124,7 @@ func statChart(spec chartSpec) template.HTML {
 	for _, s := range spec.Data {
 		fmt.Fprintf(&b, `<rect class="%s" x="%.0f" y="%.0f" width="10" height="10"/><text class="legend" x="%.0f" y="%.0f">%s</text>`,
 			esc(s.Class), lx, h-12, lx+14, h-3, esc(s.Name))
-		lx += 24 + 7*float64(len([]rune(s.Name)))
+		lx += 24 + textWidth(s.Name)
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String()) //nolint:gosec // numbers, dates and escaped texts only
@@ -142,4 +142,17 @@ func niceCeil(v float64) float64 {
 		}
 	}
 	return 10 * p
+}
+
+// textWidth estimates the width of a legend text at the charts' 10px font: CJK characters are square.
+func textWidth(s string) float64 {
+	w := 0.0
+	for _, r := range s {
+		if r >= 0x2e80 {
+			w += 10
+		} else {
+			w += 5.6
+		}
+	}
+	return w
 }

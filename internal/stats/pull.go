@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -54,7 +55,10 @@ func (s *Service) Pull(ctx context.Context, accountID int64, appid string, first
 				return res, err
 			}
 		}
-		for _, c := range chunks(first, last, wxclient.DatacubeSpans[ep], settled) {
+		// Newest days first: the dashboard shows the recent ones, and a long backfill fills them first.
+		cs := chunks(first, last, wxclient.DatacubeSpans[ep], settled)
+		slices.Reverse(cs)
+		for _, c := range cs {
 			if err := s.pullChunk(ctx, &res, accountID, appid, ep, c[0], c[1]); err != nil {
 				errs = append(errs, err)
 				if ctx.Err() != nil {

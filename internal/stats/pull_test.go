@@ -105,7 +105,8 @@ func TestPullRetriesFailedDays(t *testing.T) {
 	res, err = e.pull("2026-02-15", "2026-02-28", false)
 	require.NoError(t, err)
 	require.Equal(t, 14, res.Days, "the failed days and the days not asked, of getusersummary only")
-	require.Equal(t, [][2]string{{"2026-02-15", "2026-02-21"}, {"2026-02-22", "2026-02-28"}}, e.bodies("getusersummary")[before:])
+	require.Equal(t, [][2]string{{"2026-02-22", "2026-02-28"}, {"2026-02-15", "2026-02-21"}}, e.bodies("getusersummary")[before:],
+		"newest first")
 	var left int
 	require.NoError(t, e.DB.Raw(`SELECT count(*) FROM wx_stats_days WHERE account_id = ? AND state = 'failed'`, e.acct.ID).Scan(&left).Error)
 	require.Zero(t, left)
