@@ -21,7 +21,7 @@ import (
 // day is 2026-02-28.
 type env struct {
 	*wxtest.Env
-	t     *testing.T
+	t     testing.TB
 	clock *wxemu.Clock
 	svc   *Service
 	cb    *callback.Handler
@@ -29,7 +29,7 @@ type env struct {
 	acct  *accounts.Account
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	clock := wxemu.NewClock()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))

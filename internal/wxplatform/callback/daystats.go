@@ -18,7 +18,7 @@ type ConsoleDay struct {
 
 // consoleDaysSQL counts an account's stored messages per calendar day in a time zone; the range scan uses
 // the inbox's index (account_id, received_at).
-const consoleDaysSQL = `SELECT to_char((received_at AT TIME ZONE ?)::date, 'YYYY-MM-DD') AS day,
+const consoleDaysSQL = `SELECT (received_at AT TIME ZONE ?)::date AS day,
 	count(*) AS received,
 	count(*) FILTER (WHERE rule_kind IS NOT NULL AND reply_xml IS NOT NULL) AS answered
 FROM wx_messages WHERE account_id = ? AND received_at >= ? AND received_at < ? AND msg_type <> 'event'
@@ -33,7 +33,7 @@ func (h *Handler) ConsoleDays(ctx context.Context, accountID int64, first, last 
 		return nil, nil
 	}
 	var rows []struct {
-		Day      string
+		Day      time.Time // a date: midnight UTC
 		Received int
 		Answered int
 	}
@@ -43,7 +43,7 @@ func (h *Handler) ConsoleDays(ctx context.Context, accountID int64, first, last 
 	}
 	byDay := make(map[string]int, len(rows))
 	for i, r := range rows {
-		byDay[r.Day] = i
+		byDay[r.Day.UTC().Format("2006-01-02")] = i
 	}
 	var out []ConsoleDay
 	for d := first; !d.After(last); d = d.AddDate(0, 0, 1) {
