@@ -96,10 +96,8 @@ func (a *App) build(ctx context.Context) (*services, error) {
 	a.closers = append(a.closers, s.replies.Close)
 	s.materials = materials.NewService(a.db, s.wx, a.log.With("component", "materials"))
 	s.menus = menu.NewService(a.db, s.wx, a.log.With("component", "menu"))
-	s.followers = followers.NewService(a.db, followers.Options{WeChat: s.wx, Logger: a.log.With("component", "followers")})
-	// Runs before the database closes (closers run in reverse order after the workers stopped).
+	s.followers = followers.NewService(a.db, followers.Options{WeChat: s.wx, Jobs: a.jobs, Logger: a.log.With("component", "followers")})
 	a.closers = append(a.closers, s.followers.Close)
-	a.goWork("follower-sync", func() { s.followers.Worker(ctx) })
 	s.qrcodes = qrcode.NewService(a.db, s.wx)
 	s.webauth = webauth.New(webauth.Options{DB: a.db, Box: a.box, WeChat: s.wx, Accounts: s.accounts,
 		BaseURL: a.cfg.BaseURL, Logger: a.log.With("component", "webauth")})
@@ -134,6 +132,16 @@ func (a *App) wire(ctx context.Context) error {
 	}
 	cop := http.NewCrossOriginProtection()
 	e := httpapi.NewEngine(a.log)
+	proxies, err := a.cfg.Proxies()
+	if err != nil {
+		return fmt.Errorf("trusted proxies: %w", err)
+	}
+	if err := httpapi.TrustProxies(e, proxies); err != nil {
+		return fmt.Errorf("trusted proxies: %w", err)
+	}
+	if a.cfg.HTTPS() {
+		e.Use(httpapi.HSTS())
+	}
 	e.Use(httpapi.Metrics(s.metrics)) // before any route: gin applies Use only to routes added after it
 	e.GET("/metrics", s.metrics.Handler(a.cfg.MetricsToken))
 	e.GET("/healthz", a.healthz)
@@ -158,8 +166,8 @@ func (a *App) wire(ctx context.Context) error {
 	scope := accounts.Scope(s.accounts)
 	// Account binding acts on the appid it is given; everything else on /apis/wxplatform is scoped.
 	binding := httpapi.Group{IRouter: e.Group("/apis/wxplatform", limit, auth)}
-	(&accounts.Handler{Service: s.accounts}).Routes(binding)
-	wx := httpapi.Group{IRouter: e.Group("/apis/wxplatform", limit, auth, scope)}
+	accounts.NewHandler(s.accounts).Routes(binding)
+	wx := httpapi.Group{IRouter: e.Group("/apis/wxplatform", limit, auth, scope), Scoped: true}
 	menu.NewHandler(s.menus).Routes(wx)
 	followers.NewHandler(s.followers).Routes(wx)
 	s.callback.InboxRoutes(wx)
@@ -168,8 +176,8 @@ func (a *App) wire(ctx context.Context) error {
 	// jsticket may be asked without a token from an account's JS domains: it carries its own chain.
 	(&jssdk.Handler{Tickets: s.wx, Accounts: s.accounts, RequireAuth: auth}).PublicRoutes(e)
 	webauth.NewHandler(s.webauth).PublicRoutes(e)
-	(&stats.Handler{Service: s.stats}).Routes(httpapi.Group{IRouter: e.Group("/apis/stats", limit, auth, scope)})
-	(&reply.Handler{Service: s.replies}).Routes(httpapi.Group{IRouter: e.Group("/apis/wxreplymanage", limit, auth, scope)})
+	(&stats.Handler{Service: s.stats}).Routes(httpapi.Group{IRouter: e.Group("/apis/stats", limit, auth, scope), Scoped: true})
+	reply.NewHandler(s.replies).Routes(httpapi.Group{IRouter: e.Group("/apis/wxreplymanage", limit, auth, scope), Scoped: true})
 	// Uploads set their own limits: no 1 MB cap on this group.
 	mh := &materials.Handler{Service: s.materials, Accounts: s.accounts}
 	mh.Routes(httpapi.Group{IRouter: e.Group("/apis/materials", auth)})

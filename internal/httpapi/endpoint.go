@@ -188,3 +188,29 @@ func (g Group) adapt(s routeSpec, fn Endpoint) gin.HandlerFunc {
 		ans.answer(c)
 	}
 }
+
+// Blob answers bytes of a content type (an image), with headers of its own; its failures are still the
+// JSON envelope.
+type Blob struct {
+	ContentType string
+	Data        []byte
+	Header      map[string]string
+}
+
+func (b Blob) answer(c *gin.Context) {
+	for k, v := range b.Header {
+		c.Header(k, v)
+	}
+	c.Data(http.StatusOK, b.ContentType, b.Data)
+}
+
+// Redirect answers a redirect (a browser's form post answered with the page to show next).
+type Redirect struct {
+	Code     int
+	Location string
+}
+
+func (r Redirect) answer(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	c.Redirect(r.Code, r.Location)
+}

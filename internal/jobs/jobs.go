@@ -71,6 +71,7 @@ type Queue struct {
 	txClient *river.Client[*sql.Tx] // insert-only, over database/sql, for EnqueueTx
 	started  bool
 	stopOnce sync.Once
+	stopping chan struct{}
 }
 
 var _ Enqueuer = (*Queue)(nil)
@@ -111,7 +112,7 @@ func New(ctx context.Context, opts Options) (*Queue, error) {
 	if err != nil {
 		return nil, fmt.Errorf("jobs: open pool: %w", err)
 	}
-	return &Queue{opts: opts, log: log, pool: pool, workers: river.NewWorkers(), ids: map[string]bool{},
+	return &Queue{opts: opts, log: log, pool: pool, workers: river.NewWorkers(), ids: map[string]bool{}, stopping: make(chan struct{}),
 		queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: opts.MaxWorkers}}}, nil
 }
 
@@ -223,6 +224,7 @@ func (q *Queue) Start(ctx context.Context) error {
 func (q *Queue) Stop(ctx context.Context) error {
 	var err error
 	q.stopOnce.Do(func() {
+		close(q.stopping)
 		q.mu.Lock()
 		started := q.started
 		q.mu.Unlock()
@@ -237,6 +239,11 @@ func (q *Queue) Stop(ctx context.Context) error {
 	})
 	return err
 }
+
+// Stopping is closed when Stop begins. A long job selects on it to save its place and return early
+// (river.JobSnooze(0) makes it available again at once, without spending an attempt), rather than hold
+// the shutdown for StopTimeout.
+func (q *Queue) Stopping() <-chan struct{} { return q.stopping }
 
 // Enqueue inserts a job outside any transaction.
 func (q *Queue) Enqueue(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {

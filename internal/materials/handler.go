@@ -50,13 +50,13 @@ func (h *Handler) Routes(g httpapi.Group) {
 	h.slots = make(chan struct{}, n)
 	small := httpapi.LimitBody(httpapi.MaxBodyBytes)
 
-	g.Write("/uploadMaterial", h.uploadMaterial)
-	g.Write("/uploadVideoMaterial", h.uploadVideoMaterial)
-	g.Write("/uploadLogo", h.uploadLogo)
-	g.Write("/removeMaterial", small, h.removeMaterial)
-	g.Read("/getMaterialCount", small, h.getMaterialCount)
-	g.Read("/getMaterialByType", small, h.getMaterialByType)
-	g.Read("/listLocalMaterials", small, h.listLocalMaterials)
+	g.WriteJSON("/uploadMaterial", h.uploadMaterial, httpapi.RawBody())
+	g.WriteJSON("/uploadVideoMaterial", h.uploadVideoMaterial, httpapi.RawBody())
+	g.WriteJSON("/uploadLogo", h.uploadLogo, httpapi.RawBody())
+	g.WriteJSON("/removeMaterial", h.removeMaterial, httpapi.Before(small))
+	g.ReadJSON("/getMaterialCount", h.getMaterialCount, httpapi.Before(small))
+	g.ReadJSON("/getMaterialByType", h.getMaterialByType, httpapi.Before(small))
+	g.ReadJSON("/listLocalMaterials", h.listLocalMaterials, httpapi.Before(small))
 	g.GET("/file/:id", h.file)
 	g.HEAD("/file/:id", h.file)
 	g.GET("/logo", h.ownLogo)
@@ -87,11 +87,11 @@ func (h *Handler) acquire(c *gin.Context) (release func(), err error) {
 	}
 }
 
-// refuse answers err for a request whose body may not have been read to its end: the connection is closed
-// after the answer instead of reading the rest.
-func refuse(c *gin.Context, err error) {
+// refuse marks the answer to err, for a request whose body may not have been read to its end, to close
+// the connection instead of reading the rest; it answers err.
+func refuse(c *gin.Context, err error) error {
 	c.Header("Connection", "close")
-	httpapi.Fail(c, err)
+	return err
 }
 
 func typeField(fields map[string]any) (Kind, error) {
@@ -107,41 +107,35 @@ func fixed(k Kind) func(map[string]any) (Kind, error) {
 }
 
 // upload reads an upload request, resolves its account and hands the file to the service.
-func (h *Handler) upload(c *gin.Context, spec uploadSpec, kind func(*httpapi.Body) (Kind, error)) {
+func (h *Handler) upload(req *httpapi.Request, spec uploadSpec, kind func(*httpapi.Body) (Kind, error)) (httpapi.Answer, error) {
+	c := req.Gin
 	release, err := h.acquire(c)
 	if err != nil {
-		refuse(c, err)
-		return
+		return nil, refuse(c, err)
 	}
 	defer release()
 	form, err := readUpload(c.Writer, c.Request, spec)
 	if err != nil {
-		refuse(c, err)
-		return
+		return nil, refuse(c, err)
 	}
-	ctx := c.Request.Context()
-	acct, err := h.Accounts.Resolve(ctx, httpapi.UserID(c), strings.TrimSpace(form.body.Str("appid")))
+	acct, err := h.Accounts.Resolve(req.Ctx, req.UserID(), strings.TrimSpace(form.body.Str("appid")))
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
 	k, err := kind(form.body)
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
 	if form.data == nil {
-		httpapi.Fail(c, apperr.Missing(spec.fileFields[0]))
-		return
+		return nil, apperr.Missing(spec.fileFields[0])
 	}
 	up := Upload{Kind: k, Filename: form.filename, Data: form.data, Title: form.body.Str("title"),
 		Description: firstOf(form.body, "desc", "description", "introduction")}
-	m, err := h.Service.Upload(ctx, acct, httpapi.UserID(c), up)
+	m, err := h.Service.Upload(req.Ctx, acct, req.UserID(), up)
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	out := gin.H{"id": m.ID, "type": m.Kind, "name": m.Name, "contentType": m.ContentType, "size": m.Size,
+	out := httpapi.Fields{"id": m.ID, "type": m.Kind, "name": m.Name, "contentType": m.ContentType, "size": m.Size,
 		"sha256": m.SHA256, "localUrl": m.URL}
 	if m.Kind == Logo {
 		out["url"] = LogoPath(acct.AppID)
@@ -151,7 +145,7 @@ func (h *Handler) upload(c *gin.Context, spec uploadSpec, kind func(*httpapi.Bod
 			out["url"] = m.WeChatURL
 		}
 	}
-	httpapi.OK(c, out)
+	return out, nil
 }
 
 func firstOf(b *httpapi.Body, keys ...string) string {
@@ -164,69 +158,59 @@ func firstOf(b *httpapi.Body, keys ...string) string {
 }
 
 // uploadMaterial serves uploadMaterial {type, file}: image, voice, thumb (and video, with a title).
-func (h *Handler) uploadMaterial(c *gin.Context) {
-	h.upload(c, uploadSpec{fileFields: []string{"file", "media"}, maxFile: MaxFileBytes, kindOf: typeField},
+func (h *Handler) uploadMaterial(req *httpapi.Request) (httpapi.Answer, error) {
+	return h.upload(req, uploadSpec{fileFields: []string{"file", "media"}, maxFile: MaxFileBytes, kindOf: typeField},
 		func(b *httpapi.Body) (Kind, error) { return ParseKind(b.Str("type")) })
 }
 
 // uploadVideoMaterial serves uploadVideoMaterial {file, title (alias tile), desc}.
-func (h *Handler) uploadVideoMaterial(c *gin.Context) {
-	h.upload(c, uploadSpec{fileFields: []string{"file", "media"}, maxFile: Video.Limit(), kindOf: fixed(Video)},
+func (h *Handler) uploadVideoMaterial(req *httpapi.Request) (httpapi.Answer, error) {
+	return h.upload(req, uploadSpec{fileFields: []string{"file", "media"}, maxFile: Video.Limit(), kindOf: fixed(Video)},
 		func(*httpapi.Body) (Kind, error) { return Video, nil })
 }
 
 // uploadLogo serves uploadLogo {logoFile (alias logolFile)}.
-func (h *Handler) uploadLogo(c *gin.Context) {
-	h.upload(c, uploadSpec{fileFields: []string{"logoFile", "file"}, maxFile: Logo.Limit(), kindOf: fixed(Logo)},
+func (h *Handler) uploadLogo(req *httpapi.Request) (httpapi.Answer, error) {
+	return h.upload(req, uploadSpec{fileFields: []string{"logoFile", "file"}, maxFile: Logo.Limit(), kindOf: fixed(Logo)},
 		func(*httpapi.Body) (Kind, error) { return Logo, nil })
 }
 
-// scope decodes a small body and resolves its account.
-func (h *Handler) scope(c *gin.Context) (*httpapi.Body, *accounts.Account, bool) {
-	b, err := httpapi.Bind(c)
-	if err != nil {
-		httpapi.Fail(c, err)
-		return nil, nil, false
-	}
-	acct, err := h.Accounts.Resolve(c.Request.Context(), httpapi.UserID(c), strings.TrimSpace(b.Str("appid")))
-	if err != nil {
-		httpapi.Fail(c, err)
-		return nil, nil, false
-	}
-	return b, acct, true
+// account resolves the account of a small request (appid optional): the materials group is not scoped,
+// because an upload's appid may come in its multipart body, read only after its limits apply.
+func (h *Handler) account(req *httpapi.Request) (*accounts.Account, error) {
+	return h.Accounts.Resolve(req.Ctx, req.UserID(), strings.TrimSpace(req.Body.Str("appid")))
 }
 
 // removeMaterial serves removeMaterial {mediaId (alias mediald)}.
-func (h *Handler) removeMaterial(c *gin.Context) {
-	b, acct, ok := h.scope(c)
-	if !ok {
-		return
+func (h *Handler) removeMaterial(req *httpapi.Request) (httpapi.Answer, error) {
+	b := req.Body
+	acct, err := h.account(req)
+	if err != nil {
+		return nil, err
 	}
 	mediaID := strings.TrimSpace(firstOf(b, "mediaId", "media_id"))
-	r, err := h.Service.Remove(c.Request.Context(), acct, mediaID)
+	r, err := h.Service.Remove(req.Ctx, acct, mediaID)
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
 	out := gin.H{"mediaId": mediaID, "removedAtWeChat": r.AtWeChat, "removedLocal": r.Local}
 	if !r.AtWeChat {
 		out["msg"] = "WeChat no longer had this material; the console's copy was removed"
 	}
-	httpapi.OK(c, out)
+	return httpapi.Fields(out), nil
 }
 
 // getMaterialCount serves getMaterialCount → {voice_count, video_count, image_count, news_count}.
-func (h *Handler) getMaterialCount(c *gin.Context) {
-	_, acct, ok := h.scope(c)
-	if !ok {
-		return
-	}
-	n, err := h.Service.Count(c.Request.Context(), acct)
+func (h *Handler) getMaterialCount(req *httpapi.Request) (httpapi.Answer, error) {
+	acct, err := h.account(req)
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	httpapi.OK(c, gin.H{"voice_count": n.VoiceCount, "video_count": n.VideoCount, "image_count": n.ImageCount, "news_count": n.NewsCount})
+	n, err := h.Service.Count(req.Ctx, acct)
+	if err != nil {
+		return nil, err
+	}
+	return httpapi.Fields{"voice_count": n.VoiceCount, "video_count": n.VideoCount, "image_count": n.ImageCount, "news_count": n.NewsCount}, nil
 }
 
 // remoteItem is an item of getMaterialByType: WeChat's fields, and the console's copy when it keeps one.
@@ -245,21 +229,20 @@ type remoteItem struct {
 }
 
 // getMaterialByType serves getMaterialByType {type, offset?, count? (1–20, default 20)}.
-func (h *Handler) getMaterialByType(c *gin.Context) {
-	b, acct, ok := h.scope(c)
-	if !ok {
-		return
+func (h *Handler) getMaterialByType(req *httpapi.Request) (httpapi.Answer, error) {
+	b := req.Body
+	acct, err := h.account(req)
+	if err != nil {
+		return nil, err
 	}
 	offset, count, err := page(b, "count", MaxListCount)
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
 	typ := strings.ToLower(strings.TrimSpace(b.Str("type")))
-	list, err := h.Service.ListRemote(c.Request.Context(), acct, typ, offset, count)
+	list, err := h.Service.ListRemote(req.Ctx, acct, typ, offset, count)
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
 	items := make([]remoteItem, 0, len(list.Items))
 	for _, it := range list.Items {
@@ -272,31 +255,30 @@ func (h *Handler) getMaterialByType(c *gin.Context) {
 		}
 		items = append(items, v)
 	}
-	httpapi.OK(c, gin.H{"total_count": list.TotalCount, "item_count": list.ItemCount, "item": items})
+	return httpapi.Fields{"total_count": list.TotalCount, "item_count": list.ItemCount, "item": items}, nil
 }
 
 // listLocalMaterials serves listLocalMaterials {type?, offset?, limit? (1–100, default 20)}: the files the
 // console keeps for the account, newest first, without asking WeChat.
-func (h *Handler) listLocalMaterials(c *gin.Context) {
-	b, acct, ok := h.scope(c)
-	if !ok {
-		return
+func (h *Handler) listLocalMaterials(req *httpapi.Request) (httpapi.Answer, error) {
+	b := req.Body
+	acct, err := h.account(req)
+	if err != nil {
+		return nil, err
 	}
 	offset, limit, err := page(b, "limit", MaxLocalLimit)
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
 	kind := Kind(strings.ToLower(strings.TrimSpace(b.Str("type"))))
 	if kind == "vedio" {
 		kind = Video
 	}
-	list, total, err := h.Service.ListLocal(c.Request.Context(), acct, kind, offset, limit)
+	list, total, err := h.Service.ListLocal(req.Ctx, acct, kind, offset, limit)
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	httpapi.OK(c, gin.H{"total": total, "offset": offset, "limit": limit, "materials": list})
+	return httpapi.Fields{"total": total, "offset": offset, "limit": limit, "materials": list}, nil
 }
 
 // page reads offset (default 0) and the page size field (default 20, at most max).

@@ -4,17 +4,17 @@ import (
 	"encoding/json"
 	"strings"
 
-	"github.com/gin-gonic/gin"
-
 	"github.com/socialinzen/socialinzen/internal/apperr"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
-	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 )
 
 // Handler serves /apis/wxreplymanage (contract §6).
 type Handler struct {
 	Service *Service
 }
+
+// NewHandler builds the handler.
+func NewHandler(s *Service) *Handler { return &Handler{Service: s} }
 
 // Routes mounts the endpoints on a group that already runs RequireAuth, LimitBody and accounts.Scope:
 //
@@ -29,14 +29,14 @@ type Handler struct {
 // Where reply is absent, its fields are read from the top level of the body (content, mediaId, title, …),
 // as an HTML form sends them.
 func (h *Handler) Routes(g httpapi.Group) {
-	g.Write("/addReply", h.add)
-	g.Write("/deleteReply", h.delete)
-	g.Read("/listReply", h.list)
-	g.Write("/updateReply", h.update)
-	g.Write("/enableReply", h.enable)
-	g.Write("/setSubscribeReply", h.setSpecial(KindSubscribe))
-	g.Write("/setDefaultReply", h.setSpecial(KindDefault))
-	g.Read("/getSpecialReplies", h.specials)
+	g.WriteJSON("/addReply", h.add)
+	g.WriteJSON("/deleteReply", h.delete)
+	g.ReadJSON("/listReply", h.list)
+	g.WriteJSON("/updateReply", h.update)
+	g.WriteJSON("/enableReply", h.enable)
+	g.WriteJSON("/setSubscribeReply", h.setSpecial(KindSubscribe))
+	g.WriteJSON("/setDefaultReply", h.setSpecial(KindDefault))
+	g.ReadJSON("/getSpecialReplies", h.specials)
 }
 
 // replyFields are the fields a reply has, which a form sends at the top level.
@@ -83,78 +83,58 @@ func selector(b *httpapi.Body) (Selector, error) {
 	return Selector{ID: id, Request: b.Str("request")}, nil
 }
 
-func (h *Handler) add(c *gin.Context) {
-	b, a, ok := accounts.Request(c)
-	if !ok {
-		return
-	}
+func (h *Handler) add(req *httpapi.Request) (httpapi.Answer, error) {
+	b, a := req.Body, req.Account
 	raw, err := replyOf(b)
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
 	enabled, err := optionalBool(b, "enabled")
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
 	typ, err := b.String("type")
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	r, err := h.Service.Add(c.Request.Context(), a.ID, Input{Type: typ, Reply: raw, Request: b.Str("request"),
+	r, err := h.Service.Add(req.Ctx, a.ID, Input{Type: typ, Reply: raw, Request: b.Str("request"),
 		Match: b.Str("match"), Enabled: enabled})
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	httpapi.OK(c, gin.H{"id": r.ID, "rule": r.View()})
+	return httpapi.Fields{"id": r.ID, "rule": r.View()}, nil
 }
 
-func (h *Handler) delete(c *gin.Context) {
-	b, a, ok := accounts.Request(c)
-	if !ok {
-		return
-	}
+func (h *Handler) delete(req *httpapi.Request) (httpapi.Answer, error) {
+	b, a := req.Body, req.Account
 	sel, err := selector(b)
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	if err := h.Service.Delete(c.Request.Context(), a.ID, sel); err != nil {
-		httpapi.Fail(c, err)
-		return
+	if err := h.Service.Delete(req.Ctx, a.ID, sel); err != nil {
+		return nil, err
 	}
-	httpapi.OK(c, nil)
+	return nil, nil
 }
 
-func (h *Handler) list(c *gin.Context) {
-	_, a, ok := accounts.Request(c)
-	if !ok {
-		return
-	}
-	rules, err := h.Service.List(c.Request.Context(), a.ID)
+func (h *Handler) list(req *httpapi.Request) (httpapi.Answer, error) {
+	a := req.Account
+	rules, err := h.Service.List(req.Ctx, a.ID)
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
 	views := make([]RuleView, len(rules))
 	for i, r := range rules {
 		views[i] = r.View()
 	}
-	httpapi.Array(c, views)
+	return httpapi.List(views), nil
 }
 
-func (h *Handler) update(c *gin.Context) {
-	b, a, ok := accounts.Request(c)
-	if !ok {
-		return
-	}
+func (h *Handler) update(req *httpapi.Request) (httpapi.Answer, error) {
+	b, a := req.Body, req.Account
 	sel, err := selector(b)
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
 	var ch Changes
 	// With an id, request is the new keyword; without one, request names the rule and newRequest renames it.
@@ -173,86 +153,65 @@ func (h *Handler) update(c *gin.Context) {
 		ch.Match = &m
 	}
 	if ch.Type, err = b.String("type"); err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
 	if ch.Reply, err = replyOf(b); err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
 	if ch.Enabled, err = optionalBool(b, "enabled"); err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	r, err := h.Service.Update(c.Request.Context(), a.ID, sel, ch)
+	r, err := h.Service.Update(req.Ctx, a.ID, sel, ch)
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	httpapi.OK(c, gin.H{"rule": r.View()})
+	return httpapi.Fields{"rule": r.View()}, nil
 }
 
-func (h *Handler) enable(c *gin.Context) {
-	b, a, ok := accounts.Request(c)
-	if !ok {
-		return
-	}
+func (h *Handler) enable(req *httpapi.Request) (httpapi.Answer, error) {
+	b, a := req.Body, req.Account
 	sel, err := selector(b)
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
 	enabled, err := optionalBool(b, "enabled")
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
 	if enabled == nil {
-		httpapi.Fail(c, apperr.Missing("enabled"))
-		return
+		return nil, apperr.Missing("enabled")
 	}
-	r, err := h.Service.SetEnabled(c.Request.Context(), a.ID, sel, *enabled)
+	r, err := h.Service.SetEnabled(req.Ctx, a.ID, sel, *enabled)
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	httpapi.OK(c, gin.H{"rule": r.View()})
+	return httpapi.Fields{"rule": r.View()}, nil
 }
 
-func (h *Handler) setSpecial(kind Kind) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		b, a, ok := accounts.Request(c)
-		if !ok {
-			return
-		}
+func (h *Handler) setSpecial(kind Kind) httpapi.Endpoint {
+	return func(req *httpapi.Request) (httpapi.Answer, error) {
+		b, a := req.Body, req.Account
 		typ, err := b.String("type")
 		if err != nil {
-			httpapi.Fail(c, err)
-			return
+			return nil, err
 		}
 		raw, err := replyOf(b)
 		if err != nil {
-			httpapi.Fail(c, err)
-			return
+			return nil, err
 		}
-		r, err := h.Service.SetSpecial(c.Request.Context(), a.ID, kind, strings.TrimSpace(typ), raw)
+		r, err := h.Service.SetSpecial(req.Ctx, a.ID, kind, strings.TrimSpace(typ), raw)
 		if err != nil {
-			httpapi.Fail(c, err)
-			return
+			return nil, err
 		}
-		httpapi.OK(c, gin.H{string(kind): r.SpecialView()})
+		return httpapi.Fields{string(kind): r.SpecialView()}, nil
 	}
 }
 
-func (h *Handler) specials(c *gin.Context) {
-	_, a, ok := accounts.Request(c)
-	if !ok {
-		return
-	}
-	sub, def, err := h.Service.Specials(c.Request.Context(), a.ID)
+func (h *Handler) specials(req *httpapi.Request) (httpapi.Answer, error) {
+	a := req.Account
+	sub, def, err := h.Service.Specials(req.Ctx, a.ID)
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	httpapi.OK(c, gin.H{"subscribe": sub.SpecialView(), "default": def.SpecialView()})
+	return httpapi.Fields{"subscribe": sub.SpecialView(), "default": def.SpecialView()}, nil
 }

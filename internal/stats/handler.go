@@ -1,17 +1,14 @@
 package stats
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"strings"
-
-	"github.com/gin-gonic/gin"
 
 	"github.com/socialinzen/socialinzen/internal/apperr"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
-	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 )
 
 // Handler serves /apis/stats: syncStats, getStats and exportStats.
@@ -20,91 +17,83 @@ type Handler struct {
 }
 
 // Routes mounts the endpoints on the /apis/stats group, which must run httpapi.RequireAuth and
-// accounts.Scope (and the body limit) before them.
+// accounts.Scope (and the body limit) before them:
+//
+//	syncStats {appid?, from?, to?}         → {appid, from, to, calls, days, failed, queued, error?}
+//	getStats {from?, to?, metrics?}        → {from, to, timezone, users?, messages?, interface?, articles?, console}
+//	exportStats {from?, to?}               → text/csv: a header row and one row per day
 func (h *Handler) Routes(g httpapi.Group) {
-	g.Write("/syncStats", h.sync)
-	g.Read("/getStats", h.get)
-	g.Read("/exportStats", h.export)
+	g.WriteJSON("/syncStats", h.sync)
+	g.ReadJSON("/getStats", h.get)
+	g.ReadJSON("/exportStats", h.export)
 }
 
 // sync pulls the days named (or, without from and to, the days of the last 180 not stored yet) for the
 // account, within the sync budget; what is left is pulled in the background.
-func (h *Handler) sync(c *gin.Context) {
-	b, a, ok := accounts.Request(c)
-	if !ok {
-		return
+func (h *Handler) sync(req *httpapi.Request) (httpapi.Answer, error) {
+	a, b := req.Account, req.Body
+	res, queued, err := h.Service.Sync(req.Ctx, a.ID, a.AppID, b.Str("from"), b.Str("to"))
+	if err != nil && !queued && res.Days == 0 {
+		return nil, err
 	}
-	res, queued, err := h.Service.Sync(c.Request.Context(), a.ID, a.AppID, b.Str("from"), b.Str("to"))
-	if err != nil && !queued {
-		httpapi.Fail(c, err)
-		return
-	}
-	out := gin.H{"appid": a.AppID, "from": res.From, "to": res.To, "calls": res.Calls, "days": res.Days,
+	out := httpapi.Fields{"appid": a.AppID, "from": res.From, "to": res.To, "calls": res.Calls, "days": res.Days,
 		"failed": res.Fails, "queued": queued}
 	if err != nil {
 		out["error"] = failure(err)
 	}
-	httpapi.OK(c, out)
+	return out, nil
 }
 
-// request reads the range and metrics of getStats and exportStats.
-func (h *Handler) request(c *gin.Context) (*accounts.Account, *Report, bool) {
-	b, a, ok := accounts.Request(c)
-	if !ok {
-		return nil, nil, false
-	}
+// report reads the range and metrics of getStats and exportStats.
+func (h *Handler) report(req *httpapi.Request, metricsField string) (*Report, error) {
+	b := req.Body
 	first, last, err := h.Service.ParseRange(b.Str("from"), b.Str("to"))
-	var metrics map[string]bool
-	if err == nil {
-		var list []string
-		if list, err = stringList(b, "metrics"); err == nil {
-			metrics, err = ParseMetrics(list)
+	if err != nil {
+		return nil, err
+	}
+	var list []string
+	if metricsField != "" {
+		if list, err = stringList(b, metricsField); err != nil {
+			return nil, err
 		}
 	}
-	var r *Report
-	if err == nil {
-		r, err = h.Service.Report(c.Request.Context(), a.ID, first, last, metrics)
-	}
+	metrics, err := ParseMetrics(list)
 	if err != nil {
-		httpapi.Fail(c, err)
-		return nil, nil, false
+		return nil, err
 	}
-	return a, r, true
+	return h.Service.Report(req.Ctx, req.Account.ID, first, last, metrics)
 }
 
-func (h *Handler) get(c *gin.Context) {
-	_, r, ok := h.request(c)
-	if !ok {
-		return
+func (h *Handler) get(req *httpapi.Request) (httpapi.Answer, error) {
+	r, err := h.report(req, "metrics")
+	if err != nil {
+		return nil, err
 	}
 	raw, err := json.Marshal(r)
-	var data gin.H
-	if err == nil {
-		err = json.Unmarshal(raw, &data)
-	}
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	httpapi.OK(c, data)
+	var out httpapi.Fields
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
-// export answers the range as CSV: a header row and one row per day.
-func (h *Handler) export(c *gin.Context) {
-	if b, err := httpapi.Bind(c); err == nil {
-		b.Fields()["metrics"] = nil // the CSV has every column
+// export answers the range as CSV, every metric: a header row and one row per day.
+func (h *Handler) export(req *httpapi.Request) (httpapi.Answer, error) {
+	r, err := h.report(req, "")
+	if err != nil {
+		return nil, err
 	}
-	a, r, ok := h.request(c)
-	if !ok {
-		return
+	var buf bytes.Buffer
+	if err := WriteCSV(&buf, r); err != nil {
+		return nil, err
 	}
-	c.Header("Content-Disposition", `attachment; filename="stats-`+a.AppID+"-"+r.From+"-"+r.To+`.csv"`)
-	c.Header("Cache-Control", "no-store")
-	c.Status(http.StatusOK)
-	c.Header("Content-Type", "text/csv; charset=utf-8")
-	if err := WriteCSV(c.Writer, r); err != nil {
-		httpapi.Logger(c).Warn("export stats", "err", err)
-	}
+	return httpapi.Blob{ContentType: "text/csv; charset=utf-8", Data: buf.Bytes(), Header: map[string]string{
+		"Content-Disposition": `attachment; filename="stats-` + req.Account.AppID + "-" + r.From + "-" + r.To + `.csv"`,
+		"Cache-Control":       "no-store",
+	}}, nil
 }
 
 // stringList reads a list given as a JSON array or as text separated by commas or spaces.

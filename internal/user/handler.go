@@ -21,8 +21,8 @@ type AccountLister func(ctx context.Context, userID int64) (any, error)
 type HandlerOptions struct {
 	// Accounts fills `me`'s accounts; nil answers an empty list.
 	Accounts AccountLister
-	// CrossOrigin guards cookie-authenticated unsafe requests (`me` by POST, logout); the engine's shared
-	// instance. nil skips the check.
+	// CrossOrigin guards the requests that set or use the session cookie (login, `me` by POST, logout);
+	// the engine's shared instance. nil skips the check.
 	CrossOrigin *http.CrossOriginProtection
 	// MailRate limits the endpoints that send mail (register, resendVerification, forgotPassword) per
 	// client address; nil leaves them unlimited.
@@ -49,32 +49,31 @@ func NewHandler(svc *Service, opts HandlerOptions) *Handler {
 // Routes mounts /apis/user/... of contract §3 on r (the engine's root).
 func Routes(r gin.IRouter, h *Handler) {
 	g := httpapi.Group{IRouter: r.Group("/apis/user", httpapi.LimitBody(httpapi.MaxBodyBytes))}
-	g.Write("/register", h.mailRate, h.register)
+	mail := httpapi.Before(h.mailRate)
+	g.WriteJSON("/register", h.register, mail)
 	g.GET("/verify", h.verify)
-	g.Write("/resendVerification", h.mailRate, h.resendVerification)
-	g.Write("/login", h.login)
-	g.Write("/logout", h.logout)
-	g.Read("/me", httpapi.RequireAuth(h.svc, h.cop), h.me)
-	g.Write("/forgotPassword", h.mailRate, h.forgotPassword)
-	g.Write("/resetPassword", h.resetPassword)
+	g.WriteJSON("/resendVerification", h.resendVerification, mail)
+	g.WriteJSON("/login", h.login)
+	g.WriteJSON("/logout", h.logout, httpapi.RawBody())
+	g.ReadJSON("/me", h.me, httpapi.Before(httpapi.RequireAuth(h.svc, h.cop)))
+	g.WriteJSON("/forgotPassword", h.forgotPassword, mail)
+	g.WriteJSON("/resetPassword", h.resetPassword)
 }
 
-func (h *Handler) register(c *gin.Context) {
-	f, err := bodyStrings(c, "username", "password", "email")
+func (h *Handler) register(req *httpapi.Request) (httpapi.Answer, error) {
+	f, err := bodyStrings(req.Body, "username", "password", "email")
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	u, err := h.svc.Register(c.Request.Context(), Registration{Username: f[0], Password: f[1], Email: f[2]})
+	u, err := h.svc.Register(req.Ctx, Registration{Username: f[0], Password: f[1], Email: f[2]})
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	httpapi.OK(c, gin.H{"user_id": u.ID, "username": u.Username, "email": u.Email})
+	return httpapi.Fields{"user_id": u.ID, "username": u.Username, "email": u.Email}, nil
 }
 
 // verify is the link in the mail, so it answers a browser with a redirect to the login page, which tells
-// the result; a script that asks for JSON gets the error itself.
+// the result; a script that asks for JSON gets the error itself. It is a page, not a JSON endpoint.
 func (h *Handler) verify(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
 	_, err := h.svc.Verify(c.Request.Context(), c.Query("token"))
@@ -90,110 +89,105 @@ func (h *Handler) verify(c *gin.Context) {
 	}
 }
 
-func (h *Handler) resendVerification(c *gin.Context) {
-	f, err := bodyStrings(c, "email")
-	if err == nil {
-		err = h.svc.ResendVerification(c.Request.Context(), f[0])
+// sameAnswer is resend's and forgot's: the same 200 whether the address exists or not.
+var sameAnswer = httpapi.Fields{"msg": "if the address is registered, a mail is on its way"}
+
+func (h *Handler) resendVerification(req *httpapi.Request) (httpapi.Answer, error) {
+	f, err := bodyStrings(req.Body, "email")
+	if err != nil {
+		return nil, err
 	}
-	answerSame(c, err)
+	if err := h.svc.ResendVerification(req.Ctx, f[0]); err != nil {
+		return nil, err
+	}
+	return sameAnswer, nil
 }
 
-func (h *Handler) forgotPassword(c *gin.Context) {
-	f, err := bodyStrings(c, "email")
-	if err == nil {
-		err = h.svc.ForgotPassword(c.Request.Context(), f[0])
+func (h *Handler) forgotPassword(req *httpapi.Request) (httpapi.Answer, error) {
+	f, err := bodyStrings(req.Body, "email")
+	if err != nil {
+		return nil, err
 	}
-	answerSame(c, err)
+	if err := h.svc.ForgotPassword(req.Ctx, f[0]); err != nil {
+		return nil, err
+	}
+	return sameAnswer, nil
 }
 
-// answerSame answers resend and forgot: the same 200 whether the address exists or not.
-func answerSame(c *gin.Context, err error) {
-	if err != nil {
-		httpapi.Fail(c, err)
-		return
+// login refuses a cross-origin request before anything else: it sets the session cookie, so a page
+// elsewhere posting a form here could log the browser into an operator of its choosing (login CSRF), whose
+// tenant would then receive what the victim binds. Scripts send neither Origin nor Sec-Fetch-Site and pass.
+func (h *Handler) login(req *httpapi.Request) (httpapi.Answer, error) {
+	if h.cop != nil {
+		if err := h.cop.Check(req.Gin.Request); err != nil {
+			return nil, apperr.New(apperr.Forbidden, "cross-origin request refused: log in from the console's own pages")
+		}
 	}
-	httpapi.OK(c, gin.H{"msg": "if the address is registered, a mail is on its way"})
-}
-
-func (h *Handler) login(c *gin.Context) {
-	f, err := bodyStrings(c, "username", "password")
+	f, err := bodyStrings(req.Body, "username", "password")
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	sess, err := h.svc.Login(c.Request.Context(), Credentials{Username: f[0], Password: f[1], ClientAddr: c.ClientIP()})
+	sess, err := h.svc.Login(req.Ctx, Credentials{Username: f[0], Password: f[1], ClientAddr: req.Gin.ClientIP()})
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	SetSessionCookies(c.Writer, sess, h.svc.SecureCookies())
-	httpapi.OK(c, gin.H{
+	SetSessionCookies(req.Gin.Writer, sess, h.svc.SecureCookies())
+	return httpapi.Fields{
 		"access_token": sess.Token,
 		"expires_in":   int64(sess.ExpiresIn.Seconds()),
 		"user_id":      sess.UserID,
-	})
+	}, nil
 }
 
 // logout works without a valid token too (the cookies still go), so a browser with a stale cookie is not
 // stuck; a cookie-carried token is checked for cross-origin like RequireAuth does, so another site cannot
 // log the operator out.
-func (h *Handler) logout(c *gin.Context) {
-	tok, src := httpapi.TokenFrom(c.Request)
+func (h *Handler) logout(req *httpapi.Request) (httpapi.Answer, error) {
+	r := req.Gin.Request
+	tok, src := httpapi.TokenFrom(r)
 	if src == httpapi.FromCookie && h.cop != nil {
-		if err := h.cop.Check(c.Request); err != nil {
-			httpapi.Fail(c, apperr.New(apperr.Forbidden, "cross-origin request refused"))
-			return
+		if err := h.cop.Check(r); err != nil {
+			return nil, apperr.New(apperr.Forbidden, "cross-origin request refused")
 		}
 	}
-	if err := h.svc.Logout(c.Request.Context(), tok); err != nil {
-		httpapi.Fail(c, err)
-		return
+	if err := h.svc.Logout(req.Ctx, tok); err != nil {
+		return nil, err
 	}
-	ClearSessionCookies(c.Writer, h.svc.SecureCookies())
-	if isBrowser(c.Request) {
-		c.Header("Cache-Control", "no-store")
-		c.Redirect(http.StatusSeeOther, "/")
-		return
+	ClearSessionCookies(req.Gin.Writer, h.svc.SecureCookies())
+	if isBrowser(r) {
+		return httpapi.Redirect{Code: http.StatusSeeOther, Location: "/"}, nil
 	}
-	httpapi.OK(c, nil)
+	return nil, nil
 }
 
-func (h *Handler) me(c *gin.Context) {
-	p, _ := httpapi.CurrentPrincipal(c)
+func (h *Handler) me(req *httpapi.Request) (httpapi.Answer, error) {
+	p := req.Principal
 	var accounts any = []any{}
 	if h.accounts != nil {
-		v, err := h.accounts(c.Request.Context(), p.UserID)
+		v, err := h.accounts(req.Ctx, p.UserID)
 		if err != nil {
-			httpapi.Fail(c, err)
-			return
+			return nil, err
 		}
 		if !isNil(v) {
 			accounts = v
 		}
 	}
-	httpapi.OK(c, gin.H{"user_id": p.UserID, "username": p.Username, "email": p.Email, "accounts": accounts})
+	return httpapi.Fields{"user_id": p.UserID, "username": p.Username, "email": p.Email, "accounts": accounts}, nil
 }
 
-func (h *Handler) resetPassword(c *gin.Context) {
-	f, err := bodyStrings(c, "token", "password")
-	if err == nil {
-		err = h.svc.ResetPassword(c.Request.Context(), f[0], f[1])
-	}
-	if err != nil {
-		httpapi.Fail(c, err)
-		return
-	}
-	httpapi.OK(c, nil)
-}
-
-// bodyStrings decodes the body (JSON, form or multipart) and answers the named text fields.
-func bodyStrings(c *gin.Context, names ...string) ([]string, error) {
-	b, err := httpapi.Bind(c)
+func (h *Handler) resetPassword(req *httpapi.Request) (httpapi.Answer, error) {
+	f, err := bodyStrings(req.Body, "token", "password")
 	if err != nil {
 		return nil, err
 	}
+	return nil, h.svc.ResetPassword(req.Ctx, f[0], f[1])
+}
+
+// bodyStrings answers the named text fields of the body.
+func bodyStrings(b *httpapi.Body, names ...string) ([]string, error) {
 	out := make([]string, len(names))
 	for i, n := range names {
+		var err error
 		if out[i], err = b.String(n); err != nil {
 			return nil, err
 		}

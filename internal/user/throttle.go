@@ -6,15 +6,20 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/socialinzen/socialinzen/internal/apperr"
 )
 
-// Login throttling of contract §3: after ThrottleLimit failures for one username or one client address
-// within ThrottleWindow, logins answer 429 until the window lets one through. Failures are rows in
-// login_failures, so every console process sharing the database sees the same count.
+// Login throttling of contract §3: after ThrottleLimit failures for one username, or ThrottleAddressLimit
+// from one client address, within ThrottleWindow, logins answer 429 until the window lets one through.
+// The address limit is much higher (as Grafana does): operators share addresses (an office, a load
+// balancer without TRUSTED_PROXIES), and ten guesses at one name must not lock the others out. Failures are
+// rows in login_failures, so every console process sharing the database sees the same count.
 const (
-	ThrottleLimit  = 10
-	ThrottleWindow = 15 * time.Minute
+	ThrottleLimit        = 10
+	ThrottleAddressLimit = 100
+	ThrottleWindow       = 15 * time.Minute
 )
 
 // throttleKeys answers the keys an attempt is counted under. The username key is the canonical name when
@@ -32,13 +37,31 @@ func throttleKeys(name, clientAddr string) []string {
 // the password check is what keeps parallel guesses from slipping past the limit during bcrypt's quarter
 // second.
 func (s *Service) beginLogin(ctx context.Context, keys []string, now time.Time) ([]int64, error) {
-	ids, err := s.store.beginAttempt(ctx, keys, now)
+	var ids []int64
+	var since time.Time
+	blocked := false
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		if ids, err = s.store.beginAttempt(ctx, tx, keys, now); err != nil {
+			return fmt.Errorf("record attempt: %w", err)
+		}
+		for _, k := range keys {
+			limit := ThrottleLimit
+			if strings.HasPrefix(k, "addr:") {
+				limit = ThrottleAddressLimit
+			}
+			t, b, err := s.store.blockedSince(ctx, tx, []string{k}, now.Add(-ThrottleWindow), limit, ids)
+			if err != nil {
+				return fmt.Errorf("count failures: %w", err)
+			}
+			if b && (!blocked || t.After(since)) {
+				since, blocked = t, true
+			}
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("login: record attempt: %w", err)
-	}
-	since, blocked, err := s.store.blockedSince(ctx, keys, now.Add(-ThrottleWindow), ThrottleLimit, ids)
-	if err != nil {
-		return nil, fmt.Errorf("login: count failures: %w", err)
+		return nil, fmt.Errorf("login: %w", err)
 	}
 	if !blocked {
 		return ids, nil

@@ -42,90 +42,70 @@ type Handler struct {
 	Service *Service
 }
 
+// NewHandler builds the handler.
+func NewHandler(s *Service) *Handler { return &Handler{Service: s} }
+
 // Routes mounts authorize, account, unauthorize, setJsDomains and rotateMsdkKey on an authenticated
 // /apis/wxplatform group.
 func (h *Handler) Routes(g httpapi.Group) {
-	g.Write("/authorize", h.authorize)
-	g.Read("/account", h.account)
-	g.Write("/unauthorize", h.unauthorize)
-	g.Write("/setJsDomains", h.setJSDomains)
-	g.Write("/rotateMsdkKey", h.rotateMsdkKey)
+	g.WriteJSON("/authorize", h.authorize)
+	g.ReadJSON("/account", h.account)
+	g.WriteJSON("/unauthorize", h.unauthorize)
+	g.WriteJSON("/setJsDomains", h.setJSDomains)
+	g.WriteJSON("/rotateMsdkKey", h.rotateMsdkKey)
 }
 
-func (h *Handler) authorize(c *gin.Context) {
-	b, err := httpapi.Bind(c)
-	if err != nil {
-		httpapi.Fail(c, err)
-		return
-	}
+func (h *Handler) authorize(req *httpapi.Request) (httpapi.Answer, error) {
+	b := req.Body
 	in := BindInput{AppID: b.Str("appid"), Secret: b.Str("secret"), Token: b.Str("token"),
 		EncodingAESKey: b.Str("encodingAESKey"), Name: b.Str("name")}
-	a, err := h.Service.Bind(c.Request.Context(), httpapi.UserID(c), in)
+	a, err := h.Service.Bind(req.Ctx, req.UserID(), in)
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	httpapi.OK(c, gin.H{"appid": a.AppID, "callbackUrl": h.Service.CallbackURL(a.AppID), "msdkKey": a.MsdkKey})
+	return httpapi.Fields{"appid": a.AppID, "callbackUrl": h.Service.CallbackURL(a.AppID), "msdkKey": a.MsdkKey}, nil
 }
 
-func (h *Handler) account(c *gin.Context) {
-	views, err := h.Service.Views(c.Request.Context(), httpapi.UserID(c))
+func (h *Handler) account(req *httpapi.Request) (httpapi.Answer, error) {
+	views, err := h.Service.Views(req.Ctx, req.UserID())
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	httpapi.OK(c, gin.H{"accounts": views})
+	return httpapi.Fields{"accounts": views}, nil
 }
 
-func (h *Handler) unauthorize(c *gin.Context) {
-	b, err := httpapi.Bind(c)
-	if err != nil {
-		httpapi.Fail(c, err)
-		return
-	}
+func (h *Handler) unauthorize(req *httpapi.Request) (httpapi.Answer, error) {
+	b := req.Body
 	appid := strings.TrimSpace(b.Str("appid"))
 	if appid == "" {
-		httpapi.Fail(c, apperr.Missing("appid"))
-		return
+		return nil, apperr.Missing("appid")
 	}
-	if err := h.Service.Unbind(c.Request.Context(), httpapi.UserID(c), appid); err != nil {
-		httpapi.Fail(c, err)
-		return
+	if err := h.Service.Unbind(req.Ctx, req.UserID(), appid); err != nil {
+		return nil, err
 	}
-	httpapi.OK(c, nil)
+	return nil, nil
 }
 
-func (h *Handler) setJSDomains(c *gin.Context) {
-	b, err := httpapi.Bind(c)
-	if err != nil {
-		httpapi.Fail(c, err)
-		return
-	}
+func (h *Handler) setJSDomains(req *httpapi.Request) (httpapi.Answer, error) {
+	b := req.Body
 	domains, err := stringList(b, "jsDomains")
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	a, err := h.Service.SetJSDomains(c.Request.Context(), httpapi.UserID(c), strings.TrimSpace(b.Str("appid")), domains)
+	a, err := h.Service.SetJSDomains(req.Ctx, req.UserID(), strings.TrimSpace(b.Str("appid")), domains)
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	httpapi.OK(c, gin.H{"appid": a.AppID, "jsDomains": a.JSDomains})
+	return httpapi.Fields{"appid": a.AppID, "jsDomains": a.JSDomains}, nil
 }
 
-func (h *Handler) rotateMsdkKey(c *gin.Context) {
-	b, err := httpapi.Bind(c)
+func (h *Handler) rotateMsdkKey(req *httpapi.Request) (httpapi.Answer, error) {
+	b := req.Body
+	a, err := h.Service.RotateMsdkKey(req.Ctx, req.UserID(), strings.TrimSpace(b.Str("appid")))
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	a, err := h.Service.RotateMsdkKey(c.Request.Context(), httpapi.UserID(c), strings.TrimSpace(b.Str("appid")))
-	if err != nil {
-		httpapi.Fail(c, err)
-		return
-	}
-	httpapi.OK(c, gin.H{"appid": a.AppID, "msdkKey": a.MsdkKey})
+	return httpapi.Fields{"appid": a.AppID, "msdkKey": a.MsdkKey}, nil
 }
 
 // stringList reads a list sent as a JSON array, a JSON string holding an array, or text separated by
@@ -148,6 +128,9 @@ func stringList(b *httpapi.Body, key string) ([]string, error) {
 
 // Request answers the decoded body and the account accounts.Scope chose, for a handler behind Scope; ok
 // is false once it has answered the failure itself.
+//
+// Deprecated: register the handler as an httpapi.Endpoint (Group.ReadJSON/WriteJSON on a Scoped group),
+// which receives both in httpapi.Request.
 func Request(c *gin.Context) (*httpapi.Body, *Account, bool) {
 	b, err := httpapi.Bind(c)
 	if err != nil {

@@ -8,11 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gin-gonic/gin"
-
 	"github.com/socialinzen/socialinzen/internal/apperr"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
-	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxcrypto"
 )
 
@@ -67,47 +64,33 @@ type InboxQuery struct {
 // InboxRoutes mounts /messages on the authenticated, account-scoped /apis/wxplatform group (after
 // httpapi.RequireAuth and accounts.Scope).
 func (h *Handler) InboxRoutes(g httpapi.Group) {
-	g.Read("/messages", h.listMessages)
+	g.ReadJSON("/messages", h.listMessages)
 }
 
-func (h *Handler) listMessages(c *gin.Context) {
-	acct := accounts.Current(c)
-	if acct == nil {
-		httpapi.Fail(c, accounts.ErrNoAccount)
-		return
-	}
-	b, err := httpapi.Bind(c)
-	if err != nil {
-		httpapi.Fail(c, err)
-		return
-	}
+func (h *Handler) listMessages(req *httpapi.Request) (httpapi.Answer, error) {
+	acct, b := req.Account, req.Body
 	q := InboxQuery{AccountID: acct.ID, OpenID: strings.TrimSpace(b.Str("openid")), Limit: DefaultInboxLimit}
 	if n, ok, err := b.Int("offset"); err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	} else if ok {
 		if n < 0 || n > 1_000_000 {
-			httpapi.Fail(c, apperr.Invalidf("offset", "must be between 0 and 1000000"))
-			return
+			return nil, apperr.Invalidf("offset", "must be between 0 and 1000000")
 		}
 		q.Offset = int(n)
 	}
 	if n, ok, err := b.Int("limit"); err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	} else if ok {
 		if n < 1 || n > MaxInboxLimit {
-			httpapi.Fail(c, apperr.Invalidf("limit", "must be between 1 and %d", MaxInboxLimit))
-			return
+			return nil, apperr.Invalidf("limit", "must be between 1 and %d", MaxInboxLimit)
 		}
 		q.Limit = int(n)
 	}
-	page, err := h.Inbox(c.Request.Context(), q)
+	page, err := h.Inbox(req.Ctx, q)
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	httpapi.OK(c, gin.H{"total": page.Total, "messages": page.Messages})
+	return httpapi.Fields{"total": page.Total, "messages": page.Messages}, nil
 }
 
 // Inbox answers a page of an account's stored messages, newest first. Messages still waiting in the queue

@@ -56,7 +56,7 @@ func TestInbox(t *testing.T) {
 	require.NoError(t, e.gdb.Raw(`SELECT user_id FROM wx_accounts WHERE id = ?`, acct.ID).Scan(&userID).Error)
 	engine := gin.New()
 	g := engine.Group("/apis/wxplatform", httpapi.RequireAuth(fixedAuth{"T": userID}, nil), accounts.Scope(e.accounts))
-	e.handler.InboxRoutes(httpapi.Group{IRouter: g})
+	e.handler.InboxRoutes(httpapi.Group{IRouter: g, Scoped: true})
 
 	call := func(method, query, body string) (int, map[string]any) {
 		t.Helper()

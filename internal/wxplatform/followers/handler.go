@@ -10,7 +10,6 @@ import (
 
 	"github.com/socialinzen/socialinzen/internal/apperr"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
-	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 )
 
 // Handler serves the followers and groups endpoints of contract §7.
@@ -24,17 +23,17 @@ func NewHandler(s *Service) *Handler { return &Handler{Service: s} }
 // Routes mounts the endpoints on the /apis/wxplatform group, which must run httpapi.RequireAuth and
 // accounts.Scope (and the 1 MB body limit) before them.
 func (h *Handler) Routes(g httpapi.Group) {
-	g.Write("/updateRemark", h.updateRemark)
-	g.Read("/getGroups", h.getGroups)
-	g.Read("/getWhichGroup", h.getWhichGroup)
-	g.Write("/createGroup", h.createGroup)
-	g.Write("/updateGroup", h.updateGroup)
-	g.Write("/deleteGroup", h.deleteGroup)
-	g.Write("/moveUserToGroup", h.moveUserToGroup)
-	g.Read("/getGroupUsers", h.getGroupUsers)
-	g.Write("/syncFollowers", h.syncFollowers)
-	g.Read("/syncStatus", h.syncStatus)
-	g.Read("/getFollowers", h.getFollowers)
+	g.WriteJSON("/updateRemark", h.updateRemark)
+	g.ReadJSON("/getGroups", h.getGroups)
+	g.ReadJSON("/getWhichGroup", h.getWhichGroup)
+	g.WriteJSON("/createGroup", h.createGroup)
+	g.WriteJSON("/updateGroup", h.updateGroup)
+	g.WriteJSON("/deleteGroup", h.deleteGroup)
+	g.WriteJSON("/moveUserToGroup", h.moveUserToGroup)
+	g.ReadJSON("/getGroupUsers", h.getGroupUsers)
+	g.WriteJSON("/syncFollowers", h.syncFollowers)
+	g.ReadJSON("/syncStatus", h.syncStatus)
+	g.ReadJSON("/getFollowers", h.getFollowers)
 }
 
 // text reads a string field, which must be text.
@@ -70,137 +69,99 @@ func groupID(b *httpapi.Body) (int, error) {
 	return checkGroupID(n)
 }
 
-func (h *Handler) updateRemark(c *gin.Context) {
-	b, a, ok := accounts.Request(c)
-	if !ok {
-		return
-	}
+func (h *Handler) updateRemark(req *httpapi.Request) (httpapi.Answer, error) {
+	b, a := req.Body, req.Account
 	openid, err := text(b, "openid")
-	if err == nil && !b.Has("remark") {
-		err = apperr.Missing("remark")
-	}
-	var remark string
-	if err == nil {
-		remark, err = b.String("remark")
-	}
-	if err == nil {
-		err = h.Service.UpdateRemark(c.Request.Context(), a, openid, remark)
-	}
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	httpapi.OK(c, nil)
+	if !b.Has("remark") {
+		return nil, apperr.Missing("remark")
+	}
+	remark, err := b.String("remark")
+	if err != nil {
+		return nil, err
+	}
+	return nil, h.Service.UpdateRemark(req.Ctx, a, openid, remark)
 }
 
-func (h *Handler) getGroups(c *gin.Context) {
-	_, a, ok := accounts.Request(c)
-	if !ok {
-		return
-	}
-	groups, err := h.Service.Groups(c.Request.Context(), a)
+func (h *Handler) getGroups(req *httpapi.Request) (httpapi.Answer, error) {
+	a := req.Account
+	groups, err := h.Service.Groups(req.Ctx, a)
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	httpapi.OK(c, gin.H{"groups": groups})
+	return httpapi.Fields{"groups": groups}, nil
 }
 
-func (h *Handler) getWhichGroup(c *gin.Context) {
-	b, a, ok := accounts.Request(c)
-	if !ok {
-		return
-	}
+func (h *Handler) getWhichGroup(req *httpapi.Request) (httpapi.Answer, error) {
+	b, a := req.Body, req.Account
 	openid, err := text(b, "openid")
-	var g int
-	if err == nil {
-		g, err = h.Service.WhichGroup(c.Request.Context(), a, openid)
-	}
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	httpapi.OK(c, gin.H{"groupid": g})
+	g, err := h.Service.WhichGroup(req.Ctx, a, openid)
+	if err != nil {
+		return nil, err
+	}
+	return httpapi.Fields{"groupid": g}, nil
 }
 
-func (h *Handler) createGroup(c *gin.Context) {
-	b, a, ok := accounts.Request(c)
-	if !ok {
-		return
+func (h *Handler) createGroup(req *httpapi.Request) (httpapi.Answer, error) {
+	b, a := req.Body, req.Account
+	name, err := b.String("groupName")
+	if err != nil {
+		return nil, err
+	}
+	g, err := h.Service.CreateGroup(req.Ctx, a, name)
+	if err != nil {
+		return nil, err
+	}
+	return httpapi.Fields{"group": gin.H{"id": g.ID, "name": g.Name}}, nil
+}
+
+func (h *Handler) updateGroup(req *httpapi.Request) (httpapi.Answer, error) {
+	b, a := req.Body, req.Account
+	id, err := groupID(b)
+	if err != nil {
+		return nil, err
 	}
 	name, err := b.String("groupName")
-	var g Group
-	if err == nil {
-		g, err = h.Service.CreateGroup(c.Request.Context(), a, name)
-	}
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	httpapi.OK(c, gin.H{"group": gin.H{"id": g.ID, "name": g.Name}})
+	g, err := h.Service.UpdateGroup(req.Ctx, a, id, name)
+	if err != nil {
+		return nil, err
+	}
+	return httpapi.Fields{"group": gin.H{"id": g.ID, "name": g.Name}}, nil
 }
 
-func (h *Handler) updateGroup(c *gin.Context) {
-	b, a, ok := accounts.Request(c)
-	if !ok {
-		return
-	}
+func (h *Handler) deleteGroup(req *httpapi.Request) (httpapi.Answer, error) {
+	b, a := req.Body, req.Account
 	id, err := groupID(b)
-	var name string
-	if err == nil {
-		name, err = b.String("groupName")
-	}
-	var g Group
-	if err == nil {
-		g, err = h.Service.UpdateGroup(c.Request.Context(), a, id, name)
-	}
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	httpapi.OK(c, gin.H{"group": gin.H{"id": g.ID, "name": g.Name}})
-}
-
-func (h *Handler) deleteGroup(c *gin.Context) {
-	b, a, ok := accounts.Request(c)
-	if !ok {
-		return
-	}
-	id, err := groupID(b)
-	if err == nil {
-		err = h.Service.DeleteGroup(c.Request.Context(), a, id)
-	}
-	if err != nil {
-		httpapi.Fail(c, err)
-		return
-	}
-	httpapi.OK(c, nil)
+	return nil, h.Service.DeleteGroup(req.Ctx, a, id)
 }
 
 // moveUserToGroup moves followers (openid: one, or a JSON array of them) to groupId. Without openid it
 // is the spec's "group users" call listed under the same path, and answers the same array.
-func (h *Handler) moveUserToGroup(c *gin.Context) {
-	b, a, ok := accounts.Request(c)
-	if !ok {
-		return
-	}
+func (h *Handler) moveUserToGroup(req *httpapi.Request) (httpapi.Answer, error) {
+	b, a := req.Body, req.Account
 	if !hasAny(b, "openid", "openidList") {
-		h.getGroupUsers(c)
-		return
+		return h.getGroupUsers(req)
 	}
 	id, err := groupID(b)
-	var openids []string
-	if err == nil {
-		openids, err = openIDList(b)
-	}
-	if err == nil {
-		err = h.Service.MoveUsers(c.Request.Context(), a, id, openids)
-	}
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	httpapi.OK(c, nil)
+	openids, err := openIDList(b)
+	if err != nil {
+		return nil, err
+	}
+	return nil, h.Service.MoveUsers(req.Ctx, a, id, openids)
 }
 
 func hasAny(b *httpapi.Body, keys ...string) bool {
@@ -236,54 +197,43 @@ func openIDList(b *httpapi.Body) ([]string, error) {
 	return nil, apperr.Invalidf(key, "must be an openid or a list of openids")
 }
 
-func (h *Handler) getGroupUsers(c *gin.Context) {
-	b, a, ok := accounts.Request(c)
-	if !ok {
-		return
-	}
+func (h *Handler) getGroupUsers(req *httpapi.Request) (httpapi.Answer, error) {
+	b, a := req.Body, req.Account
 	id, err := groupID(b)
-	var offset, limit int64
-	if err == nil {
-		offset, err = intField(b, "offset", 0, 0, 1_000_000)
-	}
-	if err == nil {
-		limit, err = intField(b, "limit", defaultGroupUsers, 1, maxGroupUsers)
-	}
-	var users []UserView
-	if err == nil {
-		users, err = h.Service.GroupUsers(c.Request.Context(), a, id, int(offset), int(limit))
-	}
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	httpapi.Array(c, users)
+	offset, err := intField(b, "offset", 0, 0, 1_000_000)
+	if err != nil {
+		return nil, err
+	}
+	limit, err := intField(b, "limit", defaultGroupUsers, 1, maxGroupUsers)
+	if err != nil {
+		return nil, err
+	}
+	users, err := h.Service.GroupUsers(req.Ctx, a, id, int(offset), int(limit))
+	if err != nil {
+		return nil, err
+	}
+	return httpapi.List(users), nil
 }
 
-func (h *Handler) syncFollowers(c *gin.Context) {
-	_, a, ok := accounts.Request(c)
-	if !ok {
-		return
-	}
-	st, err := h.Service.StartSync(c.Request.Context(), a)
+func (h *Handler) syncFollowers(req *httpapi.Request) (httpapi.Answer, error) {
+	a := req.Account
+	st, err := h.Service.StartSync(req.Ctx, a)
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	httpapi.OK(c, statusFields(st))
+	return httpapi.Fields(statusFields(st)), nil
 }
 
-func (h *Handler) syncStatus(c *gin.Context) {
-	_, a, ok := accounts.Request(c)
-	if !ok {
-		return
-	}
-	st, err := h.Service.SyncStatus(c.Request.Context(), a)
+func (h *Handler) syncStatus(req *httpapi.Request) (httpapi.Answer, error) {
+	a := req.Account
+	st, err := h.Service.SyncStatus(req.Ctx, a)
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	httpapi.OK(c, statusFields(st))
+	return httpapi.Fields(statusFields(st)), nil
 }
 
 func statusFields(st SyncStatus) gin.H {
@@ -307,22 +257,17 @@ const (
 	maxQueryRunes    = 64
 )
 
-func (h *Handler) getFollowers(c *gin.Context) {
-	b, a, ok := accounts.Request(c)
-	if !ok {
-		return
-	}
+func (h *Handler) getFollowers(req *httpapi.Request) (httpapi.Answer, error) {
+	b, a := req.Body, req.Account
 	q, err := parseQuery(b)
-	var list []Follower
-	var total int64
-	if err == nil {
-		list, total, err = h.Service.Search(c.Request.Context(), a, q)
-	}
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	httpapi.OK(c, gin.H{"total": total, "followers": list})
+	list, total, err := h.Service.Search(req.Ctx, a, q)
+	if err != nil {
+		return nil, err
+	}
+	return httpapi.Fields{"total": total, "followers": list}, nil
 }
 
 func parseQuery(b *httpapi.Body) (Query, error) {

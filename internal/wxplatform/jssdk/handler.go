@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/socialinzen/socialinzen/internal/apperr"
+	"github.com/socialinzen/socialinzen/internal/domain"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxclient"
@@ -66,9 +67,8 @@ type Handler struct {
 // a token the signature is given only for an appid whose JS domains hold the url's host, and the answer
 // carries CORS headers for an Origin among those domains, so the account's pages can call it directly.
 func (h *Handler) PublicRoutes(r gin.IRouter) {
-	chain := []gin.HandlerFunc{httpapi.LimitBody(httpapi.MaxBodyBytes), OptionalAuth(h.RequireAuth), h.jsticket}
-	r.GET("/apis/wxplatform/jsticket", chain...)
-	r.POST("/apis/wxplatform/jsticket", chain...)
+	httpapi.Group{IRouter: r}.ReadJSON("/apis/wxplatform/jsticket", h.jsticket,
+		httpapi.Before(httpapi.LimitBody(httpapi.MaxBodyBytes), OptionalAuth(h.RequireAuth)))
 	r.OPTIONS("/apis/wxplatform/jsticket", preflight)
 }
 
@@ -85,21 +85,17 @@ func OptionalAuth(required gin.HandlerFunc) gin.HandlerFunc {
 	}
 }
 
-func (h *Handler) jsticket(c *gin.Context) {
-	cfg, err := h.sign(c)
+func (h *Handler) jsticket(req *httpapi.Request) (httpapi.Answer, error) {
+	cfg, err := h.sign(req)
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	httpapi.OK(c, gin.H{"appid": cfg.AppID, "nonceStr": cfg.NonceStr, "timestamp": cfg.Timestamp,
-		"signature": cfg.Signature, "url": cfg.URL})
+	return httpapi.Fields{"appid": cfg.AppID, "nonceStr": cfg.NonceStr, "timestamp": cfg.Timestamp,
+		"signature": cfg.Signature, "url": cfg.URL}, nil
 }
 
-func (h *Handler) sign(c *gin.Context) (Config, error) {
-	b, err := httpapi.Bind(c)
-	if err != nil {
-		return Config{}, err
-	}
+func (h *Handler) sign(req *httpapi.Request) (Config, error) {
+	b := req.Body
 	appid, err := b.String("appid")
 	if err != nil {
 		return Config{}, err
@@ -113,9 +109,9 @@ func (h *Handler) sign(c *gin.Context) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
-	ctx := c.Request.Context()
+	ctx := req.Ctx
 	var a *accounts.Account
-	if p, ok := httpapi.CurrentPrincipal(c); ok {
+	if p, ok := domain.PrincipalFrom(ctx); ok {
 		if a, err = h.Accounts.Resolve(ctx, p.UserID, appid); err != nil {
 			return Config{}, err
 		}
@@ -134,7 +130,7 @@ func (h *Handler) sign(c *gin.Context) (Config, error) {
 			return Config{}, apperr.New(apperr.Forbidden, fmt.Sprintf(
 				"url: %s is not one of the account's JS domains; send an access_token, or add the domain with setJsDomains", host))
 		}
-		allowOrigin(c, a)
+		allowOrigin(req.Gin, a)
 	}
 	now := time.Now
 	if h.Now != nil {

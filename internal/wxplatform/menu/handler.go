@@ -7,7 +7,6 @@ import (
 
 	"github.com/socialinzen/socialinzen/internal/apperr"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
-	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 )
 
 // Handler serves the custom menu endpoints of contract §13.
@@ -22,12 +21,12 @@ func NewHandler(s *Service) *Handler { return &Handler{Service: s} }
 // /apis/wxplatform group, which must run httpapi.RequireAuth, the 1 MB body limit and accounts.Scope
 // before them.
 func (h *Handler) Routes(g httpapi.Group) {
-	g.Read("/getMenu", h.getMenu)
-	g.Write("/saveMenu", h.saveMenu)
-	g.Write("/publishMenu", h.publishMenu)
-	g.Write("/deleteMenu", h.deleteMenu)
-	g.Write("/importMenu", h.importMenu)
-	g.Read("/menuHistory", h.menuHistory)
+	g.ReadJSON("/getMenu", h.getMenu)
+	g.WriteJSON("/saveMenu", h.saveMenu)
+	g.WriteJSON("/publishMenu", h.publishMenu)
+	g.WriteJSON("/deleteMenu", h.deleteMenu)
+	g.WriteJSON("/importMenu", h.importMenu)
+	g.ReadJSON("/menuHistory", h.menuHistory)
 }
 
 // menuField reads the menu of saveMenu and publishMenu: {"menu": {"button": [...]}}, the menu as a JSON
@@ -57,111 +56,83 @@ func stateH(st State) gin.H {
 		"publishedAt": st.PublishedAt, "publishedBy": st.PublishedBy}
 }
 
-func (h *Handler) getMenu(c *gin.Context) {
-	_, a, ok := accounts.Request(c)
-	if !ok {
-		return
-	}
-	st, err := h.Service.Get(c.Request.Context(), a)
+func (h *Handler) getMenu(req *httpapi.Request) (httpapi.Answer, error) {
+	a := req.Account
+	st, err := h.Service.Get(req.Ctx, a)
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	httpapi.OK(c, stateH(st))
+	return httpapi.Fields(stateH(st)), nil
 }
 
-func (h *Handler) saveMenu(c *gin.Context) {
-	b, a, ok := accounts.Request(c)
-	if !ok {
-		return
-	}
+func (h *Handler) saveMenu(req *httpapi.Request) (httpapi.Answer, error) {
+	b, a := req.Body, req.Account
 	m, present, err := menuField(b)
-	if err == nil && !present {
-		err = apperr.Missing("menu")
-	}
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	st, err := h.Service.Save(c.Request.Context(), a, httpapi.UserID(c), m)
+	if !present {
+		return nil, apperr.Missing("menu")
+	}
+	st, err := h.Service.Save(req.Ctx, a, req.UserID(), m)
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	httpapi.OK(c, stateH(st))
+	return httpapi.Fields(stateH(st)), nil
 }
 
 // publishMenu publishes the draft; with a menu in the body it saves that as the draft and publishes it in
 // one step, so a form can save and publish at once.
-func (h *Handler) publishMenu(c *gin.Context) {
-	b, a, ok := accounts.Request(c)
-	if !ok {
-		return
-	}
+func (h *Handler) publishMenu(req *httpapi.Request) (httpapi.Answer, error) {
+	b, a := req.Body, req.Account
 	m, present, err := menuField(b)
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
 	var st State
 	if present {
-		st, err = h.Service.SaveAndPublish(c.Request.Context(), a, httpapi.UserID(c), m)
+		st, err = h.Service.SaveAndPublish(req.Ctx, a, req.UserID(), m)
 	} else {
-		st, err = h.Service.Publish(c.Request.Context(), a, httpapi.UserID(c))
+		st, err = h.Service.Publish(req.Ctx, a, req.UserID())
 	}
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	httpapi.OK(c, stateH(st))
+	return httpapi.Fields(stateH(st)), nil
 }
 
-func (h *Handler) deleteMenu(c *gin.Context) {
-	_, a, ok := accounts.Request(c)
-	if !ok {
-		return
-	}
-	st, err := h.Service.Delete(c.Request.Context(), a, httpapi.UserID(c))
+func (h *Handler) deleteMenu(req *httpapi.Request) (httpapi.Answer, error) {
+	a := req.Account
+	st, err := h.Service.Delete(req.Ctx, a, req.UserID())
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	httpapi.OK(c, stateH(st))
+	return httpapi.Fields(stateH(st)), nil
 }
 
-func (h *Handler) importMenu(c *gin.Context) {
-	_, a, ok := accounts.Request(c)
-	if !ok {
-		return
-	}
-	st, warnings, err := h.Service.Import(c.Request.Context(), a, httpapi.UserID(c))
+func (h *Handler) importMenu(req *httpapi.Request) (httpapi.Answer, error) {
+	a := req.Account
+	st, warnings, err := h.Service.Import(req.Ctx, a, req.UserID())
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
 	out := stateH(st)
 	out["warnings"] = warnings
-	httpapi.OK(c, out)
+	return httpapi.Fields(out), nil
 }
 
-func (h *Handler) menuHistory(c *gin.Context) {
-	b, a, ok := accounts.Request(c)
-	if !ok {
-		return
-	}
+func (h *Handler) menuHistory(req *httpapi.Request) (httpapi.Answer, error) {
+	b, a := req.Body, req.Account
 	limit, given, err := b.Int("limit")
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
 	if given && (limit < 1 || limit > MaxHistoryLimit) {
-		httpapi.Fail(c, apperr.Invalidf("limit", "must be between 1 and %d", MaxHistoryLimit))
-		return
+		return nil, apperr.Invalidf("limit", "must be between 1 and %d", MaxHistoryLimit)
 	}
-	entries, err := h.Service.History(c.Request.Context(), a, int(limit))
+	entries, err := h.Service.History(req.Ctx, a, int(limit))
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	httpapi.OK(c, gin.H{"history": entries})
+	return httpapi.Fields{"history": entries}, nil
 }

@@ -31,8 +31,7 @@ func NewHandler(s *Service) *Handler { return &Handler{Service: s} }
 func (h *Handler) PublicRoutes(r gin.IRouter) {
 	limit := httpapi.LimitBody(httpapi.MaxBodyBytes)
 	r.GET("/wxplatform/webauth", h.webauth)
-	r.GET("/wxplatform/webauth/ticket", limit, h.ticket)
-	r.POST("/wxplatform/webauth/ticket", limit, h.ticket)
+	httpapi.Group{IRouter: r}.ReadJSON("/wxplatform/webauth/ticket", h.ticket, httpapi.Before(limit))
 	for _, base := range []string{"/auth/", "/wxoauth/"} {
 		for _, p := range []string{"check_token", "check_token/"} {
 			r.POST(base+p, limit, h.checkToken)
@@ -109,26 +108,19 @@ func loginFields(openid, unionid string, p *wxclient.SNSUserInfo) gin.H {
 
 // ticket verifies a redirect's ticket (single use) and answers who logged in:
 // {openid, appid, scope, iat, exp, unionid?, and the profile fields for snsapi_userinfo}.
-func (h *Handler) ticket(c *gin.Context) {
-	b, err := httpapi.Bind(c)
+func (h *Handler) ticket(req *httpapi.Request) (httpapi.Answer, error) {
+	t, err := req.Body.String("ticket")
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
-	t, err := b.String("ticket")
+	info, err := h.Service.CheckTicket(req.Ctx, strings.TrimSpace(t))
 	if err != nil {
-		httpapi.Fail(c, err)
-		return
-	}
-	info, err := h.Service.CheckTicket(c.Request.Context(), strings.TrimSpace(t))
-	if err != nil {
-		httpapi.Fail(c, err)
-		return
+		return nil, err
 	}
 	out := loginFields(info.Claims.OpenID, info.UnionID, info.Profile)
 	out["appid"] = info.Claims.AppID
 	out["scope"] = info.Claims.Scope
 	out["iat"] = info.Claims.IssuedAt
 	out["exp"] = info.Claims.Expires
-	httpapi.OK(c, out)
+	return httpapi.Fields(out), nil
 }

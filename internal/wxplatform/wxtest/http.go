@@ -69,7 +69,7 @@ func Router() *gin.Engine {
 // routes: the body limit, auth (Tokens.RequireAuth or AsUser), and accounts.Scope, which resolves the
 // official account a request names to one of its operator's.
 func (e *Env) APIGroup(r gin.IRouter, path string, auth gin.HandlerFunc) httpapi.Group {
-	return httpapi.Group{IRouter: r.Group(path, httpapi.LimitBody(httpapi.MaxBodyBytes), auth, accounts.Scope(e.Accounts))}
+	return httpapi.Group{IRouter: r.Group(path, httpapi.LimitBody(httpapi.MaxBodyBytes), auth, accounts.Scope(e.Accounts)), Scoped: true}
 }
 
 // Request is one request to a router.
