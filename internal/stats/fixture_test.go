@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/socialinzen/socialinzen/internal/testenv"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/callback"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxemu"
@@ -22,7 +23,7 @@ import (
 type env struct {
 	*wxtest.Env
 	t     testing.TB
-	clock *wxemu.Clock
+	clock *testenv.Clock
 	svc   *Service
 	cb    *callback.Handler
 	user  int64
@@ -31,7 +32,7 @@ type env struct {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	clock := wxemu.NewClock()
+	clock := testenv.NewClock()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	w := wxtest.New(t, wxtest.Options{Emulator: wxemu.Options{Now: clock.Now, MaxRequests: 100000}, Logger: log})
 	shanghai, err := time.LoadLocation("Asia/Shanghai")

@@ -9,8 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
+
+	"github.com/socialinzen/socialinzen/internal/db"
 )
 
 // userRow is the users table; it stays in this file, User is what leaves the package.
@@ -66,9 +67,8 @@ func (s store) q(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
 
 func (s store) createUser(ctx context.Context, r *userRow) error {
 	err := s.q(ctx).Create(r).Error
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) && pe.Code == "23505" {
-		if pe.ConstraintName == "users_email_key" {
+	if constraint, ok := db.UniqueViolation(err); ok {
+		if constraint == "users_email_key" {
 			return ErrEmailTaken
 		}
 		return ErrUsernameTaken

@@ -284,15 +284,15 @@ type readSource struct {
 	ReadUser   int `json:"read_user"`
 }
 
-type articleDetail struct {
+type readDetail struct {
 	ReadUser       int          `json:"read_user"`
 	ReadUserSource []readSource `json:"read_user_source"`
 }
 
 type articleReadRow struct {
-	RefDate string        `json:"ref_date"`
-	MsgID   string        `json:"msgid"`
-	Detail  articleDetail `json:"detail"`
+	RefDate string     `json:"ref_date"`
+	MsgID   string     `json:"msgid"`
+	Detail  readDetail `json:"detail"`
 }
 
 // sources splits readers by where they came from: 99999999 is "all", 0 the chat, 1 friends' shares, 2
@@ -325,7 +325,7 @@ func (acc *account) articlesRead(day time.Time) []articleReadRow {
 		}
 		msgid := fmt.Sprintf("%d_%d", 2247480000+n, 1)
 		out = append(out, articleReadRow{day.Format(dateLayout), msgid,
-			articleDetail{readers, sources(acc, day, msgid, readers)}})
+			readDetail{readers, sources(acc, day, msgid, readers)}})
 	}
 	return out
 }
