@@ -15,6 +15,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/metrics"
 	"github.com/socialinzen/socialinzen/internal/pages"
 	"github.com/socialinzen/socialinzen/internal/reply"
+	"github.com/socialinzen/socialinzen/internal/stats"
 	"github.com/socialinzen/socialinzen/internal/user"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/callback"
@@ -45,6 +46,7 @@ type services struct {
 	component *component.Service // nil without a third-party platform (contract §15)
 	convs     *conversations.Service
 	live      *conversations.Hub
+	stats     *stats.Service
 	emu       *wxemu.Emulator // sandbox mode only
 	emuH      http.Handler
 	metrics   *metrics.Metrics
@@ -86,7 +88,12 @@ func (a *App) build(ctx context.Context) (*services, error) {
 		MPBase: a.cfg.WechatMPBase, Timeout: a.cfg.WechatTimeout, DB: a.db, Box: a.box, Credentials: secrets,
 		Logger: a.log.With("component", "wxclient"), HTTPClient: hc, Observer: s.metrics})
 	s.accounts = accounts.NewService(a.db, a.box, accounts.Options{BaseURL: a.cfg.BaseURL, Checker: s.wx,
-		Health: s.wx, Forget: s.wx, Tokens: s.wx, Logger: a.log})
+		Health: s.wx, Forget: s.wx, Tokens: s.wx, Logger: a.log, Bound: func(ctx context.Context, acct *accounts.Account) error {
+			if s.stats == nil {
+				return nil
+			}
+			return s.stats.Bound(ctx, acct.ID) // queues the account's 180-day statistics backfill
+		}})
 	secrets.accounts = s.accounts
 	if s.component, err = a.buildComponent(s); err != nil {
 		return nil, err
@@ -118,6 +125,11 @@ func (a *App) build(ctx context.Context) (*services, error) {
 	s.callback.Start(ctx)
 	// Closed after the server stopped and before the database: the queue is flushed.
 	a.closers = append(a.closers, s.callback.Close)
+	s.stats = stats.NewService(a.db, stats.Options{WeChat: s.wx, Console: s.callback, Location: a.cfg.Location(),
+		Logger: a.log.With("component", "stats")})
+	if err := s.stats.RegisterJobs(a.jobs); err != nil {
+		return nil, fmt.Errorf("stats: %w", err)
+	}
 	if s.convs, err = conversations.NewService(a.db, conversations.Options{WeChat: s.wx, Logger: a.log.With("component", "conversations")}); err != nil {
 		return nil, err
 	}
@@ -201,6 +213,7 @@ func (a *App) wire(ctx context.Context) error {
 	// jsticket may be asked without a token from an account's JS domains: it carries its own chain.
 	(&jssdk.Handler{Tickets: s.wx, Accounts: s.accounts, RequireAuth: auth}).PublicRoutes(e)
 	webauth.NewHandler(s.webauth).PublicRoutes(e)
+	(&stats.Handler{Service: s.stats}).Routes(httpapi.Group{IRouter: e.Group("/apis/stats", limit, auth, scope), Scoped: true})
 	reply.NewHandler(s.replies).Routes(httpapi.Group{IRouter: e.Group("/apis/wxreplymanage", limit, auth, scope), Scoped: true})
 	// Uploads set their own limits: no 1 MB cap on this group.
 	mh := &materials.Handler{Service: s.materials, Accounts: s.accounts}
@@ -214,7 +227,7 @@ func (a *App) wire(ctx context.Context) error {
 	deps := pages.Deps{Users: s.users, Accounts: s.accounts, Sandbox: a.cfg.Sandbox,
 		SecureCookies: a.cfg.SecureCookies(), Logger: a.log,
 		Replies: s.replies, Inbox: s.callback, Materials: s.materials, Followers: s.followers, QRCodes: s.qrcodes,
-		Menus: s.menus, Articles: s.articles, JSTickets: s.wx, Router: e, MailRate: mailRate, Conversations: s.convs}
+		Menus: s.menus, Articles: s.articles, JSTickets: s.wx, Router: e, MailRate: mailRate, Conversations: s.convs, Stats: s.stats}
 	if s.component != nil {
 		deps.Component = s.component
 	}

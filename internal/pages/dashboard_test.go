@@ -26,6 +26,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/mail"
 	"github.com/socialinzen/socialinzen/internal/materials"
 	"github.com/socialinzen/socialinzen/internal/reply"
+	"github.com/socialinzen/socialinzen/internal/stats"
 	"github.com/socialinzen/socialinzen/internal/user"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/callback"
@@ -50,6 +51,7 @@ type consoleEnv struct {
 	fol     *followers.Service
 	menus   *menu.Service
 	cb      *callback.Handler
+	stats   *stats.Service
 	handler http.Handler
 	userID  int64
 	token   string
@@ -81,6 +83,10 @@ func newConsole(t *testing.T, emuFollowers int) *consoleEnv {
 	t.Cleanup(func() { cancel(); cb.Close() })
 	menus := menu.NewService(gdb, wx, log)
 
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	require.NoError(t, err)
+	st := stats.NewService(gdb, stats.Options{WeChat: wx, Console: cb, Location: shanghai, Logger: log})
+
 	e := httpapi.NewEngine(log)
 	cb.Routes(e)
 	mats := materials.NewService(gdb, wx, log)
@@ -88,12 +94,12 @@ func newConsole(t *testing.T, emuFollowers int) *consoleEnv {
 	require.NoError(t, err)
 	pg, err := New(gdb, w.Box, Deps{Users: users, Accounts: accts, Logger: log,
 		Replies: replies, Inbox: cb, Materials: mats, Followers: fol,
-		QRCodes: qrcode.NewService(gdb, wx), Menus: menus, JSTickets: wx, Router: e, Conversations: convs,
+		QRCodes: qrcode.NewService(gdb, wx), Menus: menus, JSTickets: wx, Router: e, Stats: st, Conversations: convs,
 		Articles: articles.NewService(articles.Options{DB: gdb, WeChat: wx, Covers: mats, Logger: log})})
 	require.NoError(t, err)
 	pg.Routes(e)
 
-	env := &consoleEnv{Env: w, t: t, replies: replies, fol: fol, menus: menus, cb: cb, handler: e, lang: LangZH}
+	env := &consoleEnv{Env: w, t: t, replies: replies, fol: fol, menus: menus, cb: cb, stats: st, handler: e, lang: LangZH}
 	env.jar, _ = cookiejar.New(nil)
 	env.userID = w.Operator("op")
 	env.token = "test-token-" + t.Name()
