@@ -6,10 +6,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/lib/pq"
 	"gorm.io/gorm"
 
+	"github.com/socialinzen/socialinzen/internal/db"
 	"github.com/socialinzen/socialinzen/internal/secretbox"
 )
 
@@ -23,7 +22,7 @@ type accountRow struct {
 	TokenEnc   string
 	AesKeyEnc  string
 	MsdkKeyEnc string
-	JSDomains  pq.StringArray `gorm:"column:js_domains;type:text[]"`
+	JSDomains  db.StringArray `gorm:"column:js_domains;type:text[]"`
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
 }
@@ -38,7 +37,7 @@ type store struct {
 func (s *store) seal(a *Account) (*accountRow, error) {
 	r := &accountRow{ID: a.ID, UserID: a.UserID, AppID: a.AppID, Name: a.Name, JSDomains: a.JSDomains}
 	if r.JSDomains == nil {
-		r.JSDomains = pq.StringArray{}
+		r.JSDomains = db.StringArray{}
 	}
 	var err error
 	for _, f := range []struct {
@@ -75,7 +74,7 @@ func (s *store) insert(ctx context.Context, a *Account) error {
 		return err
 	}
 	if err := s.db.WithContext(ctx).Omit("ID", "CreatedAt", "UpdatedAt").Create(r).Error; err != nil {
-		if isUniqueViolation(err) {
+		if db.IsUniqueViolation(err) {
 			return ErrAlreadyBound
 		}
 		return fmt.Errorf("insert account: %w", err)
@@ -135,9 +134,4 @@ func (s *store) delete(ctx context.Context, id int64) error {
 		return fmt.Errorf("delete account: %w", err)
 	}
 	return nil
-}
-
-func isUniqueViolation(err error) bool {
-	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.Code == "23505"
 }
