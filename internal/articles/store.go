@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/socialinzen/socialinzen/internal/db"
 	"time"
 
 	"gorm.io/gorm"
@@ -263,7 +264,7 @@ func (s *store) claimSubmit(ctx context.Context, r *publishRow) error {
 			return fmt.Errorf("clear stale submit: %w", res.Error)
 		}
 		err := tx.Omit("ID").Create(r).Error
-		if isUniqueViolation(err) {
+		if db.IsUniqueViolation(err) {
 			return ErrPublishing
 		}
 		if err != nil {

@@ -136,6 +136,12 @@ var explanationKeys = map[int]string{
 	CodeEmptyNews:           "wx.err.empty_news",
 	CodeInvalidContent:      "wx.err.invalid_content",
 	CodeInvalidArticleID:    "wx.err.article_id",
+	// The third-party platform (contract §15).
+	CodeComponentNotAuthorized: "wx.err.component_not_authorized",
+	CodeComponentIP:            "wx.err.component_ip",
+	CodeTicketExpired:          "wx.err.component_ticket",
+	CodeTicketInvalid:          "wx.err.component_ticket",
+	CodeRefreshTokenInvalid:    "wx.err.component_refresh_token",
 }
 
 // ExplanationKey answers the i18n key (and its arguments) of the operator's sentence for the code, "" for

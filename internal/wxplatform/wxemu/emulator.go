@@ -85,6 +85,7 @@ type Emulator struct {
 	snsRefresh map[string]*snsRefresh
 	requests   []Request
 	faults     map[string]*Fault
+	comp       *componentState // the Open Platform component side (component.go)
 }
 
 // New returns an emulator holding one demo account (see Demo) with generated followers.
@@ -102,6 +103,7 @@ func New(opts Options) *Emulator {
 		snsTokens:  map[string]*snsToken{},
 		snsRefresh: map[string]*snsRefresh{},
 		faults:     map[string]*Fault{},
+		comp:       newComponentState(),
 	}
 	if e.now == nil {
 		e.now = time.Now
@@ -209,7 +211,9 @@ type account struct {
 	callbackURL  string
 	callbackMode string
 
-	news *newsState // draft box and publishing (drafts.go)
+	news     *newsState           // draft box and publishing (drafts.go)
+	windows  map[string]*csWindow // openid -> customer-service window (customservice.go)
+	received []CustomDelivery     // customer-service messages delivered to followers, oldest first
 
 	tokenFetches  int
 	stable        *accessToken
