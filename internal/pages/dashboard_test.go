@@ -357,6 +357,8 @@ func TestPagesWithDataRenderInBothLanguages(t *testing.T) {
 	e.submit("/console/qrcodes", url.Values{"sceneId": {"7"}, "expire": {"3600"}})
 	p := e.multipartPost("/console/materials/upload?appid="+e.acct.AppID, map[string]string{"type": "image"}, "file", "a.png", pngBytes(t))
 	require.Equal(t, http.StatusSeeOther, p.Status)
+	e.submit("/console/articles/save", url.Values{"title": {"标题"}, "content": {"<p>正文</p>"},
+		"thumbMediaId": {e.Emu.Materials(e.acct.AppID)[0].MediaID}})
 	e.post("/console/replies/simulate", url.Values{"content": {"hi"}})
 	e.post("/console/replies/simulate", url.Values{"event": {"subscribe"}})
 	e.syncFollowers()
