@@ -20,6 +20,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/db"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
 	"github.com/socialinzen/socialinzen/internal/jobs"
+	"github.com/socialinzen/socialinzen/internal/logctx"
 	"github.com/socialinzen/socialinzen/internal/secretbox"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxemu"
 )
@@ -29,10 +30,11 @@ func NewLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
 	opts := &slog.HandlerOptions{Level: level}
+	// Every line logged with a request's context carries its request id.
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		return slog.New(logctx.Handler(slog.NewJSONHandler(w, opts)))
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(logctx.Handler(slog.NewTextHandler(w, opts)))
 }
 
 // MigrateOnly applies pending migrations and returns (`console migrate`).
@@ -159,7 +161,7 @@ func (a *App) Serve(ctx context.Context) error {
 
 // ServeListener is Serve on a listener the caller opened (tests listen on port 0).
 func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
-	srv := httpapi.NewServer(a.cfg.ListenAddr, a.handler)
+	srv := httpapi.NewServer(a.cfg.ListenAddr, a.handler, a.log)
 	a.log.Info("console is listening", "addr", ln.Addr().String(), "url", a.cfg.BaseURL)
 	a.announce()
 	errc := make(chan error, 1)
