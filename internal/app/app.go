@@ -23,6 +23,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/db"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
 	"github.com/socialinzen/socialinzen/internal/jobs"
+	"github.com/socialinzen/socialinzen/internal/logctx"
 	"github.com/socialinzen/socialinzen/internal/secretbox"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxemu"
 )
@@ -32,10 +33,11 @@ func NewLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
 	opts := &slog.HandlerOptions{Level: level}
+	// Every line logged with a request's context carries its request id.
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		return slog.New(logctx.Handler(slog.NewJSONHandler(w, opts)))
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(logctx.Handler(slog.NewTextHandler(w, opts)))
 }
 
 // MigrateOnly applies pending migrations and returns (`console migrate`).
@@ -214,7 +216,7 @@ func (a *App) drainHeader(c *gin.Context) {
 
 // ServeListener is Serve on a listener the caller opened (tests listen on port 0).
 func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
-	srv := httpapi.NewServer(a.cfg.ListenAddr, a.handler)
+	srv := httpapi.NewServer(a.cfg.ListenAddr, a.handler, a.log)
 	for _, f := range a.onShutdown {
 		srv.RegisterOnShutdown(f)
 	}

@@ -259,6 +259,14 @@ func (a *App) wire(ctx context.Context) error {
 	}
 	a.services = s
 	a.handler = e
+	if s.emu != nil && a.cfg.SandboxDemo {
+		// In the background: the follower sync is a job, the messages go through the callback in-process.
+		a.goWork("sandbox-demo", func() {
+			if err := a.seedSandbox(ctx, s, s.emu); err != nil && ctx.Err() == nil {
+				a.log.Warn("sandbox: demo data", "err", err)
+			}
+		})
+	}
 	return nil
 }
 

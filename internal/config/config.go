@@ -28,6 +28,7 @@ type Config struct {
 	WechatOpenBase string
 	WechatMPBase   string
 	Sandbox        bool
+	SandboxDemo    bool // SANDBOX_DEMO_DATA: seed the demo account with rules, synced followers and messages
 	MetricsToken   string
 	LogLevel       string
 	LogFormat      string
@@ -111,6 +112,7 @@ func (c *Config) settings() []setting {
 		{env: "WECHAT_COMPONENT_SECRET", usage: "AppSecret of the component", str: &c.ComponentSecret},
 		{env: "WECHAT_COMPONENT_TOKEN", usage: "message-verification token of the component", str: &c.ComponentToken},
 		{env: "WECHAT_COMPONENT_AES_KEY", usage: "EncodingAESKey (43 characters) of the component", str: &c.ComponentAESKey},
+		{env: "SANDBOX_DEMO_DATA", usage: "in sandbox mode, give the demo account a few rules, its followers synced and a few inbox messages (make run sets it)", boolean: &c.SandboxDemo, def: "false"},
 		{env: "SANDBOX_TICKET_INTERVAL", usage: "how often the sandbox emulator pushes a component_verify_ticket", dur: &c.SandboxTicketInterval, def: "10m"},
 	}
 }

@@ -178,18 +178,18 @@ func (c *Client) load(ctx context.Context, appid string, k kind, failed string, 
 			return err
 		}
 		out = cacheEntry{value: f.value, refreshAt: refreshAt, expiresAt: expiresAt}
-		c.log.Info("wechat credential refreshed", "appid", appid, "kind", string(k), "expires_in", f.expiresIn, "replacing_rejected", failed != "")
+		c.log.InfoContext(ctx, "wechat credential refreshed", "appid", appid, "kind", string(k), "expires_in", f.expiresIn, "replacing_rejected", failed != "")
 		return nil
 	})
 	if err != nil {
 		return "", err
 	}
 	if out.value == "" {
-		c.log.Warn("wechat credential refresh failed", "appid", appid, "kind", string(k), "err", fetchErr)
+		c.log.WarnContext(ctx, "wechat credential refresh failed", "appid", appid, "kind", string(k), "err", fetchErr)
 		return "", fetchErr
 	}
 	if fetchErr != nil {
-		c.log.Warn("wechat credential refresh failed, using the current one until it expires", "appid", appid,
+		c.log.WarnContext(ctx, "wechat credential refresh failed, using the current one until it expires", "appid", appid,
 			"kind", string(k), "expires_at", out.expiresAt, "err", fetchErr)
 	}
 	c.remember(appid, k, out)
