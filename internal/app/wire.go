@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/socialinzen/socialinzen/internal/apidocs"
+	"github.com/socialinzen/socialinzen/internal/articles"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
 	"github.com/socialinzen/socialinzen/internal/jobs"
 	"github.com/socialinzen/socialinzen/internal/mail"
@@ -39,6 +40,7 @@ type services struct {
 	qrcodes   *qrcode.Service
 	webauth   *webauth.Service
 	callback  *callback.Handler
+	articles  *articles.Service
 	component *component.Service // nil without a third-party platform (contract §15)
 	emu       *wxemu.Emulator    // sandbox mode only
 	emuH      http.Handler
@@ -103,8 +105,13 @@ func (a *App) build(ctx context.Context) (*services, error) {
 	}
 	s.webauth = webauth.New(webauth.Options{DB: a.db, Box: a.box, WeChat: oauth, Accounts: s.accounts,
 		BaseURL: a.cfg.BaseURL, Logger: a.log.With("component", "webauth")})
+	s.articles = articles.NewService(articles.Options{DB: a.db, WeChat: s.wx, Covers: s.materials,
+		Logger: a.log.With("component", "articles")})
+	if err := s.articles.RegisterJobs(a.jobs); err != nil {
+		return nil, fmt.Errorf("articles: %w", err)
+	}
 	s.callback = callback.New(callback.Options{DB: a.db, Accounts: s.accounts, Replies: s.replies,
-		Observer: s.followers.Observer(), Outcomes: s.metrics, Logger: a.log})
+		Observer: callback.Observers{s.followers.Observer(), s.articles}, Outcomes: s.metrics, Logger: a.log})
 	s.callback.Start(ctx)
 	// Closed after the server stopped and before the database: the queue is flushed.
 	a.closers = append(a.closers, s.callback.Close)
@@ -181,11 +188,15 @@ func (a *App) wire(ctx context.Context) error {
 	mh := &materials.Handler{Service: s.materials, Accounts: s.accounts}
 	mh.Routes(httpapi.Group{IRouter: e.Group("/apis/materials", auth)})
 	mh.PublicRoutes(e)
+	// The JSON endpoints are scoped with the 1 MB limit; uploadArticleImage bounds its own body.
+	ah := &articles.Handler{Service: s.articles, Accounts: s.accounts}
+	ah.Routes(httpapi.Group{IRouter: e.Group("/apis/articles", limit, auth, scope), Scoped: true})
+	ah.UploadRoutes(httpapi.Group{IRouter: e.Group("/apis/articles", auth)})
 
 	deps := pages.Deps{Users: s.users, Accounts: s.accounts, Sandbox: a.cfg.Sandbox,
 		SecureCookies: a.cfg.SecureCookies(), Logger: a.log,
 		Replies: s.replies, Inbox: s.callback, Materials: s.materials, Followers: s.followers, QRCodes: s.qrcodes,
-		Menus: s.menus, JSTickets: s.wx, Router: e, MailRate: mailRate}
+		Menus: s.menus, Articles: s.articles, JSTickets: s.wx, Router: e, MailRate: mailRate}
 	if s.component != nil {
 		deps.Component = s.component
 	}

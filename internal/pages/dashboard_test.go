@@ -20,6 +20,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/stretchr/testify/require"
 
+	"github.com/socialinzen/socialinzen/internal/articles"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
 	"github.com/socialinzen/socialinzen/internal/jobs/jobstest"
 	"github.com/socialinzen/socialinzen/internal/mail"
@@ -81,9 +82,11 @@ func newConsole(t *testing.T, emuFollowers int) *consoleEnv {
 
 	e := httpapi.NewEngine(log)
 	cb.Routes(e)
+	mats := materials.NewService(gdb, wx, log)
 	pg, err := New(gdb, w.Box, Deps{Users: users, Accounts: accts, Logger: log,
-		Replies: replies, Inbox: cb, Materials: materials.NewService(gdb, wx, log), Followers: fol,
-		QRCodes: qrcode.NewService(gdb, wx), Menus: menus, JSTickets: wx, Router: e})
+		Replies: replies, Inbox: cb, Materials: mats, Followers: fol,
+		QRCodes: qrcode.NewService(gdb, wx), Menus: menus, JSTickets: wx, Router: e,
+		Articles: articles.NewService(articles.Options{DB: gdb, WeChat: wx, Covers: mats, Logger: log})})
 	require.NoError(t, err)
 	pg.Routes(e)
 
@@ -219,7 +222,7 @@ func flashText(doc *goquery.Document) string {
 
 // consolePages are every page of the console.
 var consolePages = []string{"/console", "/console/replies", "/console/followers", "/console/qrcodes",
-	"/console/materials", "/console/menu", "/console/jssdk", "/console/inbox", "/console/settings"}
+	"/console/materials", "/console/menu", "/console/jssdk", "/console/inbox", "/console/settings", "/console/articles"}
 
 // TestPagesRenderInBothLanguages opens every page of a fresh account in Chinese and English: each renders
 // whole, translated, and says what to do next where there is nothing to show.
@@ -236,6 +239,7 @@ func TestPagesRenderInBothLanguages(t *testing.T) {
 		"/console/jssdk":     "#jssdk-empty",
 		"/console/inbox":     "#inbox-empty",
 		"/console/settings":  "#logo-empty",
+		"/console/articles":  "#drafts-empty",
 	}
 	for _, lang := range []string{LangZH, LangEN} {
 		e.lang = lang

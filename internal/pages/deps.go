@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/socialinzen/socialinzen/internal/articles"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
 	"github.com/socialinzen/socialinzen/internal/materials"
 	"github.com/socialinzen/socialinzen/internal/reply"
@@ -37,6 +38,7 @@ type Deps struct {
 	Followers *followers.Service
 	QRCodes   *qrcode.Service
 	Menus     *menu.Service
+	Articles  *articles.Service
 	// JSTickets answers an account's jsapi_ticket (the WeChat client).
 	JSTickets jssdk.Tickets
 	// Component is the third-party platform (contract §15); nil when the console runs without one.

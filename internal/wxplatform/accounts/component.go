@@ -7,11 +7,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lib/pq"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/socialinzen/socialinzen/internal/apperr"
+	"github.com/socialinzen/socialinzen/internal/db"
 )
 
 // ErrRevoked answers every account-scoped call on an account whose administrator withdrew the
@@ -68,7 +68,7 @@ func (s *Service) SaveAuthorized(ctx context.Context, userID int64, in Authorize
 	if len([]rune(name)) > 64 {
 		name = string([]rune(name)[:64])
 	}
-	scope := pq.Int64Array(toInt64s(in.FuncScope))
+	scope := db.Int64Array(toInt64s(in.FuncScope))
 	emptyEnc, err := s.store.box.Seal("")
 	if err != nil {
 		return nil, err
@@ -99,7 +99,7 @@ func (s *Service) SaveAuthorized(ctx context.Context, userID int64, in Authorize
 // errRaced: another transaction inserted the same appid first.
 var errRaced = errors.New("accounts: concurrent insert")
 
-func (s *Service) saveAuthorizedTx(ctx context.Context, userID int64, in AuthorizedInput, name string, scope pq.Int64Array, refreshEnc, emptyEnc string) error {
+func (s *Service) saveAuthorizedTx(ctx context.Context, userID int64, in AuthorizedInput, name string, scope db.Int64Array, refreshEnc, emptyEnc string) error {
 	return s.store.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var r accountRow
 		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("appid = ?", in.AppID).Take(&r).Error
@@ -117,7 +117,7 @@ func (s *Service) saveAuthorizedTx(ctx context.Context, userID int64, in Authori
 				RefreshTokenEnc: refreshEnc, OriginalID: in.OriginalID, ServiceType: in.ServiceType, VerifyType: in.VerifyType}
 			row.JSDomains = []string{}
 			if err := tx.Omit("ID", "CreatedAt", "UpdatedAt", "RevokedAt").Create(row).Error; err != nil {
-				if isUniqueViolation(err) {
+				if db.IsUniqueViolation(err) {
 					return errRaced
 				}
 				return fmt.Errorf("insert authorized account: %w", err)

@@ -6,10 +6,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/lib/pq"
 	"gorm.io/gorm"
 
+	"github.com/socialinzen/socialinzen/internal/db"
 	"github.com/socialinzen/socialinzen/internal/domain"
 	"github.com/socialinzen/socialinzen/internal/secretbox"
 )
@@ -24,13 +23,13 @@ type accountRow struct {
 	TokenEnc   string
 	AesKeyEnc  string
 	MsdkKeyEnc string
-	JSDomains  pq.StringArray `gorm:"column:js_domains;type:text[]"`
+	JSDomains  db.StringArray `gorm:"column:js_domains;type:text[]"`
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
 	// Contract §15 (migration 00060).
 	Mode            domain.AccountMode
 	Status          domain.AccountStatus
-	FuncScope       pq.Int64Array `gorm:"column:funcscope;type:integer[]"`
+	FuncScope       db.Int64Array `gorm:"column:funcscope;type:integer[]"`
 	RefreshTokenEnc string
 	OriginalID      string
 	ServiceType     *int
@@ -47,10 +46,10 @@ type store struct {
 
 func (s *store) seal(a *Account) (*accountRow, error) {
 	r := &accountRow{ID: a.ID, UserID: a.UserID, AppID: a.AppID, Name: a.Name, JSDomains: a.JSDomains,
-		Mode: orText(a.Mode, ModeSecret), Status: orText(a.Status, StatusActive), FuncScope: pq.Int64Array(toInt64s(a.FuncScope)),
+		Mode: orText(a.Mode, ModeSecret), Status: orText(a.Status, StatusActive), FuncScope: db.Int64Array(toInt64s(a.FuncScope)),
 		OriginalID: a.OriginalID, ServiceType: a.ServiceType, VerifyType: a.VerifyType}
 	if r.JSDomains == nil {
-		r.JSDomains = pq.StringArray{}
+		r.JSDomains = db.StringArray{}
 	}
 	var err error
 	for _, f := range []struct {
@@ -89,7 +88,7 @@ func (s *store) insert(ctx context.Context, a *Account) error {
 		return err
 	}
 	if err := s.db.WithContext(ctx).Omit("ID", "CreatedAt", "UpdatedAt", "RevokedAt", "RefreshTokenEnc").Create(r).Error; err != nil {
-		if isUniqueViolation(err) {
+		if db.IsUniqueViolation(err) {
 			return ErrAlreadyBound
 		}
 		return fmt.Errorf("insert account: %w", err)
@@ -150,9 +149,4 @@ func (s *store) delete(ctx context.Context, id int64) error {
 		return fmt.Errorf("delete account: %w", err)
 	}
 	return nil
-}
-
-func isUniqueViolation(err error) bool {
-	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.Code == "23505"
 }

@@ -49,6 +49,9 @@ type Options struct {
 	HTTPClient *http.Client
 	// DeliveryTimeout bounds one simulated delivery, as WeChat gives a callback 5 s (default 5s).
 	DeliveryTimeout time.Duration
+	// PublishDelay is how long a freepublish/submit job runs before it ends and PUBLISHJOBFINISH is pushed
+	// (default 2 s); negative: jobs end only when CompletePublishing is called.
+	PublishDelay time.Duration
 	// MaxRequests is how many received requests Requests keeps, oldest dropped first (default 10000).
 	MaxRequests int
 }
@@ -207,6 +210,8 @@ type account struct {
 
 	callbackURL  string
 	callbackMode string
+
+	news *newsState // draft box and publishing (drafts.go)
 
 	tokenFetches  int
 	stable        *accessToken
