@@ -448,6 +448,7 @@ func (k *contract) run(console *apptest.Console) {
 	k.callback(demo.AppID, demo.Token, demo.EncodingAESKey)
 	k.inbox(tok)
 	k.component(tok)
+	k.conversations(tok, console)
 	k.failures(tok, console)
 	k.webauth(demo.AppID)
 	k.msdk(tok, demo.AppID)

@@ -322,8 +322,8 @@ func TestComponentReleaseTest(t *testing.T) {
 	require.Equal(t, 200, d.Status)
 	require.Empty(t, d.Body, "an empty answer first")
 	require.Eventually(t, func() bool {
-		for _, m := range s.emu.CustomMessages(testAppID) {
-			if m.Content == authCode+"_from_api" && m.ToUser == d.Message.FromUserName {
+		for _, m := range s.emu.Received(testAppID, d.Message.FromUserName) {
+			if m.MsgType == "text" && m.Content == authCode+"_from_api" {
 				return true
 			}
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/callback"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/component"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/conversations"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/followers"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/jssdk"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/menu"
@@ -42,7 +43,9 @@ type services struct {
 	callback  *callback.Handler
 	articles  *articles.Service
 	component *component.Service // nil without a third-party platform (contract §15)
-	emu       *wxemu.Emulator    // sandbox mode only
+	convs     *conversations.Service
+	live      *conversations.Hub
+	emu       *wxemu.Emulator // sandbox mode only
 	emuH      http.Handler
 	metrics   *metrics.Metrics
 }
@@ -115,6 +118,17 @@ func (a *App) build(ctx context.Context) (*services, error) {
 	s.callback.Start(ctx)
 	// Closed after the server stopped and before the database: the queue is flushed.
 	a.closers = append(a.closers, s.callback.Close)
+	if s.convs, err = conversations.NewService(a.db, conversations.Options{WeChat: s.wx, Logger: a.log.With("component", "conversations")}); err != nil {
+		return nil, err
+	}
+	s.live = conversations.NewHub(s.convs, a.cfg.DatabaseURL, a.log.With("component", "live"))
+	s.live.Start(ctx)
+	if err := conversations.RegisterJobs(a.jobs, s.live); err != nil {
+		return nil, fmt.Errorf("conversations: %w", err)
+	}
+	// Streams end before the server waits for requests to finish, and the hub stops before the database.
+	a.onShutdown = append(a.onShutdown, s.live.Close)
+	a.closers = append(a.closers, s.live.Close)
 	if err := s.metrics.WatchQueue(s.callback.QueueLen); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
@@ -178,6 +192,9 @@ func (a *App) wire(ctx context.Context) error {
 	menu.NewHandler(s.menus).Routes(wx)
 	followers.NewHandler(s.followers).Routes(wx)
 	s.callback.InboxRoutes(wx)
+	convH := &conversations.Handler{Service: s.convs, Hub: s.live, Accounts: s.accounts}
+	convH.Routes(wx)
+	convH.StreamRoutes(e.Group("/apis/wxplatform", auth))
 	s.callback.Routes(e) // public, with its own 64 KB limit
 	qrcode.NewHandler(s.qrcodes).Routes(wx)
 	// jsticket may be asked without a token from an account's JS domains: it carries its own chain.
@@ -196,7 +213,7 @@ func (a *App) wire(ctx context.Context) error {
 	deps := pages.Deps{Users: s.users, Accounts: s.accounts, Sandbox: a.cfg.Sandbox,
 		SecureCookies: a.cfg.SecureCookies(), Logger: a.log,
 		Replies: s.replies, Inbox: s.callback, Materials: s.materials, Followers: s.followers, QRCodes: s.qrcodes,
-		Menus: s.menus, Articles: s.articles, JSTickets: s.wx, Router: e, MailRate: mailRate}
+		Menus: s.menus, Articles: s.articles, JSTickets: s.wx, Router: e, MailRate: mailRate, Conversations: s.convs}
 	if s.component != nil {
 		deps.Component = s.component
 	}

@@ -52,6 +52,13 @@ func (p *Pages) consoleRoutes(g *gin.RouterGroup) {
 
 	g.GET("/inbox", p.inboxPage)
 
+	g.GET("/conversations", p.conversationsPage)
+	g.POST("/conversations/send", p.csrf, p.conversationSend)
+	g.POST("/conversations/read", p.csrf, p.conversationRead)
+	g.POST("/conversations/assign", p.csrf, p.conversationAssign)
+	g.POST("/conversations/quick", p.csrf, p.quickSave)
+	g.POST("/conversations/quick/delete", p.csrf, p.quickDelete)
+
 	g.GET("/settings", p.settingsPage)
 	g.POST("/settings/jsdomains", p.csrf, p.settingsJSDomains)
 	g.POST("/settings/msdk", p.csrf, p.settingsRotateMsdk)

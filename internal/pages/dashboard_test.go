@@ -29,6 +29,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/user"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/callback"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/conversations"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/followers"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/menu"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/qrcode"
@@ -83,9 +84,11 @@ func newConsole(t *testing.T, emuFollowers int) *consoleEnv {
 	e := httpapi.NewEngine(log)
 	cb.Routes(e)
 	mats := materials.NewService(gdb, wx, log)
+	convs, err := conversations.NewService(gdb, conversations.Options{WeChat: wx, Logger: log})
+	require.NoError(t, err)
 	pg, err := New(gdb, w.Box, Deps{Users: users, Accounts: accts, Logger: log,
 		Replies: replies, Inbox: cb, Materials: mats, Followers: fol,
-		QRCodes: qrcode.NewService(gdb, wx), Menus: menus, JSTickets: wx, Router: e,
+		QRCodes: qrcode.NewService(gdb, wx), Menus: menus, JSTickets: wx, Router: e, Conversations: convs,
 		Articles: articles.NewService(articles.Options{DB: gdb, WeChat: wx, Covers: mats, Logger: log})})
 	require.NoError(t, err)
 	pg.Routes(e)

@@ -11,6 +11,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/user"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/callback"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/conversations"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/followers"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/jssdk"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/menu"
@@ -39,6 +40,8 @@ type Deps struct {
 	QRCodes   *qrcode.Service
 	Menus     *menu.Service
 	Articles  *articles.Service
+	// Conversations answers followers (contract §16).
+	Conversations *conversations.Service
 	// JSTickets answers an account's jsapi_ticket (the WeChat client).
 	JSTickets jssdk.Tickets
 	// Component is the third-party platform (contract §15); nil when the console runs without one.

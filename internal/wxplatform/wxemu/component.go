@@ -103,7 +103,6 @@ type componentState struct {
 	tokens     map[string]*componentToken
 	preAuth    map[string]*preAuthCode
 	authCodes  map[string]*authCode
-	custom     map[string][]CustomMessage
 	via        map[string]string // authorizer appid -> component appid
 }
 
@@ -113,7 +112,6 @@ func newComponentState() *componentState {
 		tokens:     map[string]*componentToken{},
 		preAuth:    map[string]*preAuthCode{},
 		authCodes:  map[string]*authCode{},
-		custom:     map[string][]CustomMessage{},
 		via:        map[string]string{},
 	}
 }
@@ -132,13 +130,6 @@ type Push struct {
 	Status   int
 	Body     string // what the event URL answered
 	Err      string
-}
-
-// CustomMessage is a customer-service message sent with cgi-bin/message/custom/send.
-type CustomMessage struct {
-	ToUser  string `json:"touser"`
-	MsgType string `json:"msgtype"`
-	Content string `json:"content"`
 }
 
 // AddComponent registers a component, or replaces the credentials of one with the same AppID.
@@ -276,13 +267,6 @@ func (e *Emulator) Pushes(componentAppID string) []Push {
 		return append([]Push(nil), c.pushes...)
 	}
 	return nil
-}
-
-// CustomMessages answers the customer-service messages sent for appid.
-func (e *Emulator) CustomMessages(appid string) []CustomMessage {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return append([]CustomMessage(nil), e.cs().custom[appid]...)
 }
 
 // Authorize does what an administrator does on the consent page, without a browser: appid authorizes
@@ -538,14 +522,6 @@ func (e *Emulator) componentRoutes() map[string]route {
 		"/sns/oauth2/component/access_token":         get(e.handleComponentOAuthToken),
 		"/sns/oauth2/component/refresh_token":        get(e.handleComponentOAuthRefresh),
 		"/sandbox/component/unauthorize":             post(e.handleSandboxUnauthorize),
-	}
-}
-
-// extraRoutes are endpoints other parts of the emulator may also define; they are added only when
-// absent.
-func (e *Emulator) extraRoutes() map[string]route {
-	return map[string]route{
-		"/cgi-bin/message/custom/send": {method: http.MethodPost, auth: e.handleCustomSend},
 	}
 }
 
@@ -940,31 +916,6 @@ func (e *Emulator) handleComponentOAuthRefresh(w http.ResponseWriter, r *http.Re
 		return
 	}
 	writeJSON(w, e.issueSNSToken(st.appid, st.openid, st.scope, q.Get("refresh_token"), now))
-}
-
-// handleCustomSend serves POST cgi-bin/message/custom/send {touser, msgtype:"text", text:{content}}:
-// kept for CustomMessages (the full-network release test's answer).
-func (e *Emulator) handleCustomSend(w http.ResponseWriter, r *http.Request, appid string) {
-	var req struct {
-		ToUser  string `json:"touser"`
-		MsgType string `json:"msgtype"`
-		Text    struct {
-			Content string `json:"content"`
-		} `json:"text"`
-	}
-	if ae := decodeJSON(readBody(r), &req); ae != nil {
-		writeJSON(w, ae)
-		return
-	}
-	if req.ToUser == "" {
-		writeJSON(w, wxErr(codeInvalidOpenID))
-		return
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	st := e.cs()
-	st.custom[appid] = append(st.custom[appid], CustomMessage{ToUser: req.ToUser, MsgType: req.MsgType, Content: req.Text.Content})
-	writeJSON(w, okResp)
 }
 
 // handleSandboxUnauthorize serves POST /sandbox/component/unauthorize {"appid"}: the sandbox's stand-in

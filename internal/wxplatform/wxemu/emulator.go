@@ -211,7 +211,9 @@ type account struct {
 	callbackURL  string
 	callbackMode string
 
-	news *newsState // draft box and publishing (drafts.go)
+	news     *newsState           // draft box and publishing (drafts.go)
+	windows  map[string]*csWindow // openid -> customer-service window (customservice.go)
+	received []CustomDelivery     // customer-service messages delivered to followers, oldest first
 
 	tokenFetches  int
 	stable        *accessToken

@@ -69,6 +69,10 @@ func (e *Emulator) routes() http.Handler {
 		"/cgi-bin/menu/get":                  get(e.handleMenuGet),
 		"/cgi-bin/menu/delete":               get(e.handleMenuDelete),
 		"/cgi-bin/get_current_selfmenu_info": get(e.handleSelfMenuInfo),
+		// customservice.go
+		"/cgi-bin/message/custom/send":   post(e.handleCustomSend),
+		"/cgi-bin/message/custom/typing": post(e.handleCustomTyping),
+		"/simulator/received":            getOpen(e.handleSimulatorReceived),
 		// oauth.go
 		"/connect/oauth2/authorize": getOpen(e.handleAuthorize),
 		"/connect/oauth2/consent":   postOpen(e.handleConsent),
@@ -83,11 +87,6 @@ func (e *Emulator) routes() http.Handler {
 	}
 	for k, v := range e.componentRoutes() {
 		table[k] = v
-	}
-	for k, v := range e.extraRoutes() {
-		if _, ok := table[k]; !ok {
-			table[k] = v
-		}
 	}
 
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -224,6 +224,10 @@ func (e *Emulator) Deliver(ctx context.Context, appid string, msg *wxcrypto.Mess
 	// encrypted with the component's token, key and appid.
 	token, aesKey, cipherAppID := e.deliveryKeys(a)
 	now := e.now()
+	if cbURL != "" {
+		// WeChat opens the customer-service window when the follower acts, whatever the callback answers.
+		acc.noteInteraction(msg, now)
+	}
 	e.mu.Unlock()
 	if cbURL == "" {
 		return nil, ErrNoCallback
