@@ -91,13 +91,13 @@ func (s *Service) rememberPreAuth(ctx context.Context, code string, userID int64
 	return nil
 }
 
-// preAuthOwner answers the operator a pre_auth_code was handed to (0 when unknown).
-func (s *Service) preAuthOwner(ctx context.Context, code string) (int64, error) {
-	if code == "" {
+// preAuthOwnerByHash answers the operator a pre_auth_code (by its hash) was handed to (0 when unknown).
+func (s *Service) preAuthOwnerByHash(ctx context.Context, hash string) (int64, error) {
+	if hash == "" {
 		return 0, nil
 	}
 	var r preauthRow
-	err := s.opts.DB.WithContext(ctx).Where("code_hash = ?", hashCode(code)).Take(&r).Error
+	err := s.opts.DB.WithContext(ctx).Where("code_hash = ?", hash).Take(&r).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return 0, nil
 	}
