@@ -9,6 +9,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/httpapi"
 	"github.com/socialinzen/socialinzen/internal/materials"
 	"github.com/socialinzen/socialinzen/internal/reply"
+	"github.com/socialinzen/socialinzen/internal/stats"
 	"github.com/socialinzen/socialinzen/internal/user"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/callback"
@@ -43,6 +44,8 @@ type Deps struct {
 	Articles  *articles.Service
 	// Conversations answers followers (contract §16).
 	Conversations *conversations.Service
+	// Stats draws WeChat's statistics on the dashboard.
+	Stats *stats.Service
 	// Broadcasts sends mass and template messages (contract §18).
 	Broadcasts *broadcasts.Service
 	// JSTickets answers an account's jsapi_ticket (the WeChat client).
