@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -223,9 +222,6 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 	}
 	a.log.Info("console is listening", "addr", ln.Addr().String(), "url", a.cfg.BaseURL)
 	a.announce()
-	// gin finishes its route trees on the first request it serves (a one-time write): serving one here,
-	// before any client, keeps that write from racing with readers of the routes such as the API docs.
-	a.handler.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/healthz", nil))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

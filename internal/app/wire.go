@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"time"
 
 	"github.com/socialinzen/socialinzen/internal/apidocs"
@@ -271,6 +272,9 @@ func (a *App) wire(ctx context.Context) error {
 		a.startSandboxComponent(ctx, s)
 	}
 	a.services = s
+	// gin finishes its route trees on the first request it serves (a one-time write): serving one now,
+	// before New returns, keeps that write from racing with readers of the routes such as the API docs.
+	e.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/healthz", nil))
 	a.handler = e
 	if s.emu != nil && a.cfg.SandboxDemo {
 		// In the background: the follower sync is a job, the messages go through the callback in-process.
