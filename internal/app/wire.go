@@ -13,6 +13,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/metrics"
 	"github.com/socialinzen/socialinzen/internal/pages"
 	"github.com/socialinzen/socialinzen/internal/reply"
+	"github.com/socialinzen/socialinzen/internal/reply/replyapi"
 	"github.com/socialinzen/socialinzen/internal/user"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/callback"
@@ -150,7 +151,7 @@ func (a *App) wire(ctx context.Context) error {
 	// jsticket may be asked without a token from an account's JS domains: it carries its own chain.
 	(&jssdk.Handler{Tickets: s.wx, Accounts: s.accounts, RequireAuth: auth}).PublicRoutes(e)
 	webauth.NewHandler(s.webauth).PublicRoutes(e)
-	reply.NewHandler(s.replies).Routes(httpapi.Group{IRouter: e.Group("/apis/wxreplymanage", limit, auth, scope), Scoped: true})
+	replyapi.NewHandler(s.replies).Routes(httpapi.Group{IRouter: e.Group("/apis/wxreplymanage", limit, auth, scope), Scoped: true})
 	// Uploads set their own limits: no 1 MB cap on this group.
 	mh := &materials.Handler{Service: s.materials, Accounts: s.accounts}
 	mh.Routes(httpapi.Group{IRouter: e.Group("/apis/materials", auth)})

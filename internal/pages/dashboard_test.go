@@ -279,8 +279,8 @@ func TestDashboardCountsWhatTheCallbackStored(t *testing.T) {
 	}
 	p := e.post("/console/replies/simulate", url.Values{"event": {"subscribe"}})
 	require.Equal(t, http.StatusOK, p.Status, p.Body)
-	_, err := e.replies.Add(context.Background(), e.acct.ID, reply.Input{Type: "text", Request: "k",
-		Reply: []byte(`{"content":"v"}`)})
+	_, err := e.replies.Add(context.Background(), e.acct.ID, reply.Input{Type: reply.TypeText, Request: "k",
+		Content: reply.Content{Content: "v"}})
 	require.NoError(t, err)
 
 	require.Eventually(t, func() bool {

@@ -2,7 +2,6 @@ package callback_test
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/socialinzen/socialinzen/internal/reply"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxcrypto"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxemu"
 )
@@ -179,7 +179,7 @@ func TestReplyTypesInEveryMode(t *testing.T) {
 	e.rule(acct.ID, "video", "video", map[string]string{"mediaId": "VIDEO_MEDIA", "title": "T", "description": "D"})
 	e.rule(acct.ID, "music", "music", map[string]string{"title": "M", "description": "MD", "musicUrl": "https://example.com/m.mp3", "hqMusicUrl": "https://example.com/hq.mp3", "thumbMediaId": "THUMB"})
 	e.rule(acct.ID, "news", "multitext", articles(1))
-	_, err := e.replies.SetSpecial(context.Background(), acct.ID, "subscribe", "multitext", mustJSON(t, articles(8)))
+	_, err := e.replies.SetSpecial(context.Background(), acct.ID, reply.KindSubscribe, reply.TypeMultitext, contentOf(t, "multitext", articles(8)))
 	require.NoError(t, err)
 
 	for _, mode := range []string{wxemu.ModePlain, wxemu.ModeCompat, wxemu.ModeSafe} {
@@ -356,11 +356,4 @@ func TestSafeModeRoundTrip(t *testing.T) {
 	r, err := wxcrypto.ParseReply(openAnswer(t, a, ans.body))
 	require.NoError(t, err)
 	require.Equal(t, "hello", r.Content)
-}
-
-func mustJSON(t testing.TB, v any) []byte {
-	t.Helper()
-	b, err := json.Marshal(v)
-	require.NoError(t, err)
-	return b
 }
