@@ -19,6 +19,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/config"
 	"github.com/socialinzen/socialinzen/internal/db"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
+	"github.com/socialinzen/socialinzen/internal/jobs"
 	"github.com/socialinzen/socialinzen/internal/secretbox"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxemu"
 )
@@ -60,6 +61,7 @@ type App struct {
 	box      *secretbox.Box
 	handler  http.Handler
 	services *services
+	jobs     *jobs.Queue
 
 	workers  sync.WaitGroup
 	stopWork context.CancelFunc
@@ -124,10 +126,16 @@ func (a *App) goWork(name string, fn func()) {
 	}()
 }
 
-// Close stops the workers and closes the database, in that order.
+// Close stops the job queue (running jobs finish), the workers, the services and closes the database, in
+// that order.
 func (a *App) Close() {
 	if a.stopWork != nil {
 		a.stopWork()
+	}
+	if a.jobs != nil {
+		c, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+		_ = a.jobs.Stop(c)
+		cancel()
 	}
 	a.workers.Wait()
 	for i := len(a.closers) - 1; i >= 0; i-- {

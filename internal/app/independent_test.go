@@ -104,18 +104,29 @@ func TestIndependentWeChatGetsEveryReplyTypeInEveryMode(t *testing.T) {
 		"music":     {"title": "歌", "musicUrl": "https://example.com/a.mp3", "thumbMediaId": "MEDIA_THUMB"},
 		"multitext": {"title": "图文", "description": "摘要", "picurl": "https://example.com/p.png", "url": "https://example.com/"},
 	}
-	for typ, r := range rules {
-		code, out := c.postJSON("/apis/wxreplymanage/addReply?access_token="+tok, map[string]any{"type": typ, "request": "kw-" + typ, "reply": r}, nil)
-		require.Equal(t, 200, code, "%s: %v", typ, out)
+	// Plaintext mode is an account bound without an EncodingAESKey (with one, plaintext is refused).
+	keyless := con.Emulator().NewAccount("明文号 Plaintext")
+	code, out := c.postJSON("/apis/wxplatform/authorize?access_token="+tok, map[string]any{"appid": keyless.AppID,
+		"secret": keyless.Secret, "token": keyless.Token}, nil)
+	require.Equal(t, 200, code, "%v", out)
+	for _, appid := range []string{con.Emulator().Demo().AppID, keyless.AppID} {
+		for typ, r := range rules {
+			code, out := c.postJSON("/apis/wxreplymanage/addReply?appid="+appid+"&access_token="+tok, map[string]any{"type": typ, "request": "kw-" + typ, "reply": r}, nil)
+			require.Equal(t, 200, code, "%s: %v", typ, out)
+		}
 	}
 
-	demo := con.Emulator().Demo()
-	key, err := base64.StdEncoding.DecodeString(demo.EncodingAESKey + "=")
+	safeDemo := con.Emulator().Demo()
+	key, err := base64.StdEncoding.DecodeString(safeDemo.EncodingAESKey + "=")
 	require.NoError(t, err)
 	msgID := time.Now().UnixNano()
 	for _, mode := range []string{"plain", "compat", "safe"} {
 		for typ := range rules {
 			msgID++
+			demo := safeDemo
+			if mode == "plain" {
+				demo = keyless
+			}
 			t.Run(mode+"/"+typ, func(t *testing.T) {
 				ts := strconv.FormatInt(time.Now().Unix(), 10)
 				nonce := strconv.FormatInt(msgID%1_000_000_000, 10)

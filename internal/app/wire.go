@@ -8,6 +8,7 @@ import (
 
 	"github.com/socialinzen/socialinzen/internal/apidocs"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
+	"github.com/socialinzen/socialinzen/internal/jobs"
 	"github.com/socialinzen/socialinzen/internal/mail"
 	"github.com/socialinzen/socialinzen/internal/materials"
 	"github.com/socialinzen/socialinzen/internal/metrics"
@@ -54,6 +55,11 @@ func (a *App) build(ctx context.Context) (*services, error) {
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
+	// Capabilities register their workers and periodic jobs while they are built; wire starts the queue.
+	a.jobs, err = jobs.New(ctx, jobs.Options{DSN: a.cfg.DatabaseURL, SQLDB: sqlDB, Logger: a.log.With("component", "jobs")})
+	if err != nil {
+		return nil, err
+	}
 	if err := s.metrics.WatchDB(sqlDB); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
@@ -84,10 +90,8 @@ func (a *App) build(ctx context.Context) (*services, error) {
 	a.closers = append(a.closers, s.replies.Close)
 	s.materials = materials.NewService(a.db, s.wx, a.log.With("component", "materials"))
 	s.menus = menu.NewService(a.db, s.wx, a.log.With("component", "menu"))
-	s.followers = followers.NewService(a.db, followers.Options{WeChat: s.wx, Logger: a.log.With("component", "followers")})
-	// Runs before the database closes (closers run in reverse order after the workers stopped).
+	s.followers = followers.NewService(a.db, followers.Options{WeChat: s.wx, Jobs: a.jobs, Logger: a.log.With("component", "followers")})
 	a.closers = append(a.closers, s.followers.Close)
-	a.goWork("follower-sync", func() { s.followers.Worker(ctx) })
 	s.qrcodes = qrcode.NewService(a.db, s.wx)
 	s.webauth = webauth.New(webauth.Options{DB: a.db, Box: a.box, WeChat: s.wx, Accounts: s.accounts,
 		BaseURL: a.cfg.BaseURL, Logger: a.log.With("component", "webauth")})
@@ -117,6 +121,16 @@ func (a *App) wire(ctx context.Context) error {
 	}
 	cop := http.NewCrossOriginProtection()
 	e := httpapi.NewEngine(a.log)
+	proxies, err := a.cfg.Proxies()
+	if err != nil {
+		return fmt.Errorf("trusted proxies: %w", err)
+	}
+	if err := httpapi.TrustProxies(e, proxies); err != nil {
+		return fmt.Errorf("trusted proxies: %w", err)
+	}
+	if a.cfg.HTTPS() {
+		e.Use(httpapi.HSTS())
+	}
 	e.Use(httpapi.Metrics(s.metrics)) // before any route: gin applies Use only to routes added after it
 	e.GET("/metrics", s.metrics.Handler(a.cfg.MetricsToken))
 	e.GET("/healthz", a.healthz)
@@ -178,6 +192,9 @@ func (a *App) wire(ctx context.Context) error {
 			a.log.Warn("purge page sessions", "err", err)
 		}
 	})
+	if err := a.jobs.Start(ctx); err != nil {
+		return err
+	}
 	if s.emu != nil {
 		if err := a.prepareSandbox(ctx, s, s.emu); err != nil {
 			return fmt.Errorf("sandbox: %w", err)

@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -33,6 +34,12 @@ type Config struct {
 	WechatTimeout time.Duration
 	// DBMaxOpenConns bounds this process's Postgres pool.
 	DBMaxOpenConns int
+	// TrustedProxies is TRUSTED_PROXIES as given: comma-separated addresses or CIDRs of the reverse proxies
+	// whose X-Forwarded-For is believed (Proxies answers the list).
+	TrustedProxies string
+	// ShutdownDrain is how long, after SIGTERM, requests are still served (with Connection: close) while
+	// /readyz answers 503, so a load balancer takes the process out before it stops listening.
+	ShutdownDrain time.Duration
 }
 
 // Defaults as contract §1 lists them.
@@ -72,6 +79,8 @@ func (c *Config) settings() []setting {
 		{env: "LOG_FORMAT", usage: "text or json", str: &c.LogFormat, def: "text"},
 		{env: "WECHAT_TIMEOUT", usage: "deadline of one call to WeChat", dur: &c.WechatTimeout, def: "5s"},
 		{env: "DB_MAX_OPEN_CONNS", usage: "Postgres connections per process", num: &c.DBMaxOpenConns, def: "20"},
+		{env: "TRUSTED_PROXIES", usage: "comma-separated addresses/CIDRs of reverse proxies whose X-Forwarded-For names the client", str: &c.TrustedProxies},
+		{env: "SHUTDOWN_DRAIN", usage: "on SIGTERM, how long /readyz answers 503 while requests are still served", dur: &c.ShutdownDrain, def: "5s"},
 	}
 }
 
@@ -194,11 +203,45 @@ func (c *Config) Validate() error {
 	if c.WechatTimeout <= 0 {
 		errs = append(errs, errors.New("WECHAT_TIMEOUT must be positive"))
 	}
+	if _, err := c.Proxies(); err != nil {
+		errs = append(errs, fmt.Errorf("TRUSTED_PROXIES: %w", err))
+	}
+	if c.ShutdownDrain < 0 {
+		errs = append(errs, errors.New("SHUTDOWN_DRAIN must not be negative"))
+	}
 	if c.DBMaxOpenConns < 2 {
 		errs = append(errs, errors.New("DB_MAX_OPEN_CONNS must be at least 2"))
 	}
 	return errors.Join(errs...)
 }
+
+// Proxies answers TRUSTED_PROXIES as a list of CIDRs (a bare address is a /32 or /128), or what is wrong.
+func (c *Config) Proxies() ([]string, error) {
+	var out []string
+	for _, f := range strings.Split(c.TrustedProxies, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if strings.Contains(f, "/") {
+			p, err := netip.ParsePrefix(f)
+			if err != nil {
+				return nil, fmt.Errorf("%q is not an address or CIDR", f)
+			}
+			out = append(out, p.Masked().String())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an address or CIDR", f)
+		}
+		out = append(out, netip.PrefixFrom(a, a.BitLen()).String())
+	}
+	return out, nil
+}
+
+// HTTPS says whether BASE_URL is https: cookies get the Secure flag and answers carry HSTS.
+func (c *Config) HTTPS() bool { return strings.HasPrefix(c.BaseURL, "https://") }
 
 // SecureCookies says whether cookies get the Secure flag: when the console is served over https.
 func (c *Config) SecureCookies() bool { return strings.HasPrefix(c.BaseURL, "https://") }

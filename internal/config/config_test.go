@@ -86,3 +86,25 @@ func TestStringMasksSecrets(t *testing.T) {
 	}
 	require.Contains(t, s, "SECRET_KEY=****")
 }
+
+func TestTrustedProxiesAndShutdownDrain(t *testing.T) {
+	c, err := Load(nil, env(nil))
+	require.NoError(t, err)
+	p, err := c.Proxies()
+	require.NoError(t, err)
+	require.Empty(t, p, "no proxy is trusted by default")
+	require.Equal(t, "5s", c.ShutdownDrain.String())
+
+	c, err = Load([]string{"-trusted-proxies", "10.0.0.0/8, 192.0.2.7,::1", "-shutdown-drain", "0s"},
+		env(map[string]string{"TRUSTED_PROXIES": "127.0.0.1"}))
+	require.NoError(t, err)
+	p, err = c.Proxies()
+	require.NoError(t, err)
+	require.Equal(t, []string{"10.0.0.0/8", "192.0.2.7/32", "::1/128"}, p)
+	require.Zero(t, c.ShutdownDrain)
+
+	_, err = Load(nil, env(map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8,balancer.local"}))
+	require.ErrorContains(t, err, "TRUSTED_PROXIES")
+	_, err = Load(nil, env(map[string]string{"SHUTDOWN_DRAIN": "-1s"}))
+	require.ErrorContains(t, err, "SHUTDOWN_DRAIN")
+}

@@ -3,6 +3,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	"github.com/pressly/goose/v3"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/rivermigrate"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -151,7 +154,67 @@ func Migrate(ctx context.Context, gdb *gorm.DB, log *slog.Logger) error {
 			log.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "took", r.Duration.Round(time.Millisecond))
 		}
 	}
+	// River's tables (the job queue of internal/jobs) are migrated under the same lock, in one transaction
+	// on the locked connection, so two processes starting together never race on them either.
+	if err := migrateRiver(ctx, conn, c, log); err != nil {
+		return fmt.Errorf("migrate river: %w", err)
+	}
 	return nil
+}
+
+// migrateRiver applies River's own migrations on c, the connection holding the lock, one version per
+// transaction: a River migration may use an enum value an earlier one added, which Postgres refuses within
+// the transaction that added it.
+func migrateRiver(ctx context.Context, pool *sql.DB, c *sql.Conn, log *slog.Logger) error {
+	m, err := rivermigrate.New(riverdatabasesql.New(pool), &rivermigrate.Config{Logger: quietLogger(log)})
+	if err != nil {
+		return err
+	}
+	for {
+		applied, err := migrateRiverStep(ctx, m, c)
+		if err != nil {
+			return err
+		}
+		if applied == nil {
+			return nil
+		}
+		if log != nil {
+			log.Info("river migration applied", "version", applied.Version, "name", applied.Name)
+		}
+	}
+}
+
+func migrateRiverStep(ctx context.Context, m *rivermigrate.Migrator[*sql.Tx], c *sql.Conn) (*rivermigrate.MigrateVersion, error) {
+	tx, err := c.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback() //nolint:errcheck
+	res, err := m.MigrateTx(ctx, tx, rivermigrate.DirectionUp, &rivermigrate.MigrateOpts{MaxSteps: 1})
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, err
+	}
+	if len(res.Versions) == 0 {
+		return nil, nil
+	}
+	return &res.Versions[0], nil
+}
+
+// quietLogger passes River's warnings on and drops the rest (River logs at info on every step).
+func quietLogger(log *slog.Logger) *slog.Logger {
+	if log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return slog.New(warnOnly{log.Handler()})
+}
+
+type warnOnly struct{ slog.Handler }
+
+func (h warnOnly) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= slog.LevelWarn && h.Handler.Enabled(ctx, l)
 }
 
 // SchemaStatus says where the database stands against the embedded migrations.

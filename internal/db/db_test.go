@@ -21,6 +21,7 @@ func TestMigrateIsCurrentAndIdempotent(t *testing.T) {
 	require.NoError(t, db.Migrate(ctx, gdb, nil), "a second run applies nothing and succeeds")
 	var n int
 	require.NoError(t, gdb.Raw(`SELECT count(*) FROM users`).Scan(&n).Error)
+	require.NoError(t, gdb.Raw(`SELECT count(*) FROM river_job`).Scan(&n).Error, "River's tables are migrated with ours")
 }
 
 func TestRefusesANewerSchema(t *testing.T) {

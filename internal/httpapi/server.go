@@ -9,8 +9,8 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// NewEngine is a Gin engine with the console's edge middleware: request id, recovery, security headers and
-// the access log. Routes are added by each capability.
+// NewEngine is a Gin engine with the console's edge middleware: request id, recovery, security headers, the
+// access log, and the refusal of control characters in any text input. Routes are added by each capability.
 func NewEngine(log *slog.Logger) *gin.Engine {
 	if log == nil {
 		log = slog.Default()
@@ -21,7 +21,7 @@ func NewEngine(log *slog.Logger) *gin.Engine {
 	e.HandleMethodNotAllowed = false
 	e.RemoveExtraSlash = false
 	_ = e.SetTrustedProxies(nil)
-	e.Use(RequestID(log), AccessLog(), Recover(), SecurityHeaders())
+	e.Use(RequestID(log), AccessLog(), Recover(), SecurityHeaders(), RefuseControlChars(nil))
 	e.NoRoute(NotFound)
 	return e
 }

@@ -1,8 +1,8 @@
 package pages
 
 import (
+	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -32,6 +32,9 @@ func (p *Pages) optionalUser(c *gin.Context) {
 
 // tokenInQuery handles a page opened with ?access_token=: a valid token becomes the cookie, and the browser
 // is sent to the same URL without it, so the token does not stay in the address bar or in the history.
+// When the browser already holds another operator's session, a link (made by anyone) must not silently
+// swap it: the page asks "continue as X?" instead, keeping the token in the server-side session, and only
+// the operator's same-origin POST /switch makes the change.
 func (p *Pages) tokenInQuery(c *gin.Context) {
 	q := c.Request.URL.Query()
 	tok := q.Get("access_token")
@@ -44,12 +47,70 @@ func (p *Pages) tokenInQuery(c *gin.Context) {
 	if len(q) > 0 {
 		clean += "?" + q.Encode()
 	}
-	if _, err := p.deps.Users.Authenticate(c.Request.Context(), tok); err == nil {
-		http.SetCookie(c.Writer, &http.Cookie{Name: httpapi.TokenCookie, Value: tok, Path: "/", MaxAge: 7 * 24 * 3600,
-			HttpOnly: true, Secure: p.deps.SecureCookies, SameSite: http.SameSiteLaxMode})
-	}
-	redirect(c, clean)
+	c.Header("Cache-Control", "no-store")
 	c.Abort()
+	next, err := p.deps.Users.Authenticate(c.Request.Context(), tok)
+	if err != nil {
+		redirect(c, clean)
+		return
+	}
+	if cur, ok := p.cookiePrincipal(c); ok && cur.UserID != next.UserID {
+		s := p.session(c)
+		s.Values["pendingToken"] = tok
+		s.Values["pendingTo"] = clean
+		if err := s.Save(c.Request, c.Writer); err != nil {
+			p.fail(c, fmt.Errorf("save session: %w", err))
+			return
+		}
+		v := p.view(c, "switch", "switch.title")
+		v.User = &cur
+		v.Data = switchData{From: cur.Username, To: next.Username, Back: httpapi.SafeLocalPath(clean, "/")}
+		p.html(c, http.StatusOK, "switch", v)
+		return
+	}
+	p.setTokenCookie(c, tok)
+	redirect(c, clean)
+}
+
+type switchData struct{ From, To, Back string }
+
+// switchOperator is the operator's answer to "continue as X?": the token kept by tokenInQuery becomes the
+// session. The route runs the cross-origin check first.
+func (p *Pages) switchOperator(c *gin.Context) {
+	s := p.session(c)
+	tok, _ := s.Values["pendingToken"].(string)
+	to, _ := s.Values["pendingTo"].(string)
+	delete(s.Values, "pendingToken")
+	delete(s.Values, "pendingTo")
+	if err := s.Save(c.Request, c.Writer); err != nil {
+		logger(c).Warn("save session", "err", err)
+	}
+	c.Header("Cache-Control", "no-store")
+	if tok == "" {
+		redirect(c, "/")
+		return
+	}
+	if _, err := p.deps.Users.Authenticate(c.Request.Context(), tok); err != nil {
+		redirect(c, "/login")
+		return
+	}
+	p.setTokenCookie(c, tok)
+	redirect(c, to)
+}
+
+// cookiePrincipal answers the operator of the request's session cookie, if it holds a valid one.
+func (p *Pages) cookiePrincipal(c *gin.Context) (httpapi.Principal, bool) {
+	ck, err := c.Request.Cookie(httpapi.TokenCookie)
+	if err != nil || ck.Value == "" {
+		return httpapi.Principal{}, false
+	}
+	pr, err := p.deps.Users.Authenticate(c.Request.Context(), ck.Value)
+	return pr, err == nil
+}
+
+func (p *Pages) setTokenCookie(c *gin.Context, tok string) {
+	http.SetCookie(c.Writer, &http.Cookie{Name: httpapi.TokenCookie, Value: tok, Path: "/", MaxAge: 7 * 24 * 3600,
+		HttpOnly: true, Secure: p.deps.SecureCookies, SameSite: http.SameSiteLaxMode})
 }
 
 // requireUser sends anonymous visitors to the login page.
@@ -250,11 +311,7 @@ func (p *Pages) setLang(c *gin.Context) {
 	}
 	http.SetCookie(c.Writer, &http.Cookie{Name: LangCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
 		Secure: p.deps.SecureCookies, SameSite: http.SameSiteLaxMode})
-	back := c.PostForm("back")
-	if u, err := url.Parse(back); err != nil || u.IsAbs() || u.Host != "" {
-		back = "/"
-	}
-	redirect(c, back)
+	redirect(c, httpapi.SafeLocalPath(c.PostForm("back"), "/"))
 }
 
 type authorizeData struct {

@@ -138,8 +138,8 @@ func errText(c *gin.Context, err error) string {
 // backTo answers the form's "back" field when it is a console page, else fallback: where to return after
 // a POST, keeping the list's filters and page.
 func backTo(c *gin.Context, fallback string) string {
-	back := c.PostForm("back")
-	if !strings.HasPrefix(back, "/console") || strings.HasPrefix(back, "//") || strings.ContainsAny(back, "\\\r\n") {
+	back := httpapi.SafeLocalPath(c.PostForm("back"), "")
+	if back != "/console" && !strings.HasPrefix(back, "/console/") && !strings.HasPrefix(back, "/console?") {
 		return fallback
 	}
 	return back

@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/socialinzen/socialinzen/internal/httpapi"
+	"github.com/socialinzen/socialinzen/internal/jobs/jobstest"
 	"github.com/socialinzen/socialinzen/internal/mail"
 	"github.com/socialinzen/socialinzen/internal/materials"
 	"github.com/socialinzen/socialinzen/internal/reply"
@@ -68,7 +69,9 @@ func newConsole(t *testing.T, emuFollowers int) *consoleEnv {
 	users := user.NewService(gdb, mail.NewLog(log), user.Options{BaseURL: testBase.String(), Logger: log})
 	replies := reply.NewService(gdb, reply.Options{Logger: log})
 	t.Cleanup(replies.Close)
-	fol := followers.NewService(gdb, followers.Options{WeChat: wx, Logger: log})
+	q := jobstest.New(t, gdb, w.DBURL)
+	fol := followers.NewService(gdb, followers.Options{WeChat: wx, Jobs: q, Logger: log})
+	require.NoError(t, q.Start(context.Background()))
 	t.Cleanup(fol.Close)
 	cb := callback.New(callback.Options{DB: gdb, Accounts: accts, Replies: replies, Observer: fol.Observer(), Logger: log})
 	ctx, cancel := context.WithCancel(context.Background())

@@ -133,9 +133,7 @@ func formError(v *View, err error) {
 // location as JSON instead: XMLHttpRequest would follow a 303 itself and use up the flash meant for the
 // page the script then opens.
 func redirect(c *gin.Context, to string) {
-	if !strings.HasPrefix(to, "/") || strings.HasPrefix(to, "//") || strings.HasPrefix(to, "/\\") {
-		to = "/"
-	}
+	to = httpapi.SafeLocalPath(to, "/")
 	if c.GetHeader("X-Upload") == "1" {
 		c.JSON(http.StatusOK, gin.H{"location": to})
 		return

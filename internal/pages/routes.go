@@ -22,6 +22,7 @@ func (p *Pages) Routes(r gin.IRouter) {
 	g.GET("/reset", p.resetPage)
 	g.POST("/reset", p.csrf, p.resetPost)
 	g.POST("/lang", p.csrf, p.setLang)
+	g.POST("/switch", p.csrf, p.switchOperator)
 
 	in := g.Group("", p.requireUser)
 	in.GET("/authorize", p.authorizePage)

@@ -101,6 +101,7 @@ func consoleEnv() map[string]string {
 		"LOG_LEVEL":         "info",
 		"LOG_FORMAT":        "text",
 		"DB_MAX_OPEN_CONNS": "6", // three processes and the other packages' tests share one Postgres
+		"SHUTDOWN_DRAIN":    "0s",
 	}
 }
 

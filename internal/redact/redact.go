@@ -4,8 +4,11 @@ package redact
 
 import "net/url"
 
-// Params are query parameters whose values are never written to a log.
-var Params = []string{"access_token", "token", "code", "secret", "sig", "refresh_token", "echostr", "ticket", "state"}
+// Params are query parameters whose values are never written to a log. WeChat's callback signs its URL
+// with signature (or msg_signature), timestamp and nonce: the signature and nonce would let a reader of the
+// log replay the request within the clock window, and echostr is the handshake's secret.
+var Params = []string{"access_token", "token", "code", "secret", "sig", "refresh_token", "echostr", "ticket", "state",
+	"signature", "msg_signature", "nonce"}
 
 // URL answers u's path and query with every secret parameter's value replaced by "REDACTED".
 func URL(u *url.URL) string {

@@ -21,8 +21,8 @@ type AccountLister func(ctx context.Context, userID int64) (any, error)
 type HandlerOptions struct {
 	// Accounts fills `me`'s accounts; nil answers an empty list.
 	Accounts AccountLister
-	// CrossOrigin guards cookie-authenticated unsafe requests (`me` by POST, logout); the engine's shared
-	// instance. nil skips the check.
+	// CrossOrigin guards the requests that set or use the session cookie (login, `me` by POST, logout);
+	// the engine's shared instance. nil skips the check.
 	CrossOrigin *http.CrossOriginProtection
 	// MailRate limits the endpoints that send mail (register, resendVerification, forgotPassword) per
 	// client address; nil leaves them unlimited.
@@ -114,7 +114,15 @@ func (h *Handler) forgotPassword(req *httpapi.Request) (httpapi.Answer, error) {
 	return sameAnswer, nil
 }
 
+// login refuses a cross-origin request before anything else: it sets the session cookie, so a page
+// elsewhere posting a form here could log the browser into an operator of its choosing (login CSRF), whose
+// tenant would then receive what the victim binds. Scripts send neither Origin nor Sec-Fetch-Site and pass.
 func (h *Handler) login(req *httpapi.Request) (httpapi.Answer, error) {
+	if h.cop != nil {
+		if err := h.cop.Check(req.Gin.Request); err != nil {
+			return nil, apperr.New(apperr.Forbidden, "cross-origin request refused: log in from the console's own pages")
+		}
+	}
 	f, err := bodyStrings(req.Body, "username", "password")
 	if err != nil {
 		return nil, err

@@ -56,6 +56,7 @@ type Service struct {
 	cost    int    // bcrypt cost; tests lower it
 	dummy   string // bcrypt hash at cost, for unknown names
 	mails   sync.WaitGroup
+	afterMu sync.Mutex // one background mail preparation at a time
 }
 
 // NewService answers the operators' service on db, sending its mails through mailer.
@@ -144,11 +145,28 @@ func (s *Service) ForgotPassword(ctx context.Context, email string) error {
 	return s.mailIfKnown(ctx, email, purposeReset)
 }
 
+// mailIfKnown answers as soon as the address is well-formed; everything that depends on whether it
+// belongs to an operator (the lookup, the one-a-minute guard, the token, the mail) runs after the answer,
+// in the background, so neither the answer nor its timing tells the address's existence. The background
+// work runs one at a time, so the guard sees the previous request's token.
 func (s *Service) mailIfKnown(ctx context.Context, email, purpose string) error {
 	email = strings.TrimSpace(email)
 	if err := ValidateEmail(email); err != nil {
 		return err
 	}
+	s.mails.Go(func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), mailTimeout)
+		defer cancel()
+		s.afterMu.Lock()
+		defer s.afterMu.Unlock()
+		if err := s.mailIfKnownNow(ctx, email, purpose); err != nil {
+			s.log.ErrorContext(ctx, "mail not prepared", "purpose", purpose, "err", err)
+		}
+	})
+	return nil
+}
+
+func (s *Service) mailIfKnownNow(ctx context.Context, email, purpose string) error {
 	u, found, err := s.store.userByEmail(ctx, email)
 	if err != nil {
 		return fmt.Errorf("%s: %w", purpose, err)

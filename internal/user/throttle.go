@@ -9,12 +9,15 @@ import (
 	"github.com/socialinzen/socialinzen/internal/apperr"
 )
 
-// Login throttling of contract §3: after ThrottleLimit failures for one username or one client address
-// within ThrottleWindow, logins answer 429 until the window lets one through. Failures are rows in
-// login_failures, so every console process sharing the database sees the same count.
+// Login throttling of contract §3: after ThrottleLimit failures for one username, or ThrottleAddressLimit
+// from one client address, within ThrottleWindow, logins answer 429 until the window lets one through.
+// The address limit is much higher (as Grafana does): operators share addresses (an office, a load
+// balancer without TRUSTED_PROXIES), and ten guesses at one name must not lock the others out. Failures are
+// rows in login_failures, so every console process sharing the database sees the same count.
 const (
-	ThrottleLimit  = 10
-	ThrottleWindow = 15 * time.Minute
+	ThrottleLimit        = 10
+	ThrottleAddressLimit = 100
+	ThrottleWindow       = 15 * time.Minute
 )
 
 // throttleKeys answers the keys an attempt is counted under. The username key is the canonical name when
@@ -36,9 +39,20 @@ func (s *Service) beginLogin(ctx context.Context, keys []string, now time.Time) 
 	if err != nil {
 		return nil, fmt.Errorf("login: record attempt: %w", err)
 	}
-	since, blocked, err := s.store.blockedSince(ctx, keys, now.Add(-ThrottleWindow), ThrottleLimit, ids)
-	if err != nil {
-		return nil, fmt.Errorf("login: count failures: %w", err)
+	var since time.Time
+	blocked := false
+	for _, k := range keys {
+		limit := ThrottleLimit
+		if strings.HasPrefix(k, "addr:") {
+			limit = ThrottleAddressLimit
+		}
+		t, b, err := s.store.blockedSince(ctx, []string{k}, now.Add(-ThrottleWindow), limit, ids)
+		if err != nil {
+			return nil, fmt.Errorf("login: count failures: %w", err)
+		}
+		if b && (!blocked || t.After(since)) {
+			since, blocked = t, true
+		}
 	}
 	if !blocked {
 		return ids, nil

@@ -57,17 +57,28 @@ func TestThrottleAcrossProcesses(t *testing.T) {
 	require.Equal(t, "60", r.Header().Get("Retry-After"))
 }
 
+// TestThrottlePerClientAddress: ten failures for one username do not lock the other operators behind the
+// same address (a shared office, a load balancer) out; an address is stopped only at 100 failures.
 func TestThrottlePerClientAddress(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	a, b := e.app, e.newApp(user.HandlerOptions{})
 	a.verified("peggy", "peggy@example.com", "right password")
-	for i := range 10 {
+	a.verified("victor", "victor@example.com", "victor's password")
+	for range user.ThrottleLimit {
+		requireFail(t, loginFrom(a, "198.51.100.7", "victor", "guess"), http.StatusUnauthorized, httpapi.CodeBadCredentials, "wrong")
+	}
+	requireFail(t, loginFrom(a, "198.51.100.7", "victor", "victor's password"), http.StatusTooManyRequests, httpapi.CodeTooMany, "too many")
+	require.Equal(t, http.StatusOK, loginFrom(b, "198.51.100.7", "peggy", "right password").Code,
+		"another operator from the same address still logs in")
+
+	// 90 more failures from the address, for names that each stay under their own limit: 100 in all.
+	for i := range user.ThrottleAddressLimit - user.ThrottleLimit {
 		p := a
-		if i >= 5 {
+		if i%2 == 1 {
 			p = b
 		}
-		requireFail(t, loginFrom(p, "198.51.100.7", fmt.Sprintf("nobody%d", i), "guess"),
+		requireFail(t, loginFrom(p, "198.51.100.7", fmt.Sprintf("nobody%d", i/5), "guess"),
 			http.StatusUnauthorized, httpapi.CodeBadCredentials, "wrong")
 	}
 	r := loginFrom(a, "198.51.100.7", "peggy", "right password")

@@ -209,3 +209,37 @@ func TestCleanup(t *testing.T) {
 	}
 	require.EqualValues(t, 1, count("users"))
 }
+
+// TestForgotAnswersBeforeAnyWorkForTheAddress: forgot and resend answer without waiting for anything an
+// existing address causes (the lookup, the token, the mail), so their time tells nothing. Here the token
+// table is locked by another transaction: the answer comes anyway, and the mail follows once it is free.
+func TestForgotAnswersBeforeAnyWorkForTheAddress(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a := e.app
+	a.verified("mallory", "mallory@example.com", "12345678")
+	require.Equal(t, http.StatusOK, a.register("nina", "nina@example.com", "12345678").Code)
+	e.mail.Wait(t, "nina@example.com", 10*time.Second)
+	e.clock.Advance(2 * time.Minute)
+
+	tx := e.db.Begin()
+	require.NoError(t, tx.Exec(`LOCK TABLE email_tokens IN ACCESS EXCLUSIVE MODE`).Error)
+	for _, c := range []struct{ path, email string }{
+		{"/apis/user/forgotPassword", "mallory@example.com"},
+		{"/apis/user/resendVerification", "nina@example.com"},
+	} {
+		done := make(chan res, 1)
+		go func() { done <- a.post(c.path, map[string]string{"email": c.email}) }()
+		select {
+		case r := <-done:
+			require.Equal(t, http.StatusOK, r.Code, r.Body.String())
+		case <-time.After(5 * time.Second):
+			tx.Rollback()
+			t.Fatalf("%s waited on the work of an existing address", c.path)
+		}
+	}
+	require.NoError(t, tx.Rollback().Error)
+	e.mail.Wait(t, "mallory@example.com", 10*time.Second)
+	require.NoError(t, a.svc.Shutdown(t.Context()))
+	require.Equal(t, 2, e.mail.Count("nina@example.com"))
+}

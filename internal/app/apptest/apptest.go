@@ -54,7 +54,7 @@ func Start(t testing.TB, opts Options) *Console {
 	base := "http://" + ln.Addr().String()
 	env := map[string]string{
 		"DATABASE_URL": dbURL, "LISTEN_ADDR": ln.Addr().String(), "BASE_URL": base,
-		"SMTP_URL": smtp.URL(), "SANDBOX": "true", "LOG_LEVEL": "warn", "DB_MAX_OPEN_CONNS": "10",
+		"SMTP_URL": smtp.URL(), "SANDBOX": "true", "LOG_LEVEL": "warn", "DB_MAX_OPEN_CONNS": "10", "SHUTDOWN_DRAIN": "0s",
 		"SECRET_KEY": "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
 	}
 	if opts.NoSandbox {

@@ -189,3 +189,23 @@ func TestDumpHoldsNoSecret(t *testing.T) {
 		require.NotContains(t, string(out), secret, "the dump holds the %s in clear", name)
 	}
 }
+
+// TestAuthorizeChecksCredentialsBeforeSayingAlreadyBound: "already bound" would tell anyone which appids
+// the console serves; only a caller who proves the AppSecret learns it.
+func TestAuthorizeChecksCredentialsBeforeSayingAlreadyBound(t *testing.T) {
+	f := newFixture(t)
+	demo := f.Emu.Demo()
+	code, _ := f.post(t, "/apis/wxplatform/authorize", bindBody(demo), 0)
+	require.Equal(t, 200, code)
+
+	wrong := bindBody(demo)
+	wrong["secret"] = strings.Repeat("0", 32)
+	code, out := f.post(t, "/apis/wxplatform/authorize", wrong, 1)
+	require.Equal(t, http.StatusBadGateway, code, "%v", out)
+	require.EqualValues(t, 40125, out["wxErrcode"])
+	require.NotContains(t, out["msg"], "already bound")
+
+	code, out = f.post(t, "/apis/wxplatform/authorize", bindBody(demo), 1)
+	require.Equal(t, http.StatusConflict, code, "%v", out)
+	require.EqualValues(t, 40900, out["errcode"])
+}

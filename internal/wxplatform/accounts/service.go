@@ -84,17 +84,19 @@ func (s *Service) Bind(ctx context.Context, userID int64, in BindInput) (*Accoun
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
+	// The credentials first: "already bound" would otherwise tell anyone which appids this console
+	// serves; only a caller who proves the AppSecret may learn it.
+	if s.opts.Checker != nil {
+		if err := s.opts.Checker.CheckCredentials(ctx, in.AppID, in.Secret); err != nil {
+			return nil, fmt.Errorf("check credentials: %w", err)
+		}
+	}
 	existing, err := s.store.byAppID(ctx, in.AppID)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, err
 	}
 	if existing != nil && existing.UserID != userID {
 		return nil, ErrAlreadyBound
-	}
-	if s.opts.Checker != nil {
-		if err := s.opts.Checker.CheckCredentials(ctx, in.AppID, in.Secret); err != nil {
-			return nil, fmt.Errorf("check credentials: %w", err)
-		}
 	}
 	if existing != nil {
 		existing.Secret, existing.Token, existing.EncodingAESKey = in.Secret, in.Token, in.EncodingAESKey

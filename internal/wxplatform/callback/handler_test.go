@@ -173,16 +173,27 @@ func TestReplyTypesInEveryMode(t *testing.T) {
 		}
 		return out
 	}
-	e.rule(acct.ID, "text", "text", map[string]string{"content": "你好 <b>&]]> world"})
-	e.rule(acct.ID, "image", "image", map[string]string{"mediaId": "IMG_MEDIA"})
-	e.rule(acct.ID, "voice", "voice", map[string]string{"mediaId": "VOICE_MEDIA"})
-	e.rule(acct.ID, "video", "video", map[string]string{"mediaId": "VIDEO_MEDIA", "title": "T", "description": "D"})
-	e.rule(acct.ID, "music", "music", map[string]string{"title": "M", "description": "MD", "musicUrl": "https://example.com/m.mp3", "hqMusicUrl": "https://example.com/hq.mp3", "thumbMediaId": "THUMB"})
-	e.rule(acct.ID, "news", "multitext", articles(1))
-	_, err := e.replies.SetSpecial(context.Background(), acct.ID, reply.KindSubscribe, reply.TypeMultitext, contentOf(t, "multitext", articles(8)))
-	require.NoError(t, err)
+	// Plaintext mode is for an account bound without an EncodingAESKey: with one, plaintext is refused.
+	plain := emu.NewAccount("明文回复测试")
+	plain.EncodingAESKey = ""
+	emu.AddFollowers(plain.AppID, 2)
+	plainAcct := e.bind(plain)
+	for _, id := range []int64{acct.ID, plainAcct.ID} {
+		e.rule(id, "text", "text", map[string]string{"content": "你好 <b>&]]> world"})
+		e.rule(id, "image", "image", map[string]string{"mediaId": "IMG_MEDIA"})
+		e.rule(id, "voice", "voice", map[string]string{"mediaId": "VOICE_MEDIA"})
+		e.rule(id, "video", "video", map[string]string{"mediaId": "VIDEO_MEDIA", "title": "T", "description": "D"})
+		e.rule(id, "music", "music", map[string]string{"title": "M", "description": "MD", "musicUrl": "https://example.com/m.mp3", "hqMusicUrl": "https://example.com/hq.mp3", "thumbMediaId": "THUMB"})
+		e.rule(id, "news", "multitext", articles(1))
+		_, err := e.replies.SetSpecial(context.Background(), id, reply.KindSubscribe, reply.TypeMultitext, contentOf(t, "multitext", articles(8)))
+		require.NoError(t, err)
+	}
 
 	for _, mode := range []string{wxemu.ModePlain, wxemu.ModeCompat, wxemu.ModeSafe} {
+		a := a
+		if mode == wxemu.ModePlain {
+			a = plain
+		}
 		emu.SetCallback(a.AppID, e.callbackURL(a.AppID), mode)
 		ctx := context.Background()
 		check := func(kw string, d *wxemu.Delivery, err error) *wxcrypto.Reply {
@@ -304,6 +315,9 @@ func TestRefusals(t *testing.T) {
 			return q, b
 		}, wxemu.ModeSafe, a, 400},
 		{"encrypted for an account without a key", same, wxemu.ModeSafe, plainOnly, 400},
+		// The URL signature covers timestamp and nonce only: with them (from a log, a proxy), anyone could
+		// post any plaintext. WeChat never sends plaintext alone to an account with a key.
+		{"plaintext to an account in safe mode", same, wxemu.ModePlain, a, 403},
 	}
 	for _, tt := range tests {
 		m := *msg
@@ -341,6 +355,30 @@ func TestRefusals(t *testing.T) {
 	ans = post(t, e.callbackURL(plainOnly.AppID), q, body)
 	require.Equal(t, 200, ans.status, string(ans.body))
 	require.Equal(t, "success", string(ans.body))
+}
+
+// TestCompatibleModePrefersTheEncryptedPart: in a compatible-mode body only the ciphertext is
+// authenticated (by msg_signature); plaintext fields beside it that say something else are ignored.
+func TestCompatibleModePrefersTheEncryptedPart(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	a := newAccount(t)
+	acct := e.bind(a)
+	e.rule(acct.ID, "real", "text", map[string]string{"content": "from the ciphertext"})
+	e.rule(acct.ID, "forged", "text", map[string]string{"content": "from the plaintext"})
+	now := e.clock.now().Unix()
+	msg := textMsg(a, "oFollower1", "real", now)
+	q, _ := signed(t, a, msg, wxemu.ModeCompat, now)
+	c, err := wxcrypto.NewCipher(a.EncodingAESKey, a.AppID)
+	require.NoError(t, err)
+	enc, err := c.Encrypt(msg.Marshal())
+	require.NoError(t, err)
+	q.Set("msg_signature", wxcrypto.MsgSignature(a.Token, q.Get("timestamp"), q.Get("nonce"), enc))
+	forged := *msg
+	forged.Content, forged.FromUserName, forged.Encrypt = "forged", "oSomeoneElse", enc
+	ans := post(t, e.callbackURL(a.AppID), q, forged.Marshal())
+	require.Equal(t, 200, ans.status, string(ans.body))
+	require.Contains(t, string(openAnswer(t, a, ans.body)), "from the ciphertext")
 }
 
 func TestSafeModeRoundTrip(t *testing.T) {

@@ -21,8 +21,17 @@ func TestRetryGetsTheFirstAnswer(t *testing.T) {
 	a := newAccount(t)
 	acct := e.bind(a)
 	e.rule(acct.ID, "hi", "text", map[string]string{"content": "first"})
+	// Plaintext mode is an account's without a key.
+	keyless := newAccount(t)
+	keyless.EncodingAESKey = ""
+	plainAcct := e.bind(keyless)
+	e.rule(plainAcct.ID, "hi", "text", map[string]string{"content": "first"})
 	now := e.clock.now()
 	for _, mode := range []string{wxemu.ModeSafe, wxemu.ModePlain, wxemu.ModeCompat} {
+		a := a
+		if mode == wxemu.ModePlain {
+			a = keyless
+		}
 		m := *textMsg(a, "oRetry", "hi", now.Unix())
 		q, body := signed(t, a, &m, mode, now.Unix())
 		first := openAnswer(t, a, post(t, e.callbackURL(a.AppID), q, body).body)
@@ -35,7 +44,8 @@ func TestRetryGetsTheFirstAnswer(t *testing.T) {
 		require.Equal(t, string(first), string(again), mode)
 		e.clock.set(now)
 	}
-	require.EqualValues(t, 3, e.count(acct.ID))
+	require.EqualValues(t, 2, e.count(acct.ID))
+	require.EqualValues(t, 1, e.count(plainAcct.ID))
 
 	// Events are deduplicated by sender, CreateTime and event.
 	ev := &wxcrypto.Message{ToUserName: a.OriginalID, FromUserName: "oEvent", CreateTime: now.Unix(), MsgType: "event", Event: "CLICK", EventKey: "hi"}
@@ -45,13 +55,13 @@ func TestRetryGetsTheFirstAnswer(t *testing.T) {
 		require.Equal(t, 200, ans.status)
 		require.Contains(t, string(openAnswer(t, a, ans.body)), "first")
 	}
-	require.EqualValues(t, 4, e.count(acct.ID))
+	require.EqualValues(t, 3, e.count(acct.ID))
 	// Another event at the same second is another row.
 	ev2 := *ev
 	ev2.Event, ev2.EventKey = "VIEW", "https://example.com"
 	q, body := signed(t, a, &ev2, wxemu.ModeSafe, now.Unix())
 	require.Equal(t, 200, post(t, e.callbackURL(a.AppID), q, body).status)
-	require.EqualValues(t, 5, e.count(acct.ID))
+	require.EqualValues(t, 4, e.count(acct.ID))
 }
 
 // Three deliveries of one message at once, to one process, then to three processes on separate pools:

@@ -202,12 +202,12 @@ func TestQueueIsBounded(t *testing.T) {
 	e, proxy, count := proxiedEnv(t, callback.Options{QueueSize: 5})
 	a := newAccount(t)
 	e.bind(a)
-	q, body := signed(t, a, textMsg(a, "oWarm", "hi", e.clock.now().Unix()), wxemu.ModePlain, e.clock.now().Unix())
+	q, body := signed(t, a, textMsg(a, "oWarm", "hi", e.clock.now().Unix()), wxemu.ModeSafe, e.clock.now().Unix())
 	require.Equal(t, 200, post(t, e.callbackURL(a.AppID), q, body).status)
 
 	proxy.set(proxyDown)
 	for range 8 {
-		q, body := signed(t, a, textMsg(a, "oDown", "hi", e.clock.now().Unix()), wxemu.ModePlain, e.clock.now().Unix())
+		q, body := signed(t, a, textMsg(a, "oDown", "hi", e.clock.now().Unix()), wxemu.ModeSafe, e.clock.now().Unix())
 		ans := post(t, e.callbackURL(a.AppID), q, body)
 		require.Equal(t, 200, ans.status)
 		require.Equal(t, "success", string(ans.body))

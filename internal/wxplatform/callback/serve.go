@@ -203,10 +203,16 @@ func (h *Handler) open(acct *accounts.Account, q map[string][]string, ts, nonce 
 			}
 			return inbound{}, http.StatusBadRequest, "malformed message: no MsgType"
 		}
+		if acct.EncodingAESKey != "" {
+			// An account with a key is in safe (or compatible) mode, where WeChat never sends plaintext
+			// alone; the URL signature does not cover the body, so such a body may be anyone's.
+			return inbound{}, http.StatusForbidden, "this account is in safe mode: plaintext messages are refused"
+		}
 		return checked(inbound{msg: outer, raw: string(body)})
 	}
 	// Compatible and safe modes: the msg_signature authenticates the ciphertext, checked before any
-	// decryption so that no forged ciphertext reaches AES.
+	// decryption so that no forged ciphertext reaches AES. In compatible mode the plaintext fields beside it
+	// are not authenticated: with a key, only the decrypted message is used.
 	if outer.Encrypt == "" {
 		return inbound{}, http.StatusBadRequest, "malformed XML: no <Encrypt> element"
 	}

@@ -22,11 +22,16 @@
 //
 // A sync reads the blacklist, then user/get page by page (10,000 openids), each page's profiles by
 // user/info/batchget (100 at a time, SyncConcurrency calls at once), upserting them in one multi-row
-// INSERT … ON CONFLICT per batch. The cursor (next_openid) is saved after each page. One sync per account
-// runs across every process: the process that claims the wx_follower_syncs row holds a lease, renewed by
-// a heartbeat; when the process stops, the lease runs out and another process (Worker), or the next
-// syncFollowers, resumes from the cursor. A failed sync is resumed the same way. At the end, followers the
-// run did not see are marked unsubscribed, and the table is vacuumed and analysed.
+// INSERT … ON CONFLICT per batch. The cursor (next_openid) is saved after each page. A sync is a River
+// job (follower_sync, see internal/jobs): syncFollowers claims the account's wx_follower_syncs row and
+// enqueues the job in the same transaction. One sync per account runs across every process: the claim
+// holds a lease, renewed by a heartbeat while a job works it. A job run lasts at most RunBudget, then
+// snoozes and the next run (in any process) goes on from the cursor; a stopping process's job saves its
+// place and snoozes the same way, so a restart resumes it at once. When a process dies, its lease runs
+// out and the periodic job follower_sync_resume claims the sync anew and enqueues its resumption; the dead
+// job, should River rescue it later, finds its claim superseded and ends. A failed sync is resumed by the
+// next syncFollowers. At the end, followers the sync did not see are marked unsubscribed, and the table is
+// vacuumed and analysed.
 //
 // Between syncs the callback's subscribe, unsubscribe and SCAN events (Observer) keep the mirror current;
 // an event older than the last one applied to a follower changes nothing.

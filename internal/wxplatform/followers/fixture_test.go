@@ -11,6 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/socialinzen/socialinzen/internal/httpapi"
+	"github.com/socialinzen/socialinzen/internal/jobs"
+	"github.com/socialinzen/socialinzen/internal/jobs/jobstest"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/followers"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxemu"
@@ -24,6 +26,7 @@ type fixture struct {
 	*wxtest.Env
 	t       testing.TB
 	svc     *followers.Service
+	queue   *jobs.Queue // svc's queue
 	acct    *accounts.Account
 	userID  int64
 	handler http.Handler
@@ -43,14 +46,31 @@ func newFixture(t testing.TB, followerCount int, opts followers.Options) *fixtur
 	if opts.Lease == 0 {
 		opts.Lease = 3 * time.Second
 	}
-	f.svc = followers.NewService(env.DB, opts)
-	t.Cleanup(f.svc.Close)
+	f.svc, f.queue = f.processWithQueue(opts)
 
 	env.Tokens.Give("test-token", httpapi.Principal{UserID: f.userID, Username: "op"})
 	r := wxtest.Router()
 	followers.NewHandler(f.svc).Routes(env.APIGroup(r, "/apis/wxplatform", env.Tokens.RequireAuth()))
 	f.handler = r
 	return f
+}
+
+// process starts a followers service on the fixture's database with a job queue of its own, as one console
+// process would. The queue stops when the test ends, after the service closed.
+func (f *fixture) process(opts followers.Options) *followers.Service {
+	f.t.Helper()
+	svc, _ := f.processWithQueue(opts)
+	return svc
+}
+
+func (f *fixture) processWithQueue(opts followers.Options) (*followers.Service, *jobs.Queue) {
+	f.t.Helper()
+	q := jobstest.New(f.t, f.DB, f.DBURL)
+	opts.WeChat, opts.Jobs = f.WX, q
+	svc := followers.NewService(f.DB, opts)
+	f.t.Cleanup(svc.Close)
+	require.NoError(f.t, q.Start(context.Background()))
+	return svc, q
 }
 
 // call POSTs body (JSON text, or url.Values as a form) to /apis/wxplatform/<path> and answers the status

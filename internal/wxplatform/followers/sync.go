@@ -7,7 +7,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/riverqueue/river"
 	"golang.org/x/sync/errgroup"
+	"gorm.io/gorm"
 
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxclient"
@@ -31,17 +33,12 @@ type SyncStatus struct {
 	FinishedAt *time.Time `json:"finishedAt,omitempty"`
 }
 
-// StartSync starts a background sync of the account's followers, unless one is running already (in any
+// StartSync starts a sync of the account's followers as a job, unless one is running already (in any
 // process), and answers the sync's status. A sync left by a process that stopped (its lease ran out) or
 // that failed is resumed from the last page it stored; a finished one starts afresh.
 func (s *Service) StartSync(ctx context.Context, a *accounts.Account) (SyncStatus, error) {
-	acct := ref(a)
-	c, err := s.syncs().claim(ctx, acct.ID, s.owner(), s.opts.Lease)
-	if err != nil {
+	if _, err := s.claimAndEnqueue(ctx, ref(a)); err != nil {
 		return SyncStatus{}, err
-	}
-	if c != nil {
-		s.launch(acct, *c)
 	}
 	return s.SyncStatus(ctx, a)
 }
@@ -51,68 +48,138 @@ func (s *Service) SyncStatus(ctx context.Context, a *accounts.Account) (SyncStat
 	return s.syncs().status(ctx, a.ID)
 }
 
-// Worker resumes, every lease period until ctx ends, the syncs whose process stopped before finishing
-// them. Run it in one goroutine per process.
-func (s *Service) Worker(ctx context.Context) {
-	t := time.NewTicker(s.opts.Lease)
-	defer t.Stop()
-	for {
-		if err := s.ResumeStale(ctx); err != nil && ctx.Err() == nil {
-			s.log.Warn("resume follower syncs", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
-// ResumeStale claims and resumes every sync whose lease ran out.
+// ResumeStale claims every sync whose lease ran out (its process died) and enqueues a job to resume it.
+// The periodic job follower_sync_resume runs it every lease period, once across all processes.
 func (s *Service) ResumeStale(ctx context.Context) error {
 	stale, err := s.syncs().stale(ctx, s.opts.Lease)
 	if err != nil {
 		return err
 	}
 	for _, acct := range stale {
-		c, err := s.syncs().claim(ctx, acct.ID, s.owner(), s.opts.Lease)
+		c, err := s.claimAndEnqueue(ctx, acct)
 		if err != nil {
 			return err
 		}
 		if c != nil {
 			s.log.Info("resuming follower sync", "appid", acct.AppID, "from", c.cursor, "done", c.done)
-			s.launch(acct, *c)
 		}
 	}
 	return nil
+}
+
+// claimAndEnqueue claims the account's sync and, in the same transaction, enqueues the job that runs the
+// claim: both happen or neither. nil when another owner holds a live lease.
+func (s *Service) claimAndEnqueue(ctx context.Context, acct account) (*claim, error) {
+	var got *claim
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		c, err := syncStore{db: tx}.claim(ctx, acct.ID, s.owner(), s.opts.Lease)
+		if err != nil || c == nil {
+			return err
+		}
+		if _, err := s.jobs.EnqueueTx(ctx, tx, SyncArgs{AccountID: acct.ID, AppID: acct.AppID, Owner: c.owner, Gen: c.gen}, nil); err != nil {
+			return fmt.Errorf("enqueue follower sync: %w", err)
+		}
+		got = c
+		return nil
+	})
+	return got, err
 }
 
 func (s *Service) owner() string { return s.proc + "/" + newID() }
 
 func (s *Service) syncs() syncStore { return syncStore{db: s.db} }
 
-// launch runs a claimed sync in the background.
-func (s *Service) launch(acct account, c claim) {
-	s.wg.Add(1)
+// SyncArgs is the job that runs one claimed sync (kind follower_sync). Its owner and gen name the claim:
+// the job works only while the claim is still the account's, so a job superseded by a resume (its process
+// died and another claimed the sync) ends without writing anything.
+type SyncArgs struct {
+	AccountID int64  `json:"account_id" river:"unique"`
+	AppID     string `json:"appid"`
+	Owner     string `json:"owner" river:"unique"`
+	Gen       int64  `json:"gen" river:"unique"`
+}
+
+// Kind names the job.
+func (SyncArgs) Kind() string { return "follower_sync" }
+
+// InsertOpts makes a claim's job unique: enqueueing the same claim twice adds one job. One sync per account
+// at a time is the claim's own guarantee (wx_follower_syncs), which holds across processes and restarts.
+func (SyncArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 5, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+type resumeArgs struct{}
+
+func (resumeArgs) Kind() string { return "follower_sync_resume" }
+
+func (resumeArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 1, UniqueOpts: river.UniqueOpts{ByPeriod: time.Second}}
+}
+
+type syncWorker struct {
+	river.WorkerDefaults[SyncArgs]
+	s *Service
+}
+
+// Timeout: a run is bounded by Options.RunBudget (then the job snoozes and continues), never cut here.
+func (w *syncWorker) Timeout(*river.Job[SyncArgs]) time.Duration {
+	return w.s.opts.RunBudget + 5*time.Minute
+}
+
+// Work runs a slice of the sync (at most RunBudget). When the queue is stopping, or the budget is spent,
+// the sync's cursor is already saved and the job snoozes: the next run, in whichever process, goes on
+// from there.
+func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
+	s := w.s
+	acct := account{ID: job.Args.AccountID, AppID: job.Args.AppID}
+	c, err := s.syncs().own(ctx, acct.ID, job.Args.Owner, job.Args.Gen)
+	if err != nil {
+		return err
+	}
+	if c == nil {
+		return nil // superseded, finished or failed meanwhile
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stopWatch := context.AfterFunc(s.ctx, cancel)
+	defer stopWatch()
 	go func() {
-		defer s.wg.Done()
+		select {
+		case <-s.jobs.Stopping():
+			cancel()
+		case <-runCtx.Done():
+		}
+	}()
+	var out outcome
+	func() {
 		defer func() {
 			if r := recover(); r != nil {
 				s.log.Error("follower sync crashed", "appid", acct.AppID, "panic", fmt.Sprint(r))
-				s.finish(acct, c, StateFailed, 0, 0, errors.New("crashed"))
+				s.finish(acct, *c, StateFailed, 0, 0, errors.New("crashed"))
+				out = outcomeEnded
 			}
 		}()
-		s.run(s.ctx, acct, c)
+		out = s.run(runCtx, acct, *c)
 	}()
+	if out == outcomePaused {
+		return river.JobSnooze(0)
+	}
+	return nil
 }
+
+// outcome is how a run of a sync ended.
+type outcome int
+
+const (
+	outcomeEnded  outcome = iota // done, failed or lost: nothing more for this job
+	outcomePaused                // interrupted or out of budget, progress saved: run again
+)
 
 // run performs a claimed sync: the blacklist first (so each follower is stored with it), then user/get
 // page by page from the claim's cursor, each page's openids read 100 at a time by user/info/batchget with
 // bounded concurrency and upserted; the cursor is saved after each page. At the end the followers this
-// run did not see are marked unsubscribed.
-func (s *Service) run(parent context.Context, acct account, c claim) {
+// sync did not see are marked unsubscribed. A run stops after RunBudget at a page boundary.
+func (s *Service) run(parent context.Context, acct account, c claim) outcome {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	var done atomic.Int64
@@ -123,7 +190,7 @@ func (s *Service) run(parent context.Context, acct account, c claim) {
 		defer close(hbDone)
 		s.heartbeat(ctx, acct, c, &done, &lost, cancel)
 	}()
-	total, err := s.pages(ctx, acct, c, &done)
+	total, err := s.pages(ctx, acct, c, &done, time.Now().Add(s.opts.RunBudget))
 	cancel()
 	<-hbDone
 	if errors.Is(err, errLeaseLost) {
@@ -132,15 +199,23 @@ func (s *Service) run(parent context.Context, acct account, c claim) {
 	switch {
 	case lost.Load():
 		s.log.Warn("follower sync lost its lease to another process", "appid", acct.AppID)
+		return outcomeEnded
+	case errors.Is(err, errBudget):
+		return outcomePaused
 	case parent.Err() != nil:
-		s.log.Info("follower sync interrupted; it resumes once its lease ends", "appid", acct.AppID)
+		s.log.Info("follower sync interrupted; it resumes from its last page", "appid", acct.AppID)
+		return outcomePaused
 	case err != nil:
 		s.log.Warn("follower sync failed", "appid", acct.AppID, "err", err)
 		s.finish(acct, c, StateFailed, int(done.Load()), total, err)
 	default:
 		s.finish(acct, c, StateDone, int(done.Load()), total, nil)
 	}
+	return outcomeEnded
 }
+
+// errBudget ends a run at a page boundary once its budget is spent; the cursor is saved.
+var errBudget = errors.New("follower sync: run budget spent")
 
 func (s *Service) heartbeat(ctx context.Context, acct account, c claim, done *atomic.Int64, lost *atomic.Bool, cancel context.CancelFunc) {
 	t := time.NewTicker(max(s.opts.Lease/3, 50*time.Millisecond))
@@ -167,7 +242,7 @@ func (s *Service) heartbeat(ctx context.Context, acct account, c claim, done *at
 }
 
 // pages walks user/get from the claim's cursor; it answers WeChat's total.
-func (s *Service) pages(ctx context.Context, acct account, c claim, done *atomic.Int64) (int, error) {
+func (s *Service) pages(ctx context.Context, acct account, c claim, done *atomic.Int64, budget time.Time) (int, error) {
 	blacklist, err := s.blacklist(ctx, acct.AppID)
 	if err != nil {
 		return 0, err
@@ -203,6 +278,9 @@ func (s *Service) pages(ctx context.Context, acct account, c claim, done *atomic
 		cursor = p.NextOpenID
 		if err := s.syncs().progress(ctx, acct.ID, c, int(done.Load()), total, cursor, true); err != nil {
 			return total, err
+		}
+		if time.Now().After(budget) {
+			return total, errBudget
 		}
 	}
 	if _, err := s.store.markGone(ctx, acct.ID, c.gen); err != nil {

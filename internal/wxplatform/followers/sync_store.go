@@ -58,6 +58,26 @@ func (s syncStore) claim(ctx context.Context, accountID int64, owner string, lea
 	return &claim{gen: r.Gen, owner: owner, cursor: r.NextOpenID, done: r.CursorDone}, nil
 }
 
+// own renews the claim (owner, gen) for a job about to run it and answers where to resume; nil when the
+// claim is no longer the account's running sync (superseded by a resume, or ended). Progress past the saved
+// cursor is forgotten: the run starts again at the cursor.
+func (s syncStore) own(ctx context.Context, accountID int64, owner string, gen int64) (*claim, error) {
+	var rows []struct {
+		NextOpenID string `gorm:"column:next_openid"`
+		CursorDone int
+	}
+	err := s.db.WithContext(ctx).Raw(`UPDATE wx_follower_syncs SET heartbeat_at = now(), done = cursor_done, updated_at = now()
+		WHERE account_id = ? AND owner = ? AND gen = ? AND state = 'running'
+		RETURNING next_openid, cursor_done`, accountID, owner, gen).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("take follower sync: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	return &claim{gen: gen, owner: owner, cursor: rows[0].NextOpenID, done: rows[0].CursorDone}, nil
+}
+
 // beat renews the lease and publishes progress; false when the run no longer owns the sync.
 func (s syncStore) beat(ctx context.Context, accountID int64, c claim, done int) (bool, error) {
 	res := s.db.WithContext(ctx).Exec(`UPDATE wx_follower_syncs SET heartbeat_at = now(), done = ?, updated_at = now()

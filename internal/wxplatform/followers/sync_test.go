@@ -181,9 +181,7 @@ func TestSyncOnePerAccount(t *testing.T) {
 	t.Parallel()
 	opts := followers.Options{Lease: time.Second, SyncConcurrency: 1}
 	f := newFixture(t, 300, opts)
-	opts.WeChat = f.WX
-	other := followers.NewService(f.DB, opts)
-	t.Cleanup(other.Close)
+	other := f.process(opts)
 	// Three batchget calls of 700 ms one after the other: the sync runs past its 1 s lease, which only
 	// the heartbeat keeps.
 	f.Emu.SetFault("/cgi-bin/user/info/batchget", wxemu.Fault{Delay: 700 * time.Millisecond})
@@ -257,6 +255,66 @@ func TestSyncResumesFromCursor(t *testing.T) {
 	require.Equal(t, cursor, gets[0].Query.Get("next_openid"), "resumed at the cursor")
 	require.Len(t, f.Requests("/cgi-bin/user/info/batchget"), 1, "only the 50 followers after the cursor")
 	require.Equal(t, 50, f.countRows("subscribed"))
+}
+
+// TestSyncInterruptedResumes stops the job queue of the process running a sync half-way (a restart), then
+// starts another process: the same sync (same generation) resumes and finishes, nothing counted twice.
+func TestSyncInterruptedResumes(t *testing.T) {
+	t.Parallel()
+	opts := followers.Options{SyncConcurrency: 1}
+	f := newFixture(t, 2500, opts)
+	f.Emu.SetFault("/cgi-bin/user/info/batchget", wxemu.Fault{Delay: 60 * time.Millisecond})
+	_, err := f.svc.StartSync(t.Context(), f.acct)
+	require.NoError(t, err)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		st, err := f.svc.SyncStatus(t.Context(), f.acct)
+		require.NoError(t, err)
+		if st.Done >= 300 {
+			break
+		}
+		require.Equal(t, followers.StateRunning, st.State, "%+v", st)
+		require.True(t, time.Now().Before(deadline), "no progress: %+v", st)
+		time.Sleep(10 * time.Millisecond)
+	}
+	require.NoError(t, f.queue.Stop(t.Context()))
+	st, err := f.svc.SyncStatus(t.Context(), f.acct)
+	require.NoError(t, err)
+	require.Equal(t, followers.StateRunning, st.State, "interrupted, not failed: %+v", st)
+	require.Less(t, st.Done, 2500)
+	var jobState string
+	require.NoError(t, f.DB.Raw(`SELECT state FROM river_job WHERE kind = 'follower_sync'`).Scan(&jobState).Error)
+	require.Equal(t, "available", jobState, "the job is ready for the next process")
+
+	f.Emu.ClearFaults()
+	f.process(opts) // the console restarted
+	st = f.waitSync(30 * time.Second)
+	require.Equal(t, followers.StateDone, st.State, "%+v", st)
+	require.Equal(t, 2500, st.Done)
+	require.Equal(t, 2500, st.Total)
+	require.Equal(t, 2500, f.countRows("subscribed"))
+	var gen int
+	require.NoError(t, f.DB.Raw(`SELECT gen FROM wx_follower_syncs WHERE account_id = ?`, f.acct.ID).Scan(&gen).Error)
+	require.Equal(t, 1, gen, "the interrupted sync was resumed, not started again")
+}
+
+// TestSyncRunsInSlices: with a tiny run budget each job run stores one user/get page and snoozes; the
+// next run goes on from the saved cursor.
+func TestSyncRunsInSlices(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, 10050, followers.Options{RunBudget: time.Nanosecond})
+	fl := f.emuFollowers()
+	_, err := f.svc.StartSync(t.Context(), f.acct)
+	require.NoError(t, err)
+	st := f.waitSync(60 * time.Second)
+	require.Equal(t, followers.StateDone, st.State, "%+v", st)
+	require.Equal(t, 10050, st.Done)
+	require.Equal(t, 10050, f.countRows("subscribed"))
+	gets := f.Requests("/cgi-bin/user/get")
+	require.GreaterOrEqual(t, len(gets), 2)
+	require.Equal(t, "", gets[0].Query.Get("next_openid"))
+	require.Equal(t, fl[9999].OpenID, gets[1].Query.Get("next_openid"), "the second run starts at the saved cursor")
+	require.Len(t, f.Requests("/cgi-bin/user/info/batchget"), 101, "no page read twice")
 }
 
 func TestObserverKeepsMirrorCurrent(t *testing.T) {

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/socialinzen/socialinzen/internal/httpapi"
+	"github.com/socialinzen/socialinzen/internal/jobs/jobstest"
 	"github.com/socialinzen/socialinzen/internal/reply"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/callback"
@@ -235,7 +236,7 @@ func TestListQrcodesCountsEvents(t *testing.T) {
 func TestScansThroughTheCallback(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	fsvc := followers.NewService(f.DB, followers.Options{WeChat: f.WX})
+	fsvc := followers.NewService(f.DB, followers.Options{WeChat: f.WX, Jobs: jobstest.New(t, f.DB, f.DBURL)})
 	t.Cleanup(fsvc.Close)
 	cb := callback.New(callback.Options{DB: f.DB, Accounts: f.Accounts, Replies: noRules{}, Observer: fsvc.Observer()})
 	ctx, cancel := context.WithCancel(context.Background())
