@@ -34,9 +34,6 @@ type materialsData struct {
 }
 
 func (p *Pages) materialsPage(c *gin.Context) {
-	if !p.ready(c, p.deps.Materials != nil) {
-		return
-	}
 	v := p.view(c, "materials", "materials.title")
 	fieldFlashes(v)
 	a := v.Account
@@ -80,9 +77,6 @@ func kindListed(k materials.Kind) bool {
 // sends it with a progress bar and follows the redirect, so a failure too answers 303 back, with the
 // errors carried to the next page by the session.
 func (p *Pages) materialUpload(c *gin.Context) {
-	if !p.ready(c, p.deps.Materials != nil) {
-		return
-	}
 	a := accounts.Current(c)
 	form, err := readUploadForm(c, "file", materials.MaxFileBytes)
 	back := withAppID("/console/materials?type="+url.QueryEscape(form.Fields["type"]), a)
@@ -108,9 +102,6 @@ func (p *Pages) materialUpload(c *gin.Context) {
 }
 
 func (p *Pages) materialDelete(c *gin.Context) {
-	if !p.ready(c, p.deps.Materials != nil) {
-		return
-	}
 	a := accounts.Current(c)
 	back := backTo(c, withAppID("/console/materials", a))
 	mediaID := strings.TrimSpace(c.PostForm("mediaId"))

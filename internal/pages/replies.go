@@ -63,9 +63,6 @@ type repliesData struct {
 }
 
 func (p *Pages) repliesPage(c *gin.Context) {
-	if !p.ready(c, p.deps.Replies != nil) {
-		return
-	}
 	v, ok := p.repliesView(c)
 	if !ok {
 		return
@@ -105,10 +102,8 @@ func (p *Pages) repliesView(c *gin.Context) (*View, bool) {
 		d.Rules = append(d.Rules, ruleView{ID: r.ID, Keyword: r.Keyword, Match: string(r.Match), Type: string(r.Type),
 			Enabled: r.Enabled, Summary: summarize(r.Type, r.Reply)})
 	}
-	if p.deps.Menus != nil {
-		if keys, err := p.deps.Menus.ClickKeys(ctx, a.ID); err == nil {
-			d.ClickKeys = keys
-		}
+	if keys, err := p.deps.Menus.ClickKeys(ctx, a.ID); err == nil {
+		d.ClickKeys = keys
 	}
 	v.Form["type"], v.Form["match"] = "text", "exact"
 	v.Data = d
@@ -232,9 +227,6 @@ func formErrorIn(f replyForm, v *View, err error) {
 }
 
 func (p *Pages) replyAdd(c *gin.Context) {
-	if !p.ready(c, p.deps.Replies != nil) {
-		return
-	}
 	a := accounts.Current(c)
 	f := postedForm(c)
 	in := postedReply(f)
@@ -249,9 +241,6 @@ func (p *Pages) replyAdd(c *gin.Context) {
 }
 
 func (p *Pages) replyUpdate(c *gin.Context) {
-	if !p.ready(c, p.deps.Replies != nil) {
-		return
-	}
 	a := accounts.Current(c)
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
@@ -283,9 +272,6 @@ func (p *Pages) ruleFormFailed(c *gin.Context, f map[string]string, editID int64
 }
 
 func (p *Pages) replyEnable(c *gin.Context) {
-	if !p.ready(c, p.deps.Replies != nil) {
-		return
-	}
 	a := accounts.Current(c)
 	back := withAppID("/console/replies", a)
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
@@ -307,9 +293,6 @@ func (p *Pages) replyEnable(c *gin.Context) {
 }
 
 func (p *Pages) replyDelete(c *gin.Context) {
-	if !p.ready(c, p.deps.Replies != nil) {
-		return
-	}
 	a := accounts.Current(c)
 	back := withAppID("/console/replies", a)
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
@@ -326,9 +309,6 @@ func (p *Pages) replyDelete(c *gin.Context) {
 
 // replySpecial sets or clears (clear=1) the subscribe or the default reply.
 func (p *Pages) replySpecial(c *gin.Context) {
-	if !p.ready(c, p.deps.Replies != nil) {
-		return
-	}
 	a := accounts.Current(c)
 	kind := reply.Kind(c.Param("kind"))
 	if kind != reply.KindSubscribe && kind != reply.KindDefault {
