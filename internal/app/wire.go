@@ -21,6 +21,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/wxplatform/followers"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/jssdk"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/menu"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/messages"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/qrcode"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/webauth"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxclient"
@@ -92,7 +93,7 @@ func (a *App) build(ctx context.Context) (*services, error) {
 	s.menus = menu.NewService(a.db, s.wx, a.log.With("component", "menu"))
 	s.followers = followers.NewService(a.db, followers.Options{WeChat: s.wx, Jobs: a.jobs, Logger: a.log.With("component", "followers")})
 	a.closers = append(a.closers, s.followers.Close)
-	s.qrcodes = qrcode.NewService(a.db, s.wx)
+	s.qrcodes = qrcode.NewService(a.db, s.wx, messages.NewStore(a.db))
 	s.webauth = webauth.New(webauth.Options{DB: a.db, Box: a.box, WeChat: s.wx, Accounts: s.accounts,
 		BaseURL: a.cfg.BaseURL, Logger: a.log.With("component", "webauth")})
 	s.callback = callback.New(callback.Options{DB: a.db, Accounts: s.accounts, Replies: s.replies,

@@ -30,6 +30,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/wxplatform/callback"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/followers"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/menu"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/messages"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/qrcode"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxemu"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxtest"
@@ -83,7 +84,7 @@ func newConsole(t *testing.T, emuFollowers int) *consoleEnv {
 	cb.Routes(e)
 	pg, err := New(gdb, w.Box, Deps{Users: users, Accounts: accts, Logger: log,
 		Replies: replies, Inbox: cb, Materials: materials.NewService(gdb, wx, log), Followers: fol,
-		QRCodes: qrcode.NewService(gdb, wx), Menus: menus, JSTickets: wx, Router: e})
+		QRCodes: qrcode.NewService(gdb, wx, messages.NewStore(gdb)), Menus: menus, JSTickets: wx, Router: e})
 	require.NoError(t, err)
 	pg.Routes(e)
 

@@ -205,4 +205,3 @@ func drain(r io.ReadCloser) {
 	_, _ = io.Copy(io.Discard, io.LimitReader(r, 64<<10))
 	_ = r.Close()
 }
-
