@@ -49,7 +49,7 @@ func TestErrcodeTable(t *testing.T) {
 		enum = append(enum, int(v.(float64)))
 	}
 	codes := []int{httpapi.CodeInvalid, httpapi.CodeUnauthenticated, httpapi.CodeBadCredentials, httpapi.CodeUnverified,
-		httpapi.CodeForbidden, httpapi.CodeNotFound, httpapi.CodeConflict, httpapi.CodeTooLarge, httpapi.CodeUnsupportedType,
+		httpapi.CodeForbidden, httpapi.CodeWindowClosed, httpapi.CodeNotFound, httpapi.CodeConflict, httpapi.CodeTooLarge, httpapi.CodeUnsupportedType,
 		httpapi.CodeTooMany, httpapi.CodeInternal, httpapi.CodeUpstream, httpapi.CodeUpstreamTimeout}
 	require.ElementsMatch(t, codes, enum, "the Error schema's errcode enum and httpapi's codes differ")
 	for _, code := range codes {

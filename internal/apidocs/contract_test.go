@@ -447,6 +447,8 @@ func (k *contract) run(console *apptest.Console) {
 	k.menu(tok)
 	k.callback(demo.AppID, demo.Token, demo.EncodingAESKey)
 	k.inbox(tok)
+	k.component(tok)
+	k.conversations(tok, console)
 	k.failures(tok, console)
 	k.webauth(demo.AppID)
 	k.msdk(tok, demo.AppID)

@@ -66,7 +66,9 @@ type App struct {
 	workers  sync.WaitGroup
 	stopWork context.CancelFunc
 	closers  []func()
-	health   []healthCheck
+	// onShutdown run when the server starts shutting down (long-lived streams end there).
+	onShutdown []func()
+	health     []healthCheck
 }
 
 // healthCheck is one line of /readyz beside the database: its state, details, and whether it makes the
@@ -160,6 +162,9 @@ func (a *App) Serve(ctx context.Context) error {
 // ServeListener is Serve on a listener the caller opened (tests listen on port 0).
 func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 	srv := httpapi.NewServer(a.cfg.ListenAddr, a.handler)
+	for _, f := range a.onShutdown {
+		srv.RegisterOnShutdown(f)
+	}
 	a.log.Info("console is listening", "addr", ln.Addr().String(), "url", a.cfg.BaseURL)
 	a.announce()
 	errc := make(chan error, 1)

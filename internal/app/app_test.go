@@ -9,32 +9,14 @@ import (
 	"net/url"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/socialinzen/socialinzen/internal/app/apptest"
+	"github.com/socialinzen/socialinzen/internal/testenv"
 )
-
-// lockedBuffer collects the console's log from its goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 type client struct {
 	t    *testing.T
@@ -103,7 +85,7 @@ func TestHealthAndSandboxReady(t *testing.T) {
 }
 
 func TestOperatorJourneyAgainstTheRealServer(t *testing.T) {
-	logs := &lockedBuffer{}
+	logs := &testenv.LogBuffer{}
 	con := apptest.Start(t, apptest.Options{Log: logs})
 	c := newClient(t, con.URL)
 	code, out := c.postJSON("/apis/user/register", map[string]string{"username": "alice", "password": "correct horse", "email": "alice@example.com"}, nil)
@@ -179,15 +161,13 @@ func TestMalformedBodiesAre4xx(t *testing.T) {
 
 // TestDumpHoldsNoPasswordOrToken runs the real pg_dump after a login.
 func TestDumpHoldsNoPasswordOrToken(t *testing.T) {
-	if _, err := exec.LookPath("pg_dump"); err != nil {
-		t.Skip("pg_dump is not installed")
-	}
+	pgDump := testenv.RequireTool(t, "pg_dump")
 	con := apptest.Start(t, apptest.Options{})
 	c := newClient(t, con.URL)
 	code, out := c.postJSON("/apis/user/login", map[string]string{"username": "demo", "password": "demo-password"}, nil)
 	require.Equal(t, 200, code)
 	tok := out["access_token"].(string)
-	dump, err := exec.Command("pg_dump", "--data-only", con.DBURL).CombinedOutput()
+	dump, err := exec.Command(pgDump, "--data-only", con.DBURL).CombinedOutput()
 	require.NoError(t, err, string(dump))
 	require.Contains(t, string(dump), "demo@example.com", "the dump is of the console's database")
 	require.NotContains(t, string(dump), "demo-password")

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/socialinzen/socialinzen/internal/app/apptest"
+	"github.com/socialinzen/socialinzen/internal/testenv"
 )
 
 // demoLogin logs the sandbox's demo operator in and answers its token.
@@ -28,7 +29,7 @@ func demoLogin(t *testing.T, c *client) string {
 // the page forms. Each is a 400 (40000 in the envelope on /apis), never a 500, and nothing is logged at
 // ERROR.
 func TestControlCharactersAreRefusedAtTheEdge(t *testing.T) {
-	logs := &lockedBuffer{}
+	logs := &testenv.LogBuffer{}
 	con := apptest.Start(t, apptest.Options{Log: logs})
 	c := newClient(t, con.URL)
 	tok := demoLogin(t, c)
@@ -149,7 +150,7 @@ func TestLoginRefusesCrossOriginRequests(t *testing.T) {
 // TestSignaturesAreRedactedInTheLog: WeChat's signature, msg_signature, nonce and echostr never reach the
 // access log.
 func TestSignaturesAreRedactedInTheLog(t *testing.T) {
-	logs := &lockedBuffer{}
+	logs := &testenv.LogBuffer{}
 	con := apptest.Start(t, apptest.Options{Log: logs})
 	c := newClient(t, con.URL)
 	appid := con.Emulator().Demo().AppID

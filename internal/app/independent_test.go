@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/socialinzen/socialinzen/internal/app/apptest"
+	"github.com/socialinzen/socialinzen/internal/testenv"
 )
 
 // This file plays WeChat with an implementation of its crypto that shares nothing with the console's:
@@ -89,9 +90,7 @@ type passiveReply struct {
 
 // TestIndependentWeChatGetsEveryReplyTypeInEveryMode: six reply types × plaintext, compatible and safe.
 func TestIndependentWeChatGetsEveryReplyTypeInEveryMode(t *testing.T) {
-	if _, err := exec.LookPath("openssl"); err != nil {
-		t.Skip("openssl is not installed")
-	}
+	testenv.RequireTool(t, "openssl")
 	con := apptest.Start(t, apptest.Options{})
 	c := newClient(t, con.URL)
 	_, out := c.postJSON("/apis/user/login", map[string]string{"username": "demo", "password": "demo-password"}, nil)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/socialinzen/socialinzen/internal/apidocs"
+	"github.com/socialinzen/socialinzen/internal/articles"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
 	"github.com/socialinzen/socialinzen/internal/jobs"
 	"github.com/socialinzen/socialinzen/internal/mail"
@@ -18,6 +19,8 @@ import (
 	"github.com/socialinzen/socialinzen/internal/user"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/callback"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/component"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/conversations"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/followers"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/jssdk"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/menu"
@@ -40,6 +43,10 @@ type services struct {
 	qrcodes   *qrcode.Service
 	webauth   *webauth.Service
 	callback  *callback.Handler
+	articles  *articles.Service
+	component *component.Service // nil without a third-party platform (contract §15)
+	convs     *conversations.Service
+	live      *conversations.Hub
 	emu       *wxemu.Emulator // sandbox mode only
 	emuH      http.Handler
 	metrics   *metrics.Metrics
@@ -81,8 +88,11 @@ func (a *App) build(ctx context.Context) (*services, error) {
 		MPBase: a.cfg.WechatMPBase, Timeout: a.cfg.WechatTimeout, DB: a.db, Box: a.box, Credentials: secrets,
 		Logger: a.log.With("component", "wxclient"), HTTPClient: hc, Observer: s.metrics})
 	s.accounts = accounts.NewService(a.db, a.box, accounts.Options{BaseURL: a.cfg.BaseURL, Checker: s.wx,
-		Health: s.wx, Forget: s.wx, Logger: a.log})
+		Health: s.wx, Forget: s.wx, Tokens: s.wx, Logger: a.log})
 	secrets.accounts = s.accounts
+	if s.component, err = a.buildComponent(s); err != nil {
+		return nil, err
+	}
 
 	s.replies = reply.NewService(a.db, reply.Options{Logger: a.log, DSN: a.cfg.DatabaseURL})
 	if err := s.replies.Start(ctx); err != nil {
@@ -94,13 +104,33 @@ func (a *App) build(ctx context.Context) (*services, error) {
 	s.followers = followers.NewService(a.db, followers.Options{WeChat: s.wx, Jobs: a.jobs, Logger: a.log.With("component", "followers")})
 	a.closers = append(a.closers, s.followers.Close)
 	s.qrcodes = qrcode.NewService(a.db, s.wx, messages.NewStore(a.db))
-	s.webauth = webauth.New(webauth.Options{DB: a.db, Box: a.box, WeChat: s.wx, Accounts: s.accounts,
+	var oauth webauth.WeChat = s.wx
+	if s.component != nil {
+		oauth = s.component.WebAuth() // component accounts use WeChat's sns/oauth2/component/...
+	}
+	s.webauth = webauth.New(webauth.Options{DB: a.db, Box: a.box, WeChat: oauth, Accounts: s.accounts,
 		BaseURL: a.cfg.BaseURL, Logger: a.log.With("component", "webauth")})
+	s.articles = articles.NewService(articles.Options{DB: a.db, WeChat: s.wx, Covers: s.materials,
+		Logger: a.log.With("component", "articles")})
+	if err := s.articles.RegisterJobs(a.jobs); err != nil {
+		return nil, fmt.Errorf("articles: %w", err)
+	}
 	s.callback = callback.New(callback.Options{DB: a.db, Accounts: s.accounts, Replies: s.replies,
-		Observer: s.followers.Observer(), Outcomes: s.metrics, Logger: a.log})
+		Observer: callback.Observers{s.followers.Observer(), s.articles}, Outcomes: s.metrics, Logger: a.log})
 	s.callback.Start(ctx)
 	// Closed after the server stopped and before the database: the queue is flushed.
 	a.closers = append(a.closers, s.callback.Close)
+	if s.convs, err = conversations.NewService(a.db, conversations.Options{WeChat: s.wx, Logger: a.log.With("component", "conversations")}); err != nil {
+		return nil, err
+	}
+	s.live = conversations.NewHub(s.convs, a.cfg.DatabaseURL, a.log.With("component", "live"))
+	s.live.Start(ctx)
+	if err := conversations.RegisterJobs(a.jobs, s.live); err != nil {
+		return nil, fmt.Errorf("conversations: %w", err)
+	}
+	// Streams end before the server waits for requests to finish, and the hub stops before the database.
+	a.onShutdown = append(a.onShutdown, s.live.Close)
+	a.closers = append(a.closers, s.live.Close)
 	if err := s.metrics.WatchQueue(s.callback.QueueLen); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
@@ -157,10 +187,16 @@ func (a *App) wire(ctx context.Context) error {
 	// Account binding acts on the appid it is given; everything else on /apis/wxplatform is scoped.
 	binding := httpapi.Group{IRouter: e.Group("/apis/wxplatform", limit, auth)}
 	accounts.NewHandler(s.accounts).Routes(binding)
+	if err := a.componentRoutes(e, binding, s); err != nil {
+		return err
+	}
 	wx := httpapi.Group{IRouter: e.Group("/apis/wxplatform", limit, auth, scope), Scoped: true}
 	menu.NewHandler(s.menus).Routes(wx)
 	followers.NewHandler(s.followers).Routes(wx)
 	s.callback.InboxRoutes(wx)
+	convH := &conversations.Handler{Service: s.convs, Hub: s.live, Accounts: s.accounts}
+	convH.Routes(wx)
+	convH.StreamRoutes(e.Group("/apis/wxplatform", auth))
 	s.callback.Routes(e) // public, with its own 64 KB limit
 	qrcode.NewHandler(s.qrcodes).Routes(wx)
 	// jsticket may be asked without a token from an account's JS domains: it carries its own chain.
@@ -171,11 +207,18 @@ func (a *App) wire(ctx context.Context) error {
 	mh := &materials.Handler{Service: s.materials, Accounts: s.accounts}
 	mh.Routes(httpapi.Group{IRouter: e.Group("/apis/materials", auth)})
 	mh.PublicRoutes(e)
+	// The JSON endpoints are scoped with the 1 MB limit; uploadArticleImage bounds its own body.
+	ah := &articles.Handler{Service: s.articles, Accounts: s.accounts}
+	ah.Routes(httpapi.Group{IRouter: e.Group("/apis/articles", limit, auth, scope), Scoped: true})
+	ah.UploadRoutes(httpapi.Group{IRouter: e.Group("/apis/articles", auth)})
 
 	deps := pages.Deps{Users: s.users, Accounts: s.accounts, Sandbox: a.cfg.Sandbox,
 		SecureCookies: a.cfg.SecureCookies(), Logger: a.log,
 		Replies: s.replies, Inbox: s.callback, Materials: s.materials, Followers: s.followers, QRCodes: s.qrcodes,
-		Menus: s.menus, JSTickets: s.wx, Router: e, MailRate: mailRate}
+		Menus: s.menus, Articles: s.articles, JSTickets: s.wx, Router: e, MailRate: mailRate, Conversations: s.convs}
+	if s.component != nil {
+		deps.Component = s.component
+	}
 	if s.emu != nil {
 		deps.DemoAccount = func() accounts.BindInput { return demoBinding(s.emu) }
 	}
@@ -200,6 +243,7 @@ func (a *App) wire(ctx context.Context) error {
 		if err := a.prepareSandbox(ctx, s, s.emu); err != nil {
 			return fmt.Errorf("sandbox: %w", err)
 		}
+		a.startSandboxComponent(ctx, s)
 	}
 	a.services = s
 	a.handler = e
@@ -232,4 +276,7 @@ func (a *App) announce() {
 	a.log.Info(fmt.Sprintf("sandbox: open %s/login and log in as %q with password %q; the demo official account %s (%s) with 200 followers is bound",
 		a.cfg.BaseURL, demoUsername, demoPassword, demo.AppID, demo.Name))
 	a.log.Info("sandbox: try first: Auto-replies → add a text rule, then send its keyword in the chat simulator; Followers → Sync")
+	if a.services.component != nil {
+		a.log.Info("sandbox: bind more accounts by scanning: " + a.cfg.BaseURL + "/authorize → \"scan to authorize\" opens the emulator's demo third-party platform (" + a.services.component.AppID() + ")")
+	}
 }

@@ -27,6 +27,7 @@ const (
 	TooManyRequests             // 42900
 	Upstream                    // 50200: WeChat answered with an error
 	UpstreamTimeout             // 50400: WeChat did not answer in time
+	WindowClosed                // 40301: the follower's customer-service window is closed or used up (§16)
 )
 
 // Error is a failure with a kind and a message meant for the caller. Msg is English (the API answers
@@ -40,7 +41,9 @@ type Error struct {
 	Args  []any  // arguments of Key's text
 	// RetryAfter is set for TooManyRequests.
 	RetryAfter time.Duration
-	Err        error
+	// Details are more fields of the answer beside errcode and msg (40301's windowClosesAt, remaining).
+	Details map[string]any
+	Err     error
 }
 
 func (e *Error) Error() string {

@@ -40,6 +40,14 @@ type Config struct {
 	// ShutdownDrain is how long, after SIGTERM, requests are still served (with Connection: close) while
 	// /readyz answers 503, so a load balancer takes the process out before it stops listening.
 	ShutdownDrain time.Duration
+	// The WeChat Open Platform third-party platform ("component") the console runs as (contract §15): all
+	// four or none. In sandbox mode, none means the emulator's demo component.
+	ComponentAppID  string
+	ComponentSecret string
+	ComponentToken  string
+	ComponentAESKey string
+	// SandboxTicketInterval is how often the sandbox emulator pushes a component_verify_ticket.
+	SandboxTicketInterval time.Duration
 }
 
 // Defaults as contract §1 lists them.
@@ -81,6 +89,11 @@ func (c *Config) settings() []setting {
 		{env: "DB_MAX_OPEN_CONNS", usage: "Postgres connections per process", num: &c.DBMaxOpenConns, def: "20"},
 		{env: "TRUSTED_PROXIES", usage: "comma-separated addresses/CIDRs of reverse proxies whose X-Forwarded-For names the client", str: &c.TrustedProxies},
 		{env: "SHUTDOWN_DRAIN", usage: "on SIGTERM, how long /readyz answers 503 while requests are still served", dur: &c.ShutdownDrain, def: "5s"},
+		{env: "WECHAT_COMPONENT_APPID", usage: "AppID of the WeChat Open Platform third-party platform (component); all four WECHAT_COMPONENT_* or none", str: &c.ComponentAppID},
+		{env: "WECHAT_COMPONENT_SECRET", usage: "AppSecret of the component", str: &c.ComponentSecret},
+		{env: "WECHAT_COMPONENT_TOKEN", usage: "message-verification token of the component", str: &c.ComponentToken},
+		{env: "WECHAT_COMPONENT_AES_KEY", usage: "EncodingAESKey (43 characters) of the component", str: &c.ComponentAESKey},
+		{env: "SANDBOX_TICKET_INTERVAL", usage: "how often the sandbox emulator pushes a component_verify_ticket", dur: &c.SandboxTicketInterval, def: "10m"},
 	}
 }
 
@@ -212,6 +225,7 @@ func (c *Config) Validate() error {
 	if c.DBMaxOpenConns < 2 {
 		errs = append(errs, errors.New("DB_MAX_OPEN_CONNS must be at least 2"))
 	}
+	errs = append(errs, c.validateComponent()...)
 	return errors.Join(errs...)
 }
 
@@ -281,7 +295,7 @@ func (c *Config) String() string {
 			v = fmt.Sprint(*s.num)
 		}
 		switch s.env {
-		case "SECRET_KEY", "METRICS_TOKEN":
+		case "SECRET_KEY", "METRICS_TOKEN", "WECHAT_COMPONENT_SECRET", "WECHAT_COMPONENT_TOKEN", "WECHAT_COMPONENT_AES_KEY":
 			if v != "" {
 				v = "****"
 			}

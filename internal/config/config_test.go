@@ -87,6 +87,40 @@ func TestStringMasksSecrets(t *testing.T) {
 	require.Contains(t, s, "SECRET_KEY=****")
 }
 
+func TestComponentSettings(t *testing.T) {
+	full := map[string]string{
+		"WECHAT_COMPONENT_APPID":   "wx0123456789abcdef",
+		"WECHAT_COMPONENT_SECRET":  strings.Repeat("s", 32),
+		"WECHAT_COMPONENT_TOKEN":   "componenttoken",
+		"WECHAT_COMPONENT_AES_KEY": strings.Repeat("k", 43),
+	}
+	c, err := Load(nil, env(full))
+	require.NoError(t, err)
+	require.True(t, c.HasComponent())
+	require.Equal(t, "10m0s", c.SandboxTicketInterval.String())
+	s := c.String()
+	require.NotContains(t, s, strings.Repeat("s", 32))
+	require.NotContains(t, s, strings.Repeat("k", 43))
+	require.NotContains(t, s, "componenttoken")
+
+	partial := map[string]string{"WECHAT_COMPONENT_APPID": "wx0123456789abcdef"}
+	_, err = Load(nil, env(partial))
+	require.ErrorContains(t, err, "all four or none")
+
+	bad := map[string]string{}
+	for k, v := range full {
+		bad[k] = v
+	}
+	bad["WECHAT_COMPONENT_AES_KEY"] = "short"
+	_, err = Load(nil, env(bad))
+	require.ErrorContains(t, err, "WECHAT_COMPONENT_AES_KEY")
+
+	c, err = Load([]string{"-sandbox-ticket-interval", "30s"}, env(nil))
+	require.NoError(t, err)
+	require.False(t, c.HasComponent())
+	require.Equal(t, "30s", c.SandboxTicketInterval.String())
+}
+
 func TestTrustedProxiesAndShutdownDrain(t *testing.T) {
 	c, err := Load(nil, env(nil))
 	require.NoError(t, err)

@@ -47,6 +47,12 @@ type Account struct {
 	MsdkKey        string
 	JSDomains      []string
 	CreatedAt      time.Time
+	// What WeChat told of an account bound through the third-party platform (contract §15): the
+	// permission-set ids granted, its original id (gh_...), type and verification.
+	FuncScope   []int
+	OriginalID  string
+	ServiceType *int // 0/1 subscription account, 2 service account
+	VerifyType  *int // -1 not verified, 0 WeChat-verified, ...
 }
 
 // Active reports whether the console may act for the account.

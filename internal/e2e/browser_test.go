@@ -8,7 +8,6 @@ import (
 	"image/color"
 	"image/png"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -19,6 +18,8 @@ import (
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+
+	"github.com/socialinzen/socialinzen/internal/testenv"
 )
 
 // stepTimeout bounds an ordinary step: a page load, or a click and what it shows. A broken page fails the
@@ -58,22 +59,8 @@ func requireChromium(t *testing.T) string {
 	if testing.Short() {
 		t.Skip("e2e: the browser journeys do not run with -short")
 	}
-	for _, name := range []string{os.Getenv("E2E_CHROMIUM"), "/usr/bin/chromium", "chromium", "chromium-browser",
-		"google-chrome", "google-chrome-stable"} {
-		if name == "" {
-			continue
-		}
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	msg := "e2e: no Chromium found (E2E_CHROMIUM, /usr/bin/chromium, or chromium, chromium-browser, google-chrome " +
-		"on PATH); install it with `apt-get install chromium` to run the browser journeys"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg + " — CI=true, so a missing browser fails the run instead of skipping")
-	}
-	t.Skip(msg)
-	return ""
+	return testenv.RequireTool(t, os.Getenv("E2E_CHROMIUM"), "/usr/bin/chromium", "chromium", "chromium-browser",
+		"google-chrome", "google-chrome-stable")
 }
 
 // screenshotDir is where a test's screenshots go: E2E_SCREENSHOT_DIR/<test name> when the variable is set,

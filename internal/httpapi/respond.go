@@ -24,6 +24,7 @@ const (
 	CodeBadCredentials  = 40101
 	CodeUnverified      = 40102
 	CodeForbidden       = 40300
+	CodeWindowClosed    = 40301
 	CodeNotFound        = 40400
 	CodeConflict        = 40900
 	CodeTooLarge        = 41300
@@ -50,6 +51,7 @@ var kindTable = map[apperr.Kind]codeStatus{
 	apperr.TooManyRequests: {CodeTooMany, http.StatusTooManyRequests},
 	apperr.Upstream:        {CodeUpstream, http.StatusBadGateway},
 	apperr.UpstreamTimeout: {CodeUpstreamTimeout, http.StatusGatewayTimeout},
+	apperr.WindowClosed:    {CodeWindowClosed, http.StatusForbidden},
 }
 
 // Failure is the body of every failed API answer, and more fields when WeChat is the cause.
@@ -58,6 +60,8 @@ type Failure struct {
 	Msg      string `json:"msg"`
 	WxErr    *int   `json:"wxErrcode,omitempty"`
 	WxErrmsg string `json:"wxErrmsg,omitempty"`
+	// Details are the error's more fields (apperr.Error.Details), written beside the others.
+	Details map[string]any `json:"-"`
 }
 
 // Describe maps err to the contract's answer: status, body and Retry-After seconds (0 for none).
@@ -85,7 +89,7 @@ func Describe(err error) (int, Failure, int) {
 				retry = 1
 			}
 		}
-		return cs.status, Failure{Errcode: cs.code, Msg: msg}, retry
+		return cs.status, Failure{Errcode: cs.code, Msg: msg, Details: ae.Details}, retry
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return http.StatusGatewayTimeout, Failure{Errcode: CodeUpstreamTimeout, Msg: "the operation timed out"}, 0
@@ -106,6 +110,16 @@ func Fail(c *gin.Context, err error) {
 		c.Header("Retry-After", strconv.Itoa(retry))
 	}
 	c.Header("Cache-Control", "no-store")
+	if len(body.Details) > 0 {
+		out := gin.H{"errcode": body.Errcode, "msg": body.Msg}
+		for k, v := range body.Details {
+			if _, taken := out[k]; !taken {
+				out[k] = v
+			}
+		}
+		c.AbortWithStatusJSON(status, out)
+		return
+	}
 	c.AbortWithStatusJSON(status, body)
 }
 

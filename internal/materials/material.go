@@ -50,6 +50,8 @@ var rules = map[Kind]rule{
 	Video: {10 << 20, []*format{fmtMP4}},
 	Thumb: {64 << 10, []*format{fmtJPEG}},
 	Logo:  {2 << 20, []*format{fmtPNG, fmtJPEG}},
+	// Pictures inside an article's content (media/uploadimg): WeChat takes jpg and png under 1 MB.
+	ArticleImage: {1 << 20, []*format{fmtPNG, fmtJPEG}},
 }
 
 // ParseKind reads a kind as an API caller sends it (any case; the spec's "vedio" is a video). Logos have
@@ -92,8 +94,11 @@ func orList(s []string) string {
 
 // article answers "an image", "a voice"… for messages.
 func (k Kind) article() string {
-	if k == Image {
+	switch k {
+	case Image:
 		return "an image"
+	case ArticleImage:
+		return "an image in an article"
 	}
 	return "a " + string(k)
 }

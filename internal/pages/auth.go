@@ -317,12 +317,20 @@ func (p *Pages) setLang(c *gin.Context) {
 type authorizeData struct {
 	CallbackBase string
 	Bound        []accounts.View
+	// Component offers "scan to authorize" (contract §15); Perms lists each component account's
+	// permission sets, by appid.
+	Component bool
+	Perms     map[string][]PermissionView
 }
 
 func (p *Pages) authorizeView(c *gin.Context) *View {
 	v := p.view(c, "authorize", "authorize.title")
 	views, _ := p.deps.Accounts.Views(c.Request.Context(), httpapi.UserID(c))
-	v.Data = authorizeData{CallbackBase: p.deps.Accounts.CallbackURL(""), Bound: views}
+	perms := map[string][]PermissionView{}
+	for _, av := range views {
+		perms[av.AppID] = permissionViews(av)
+	}
+	v.Data = authorizeData{CallbackBase: p.deps.Accounts.CallbackURL(""), Bound: views, Component: p.deps.Component != nil, Perms: perms}
 	return v
 }
 

@@ -40,9 +40,24 @@ func (p *Pages) consoleRoutes(g *gin.RouterGroup) {
 	g.POST("/menu/import", p.csrf, p.menuImport)
 	g.POST("/menu/delete", p.csrf, p.menuDelete)
 
+	g.GET("/articles", p.articlesPage)
+	g.GET("/articles/edit", p.articleEdit)
+	g.GET("/articles/status", p.articleStatus)
+	g.POST("/articles/save", p.csrf, p.articleSave)
+	g.POST("/articles/publish", p.csrf, p.articlePublish)
+	g.POST("/articles/delete", p.csrf, p.articleDelete)
+	g.POST("/articles/sync", p.csrf, p.articleSync)
+
 	g.GET("/jssdk", p.jssdkPage)
 
 	g.GET("/inbox", p.inboxPage)
+
+	g.GET("/conversations", p.conversationsPage)
+	g.POST("/conversations/send", p.csrf, p.conversationSend)
+	g.POST("/conversations/read", p.csrf, p.conversationRead)
+	g.POST("/conversations/assign", p.csrf, p.conversationAssign)
+	g.POST("/conversations/quick", p.csrf, p.quickSave)
+	g.POST("/conversations/quick/delete", p.csrf, p.quickDelete)
 
 	g.GET("/settings", p.settingsPage)
 	g.POST("/settings/jsdomains", p.csrf, p.settingsJSDomains)

@@ -20,6 +20,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/stretchr/testify/require"
 
+	"github.com/socialinzen/socialinzen/internal/articles"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
 	"github.com/socialinzen/socialinzen/internal/jobs/jobstest"
 	"github.com/socialinzen/socialinzen/internal/mail"
@@ -28,6 +29,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/user"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/callback"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/conversations"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/followers"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/menu"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/messages"
@@ -82,9 +84,13 @@ func newConsole(t *testing.T, emuFollowers int) *consoleEnv {
 
 	e := httpapi.NewEngine(log)
 	cb.Routes(e)
+	mats := materials.NewService(gdb, wx, log)
+	convs, err := conversations.NewService(gdb, conversations.Options{WeChat: wx, Logger: log})
+	require.NoError(t, err)
 	pg, err := New(gdb, w.Box, Deps{Users: users, Accounts: accts, Logger: log,
-		Replies: replies, Inbox: cb, Materials: materials.NewService(gdb, wx, log), Followers: fol,
-		QRCodes: qrcode.NewService(gdb, wx, messages.NewStore(gdb)), Menus: menus, JSTickets: wx, Router: e})
+		Replies: replies, Inbox: cb, Materials: mats, Followers: fol,
+		QRCodes: qrcode.NewService(gdb, wx, messages.NewStore(gdb)), Menus: menus, JSTickets: wx, Router: e, Conversations: convs,
+		Articles: articles.NewService(articles.Options{DB: gdb, WeChat: wx, Covers: mats, Logger: log})})
 	require.NoError(t, err)
 	pg.Routes(e)
 
@@ -220,7 +226,7 @@ func flashText(doc *goquery.Document) string {
 
 // consolePages are every page of the console.
 var consolePages = []string{"/console", "/console/replies", "/console/followers", "/console/qrcodes",
-	"/console/materials", "/console/menu", "/console/jssdk", "/console/inbox", "/console/settings"}
+	"/console/materials", "/console/menu", "/console/jssdk", "/console/inbox", "/console/settings", "/console/articles"}
 
 // TestPagesRenderInBothLanguages opens every page of a fresh account in Chinese and English: each renders
 // whole, translated, and says what to do next where there is nothing to show.
@@ -237,6 +243,7 @@ func TestPagesRenderInBothLanguages(t *testing.T) {
 		"/console/jssdk":     "#jssdk-empty",
 		"/console/inbox":     "#inbox-empty",
 		"/console/settings":  "#logo-empty",
+		"/console/articles":  "#drafts-empty",
 	}
 	for _, lang := range []string{LangZH, LangEN} {
 		e.lang = lang
@@ -361,7 +368,7 @@ func TestPagesWithDataRenderInBothLanguages(t *testing.T) {
 // emptyAllowed counts the empty states a filled page still shows (sections without data in this test).
 func emptyAllowed(path string) int {
 	switch path {
-	case "/console/settings", "/console/jssdk": // no logo uploaded; no URL signed
+	case "/console/settings", "/console/jssdk", "/console/articles": // no logo uploaded; no URL signed; no draft written
 		return 1
 	}
 	return 0

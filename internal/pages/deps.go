@@ -7,12 +7,14 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/socialinzen/socialinzen/internal/articles"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
 	"github.com/socialinzen/socialinzen/internal/materials"
 	"github.com/socialinzen/socialinzen/internal/reply"
 	"github.com/socialinzen/socialinzen/internal/user"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/callback"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/conversations"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/followers"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/jssdk"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/menu"
@@ -39,8 +41,13 @@ type Deps struct {
 	Followers *followers.Service
 	QRCodes   *qrcode.Service
 	Menus     *menu.Service
+	Articles  *articles.Service
+	// Conversations answers followers (contract §16).
+	Conversations *conversations.Service
 	// JSTickets answers an account's jsapi_ticket (the WeChat client).
 	JSTickets jssdk.Tickets
+	// Component is the third-party platform (contract §15); nil when the console runs without one.
+	Component Component
 	// Router is the console's own HTTP handler: the chat simulator sends its messages through it to
 	// /wxplatform/callback/{appid}, the path WeChat takes.
 	Router http.Handler
@@ -52,7 +59,8 @@ func (d Deps) check() error {
 	for name, ok := range map[string]bool{"Users": d.Users != nil, "Accounts": d.Accounts != nil,
 		"Replies": d.Replies != nil, "Inbox": d.Inbox != nil, "Materials": d.Materials != nil,
 		"Followers": d.Followers != nil, "QRCodes": d.QRCodes != nil, "Menus": d.Menus != nil,
-		"JSTickets": d.JSTickets != nil, "Router": d.Router != nil} {
+		"JSTickets": d.JSTickets != nil, "Router": d.Router != nil, "Articles": d.Articles != nil,
+		"Conversations": d.Conversations != nil} {
 		if !ok {
 			missing = append(missing, name)
 		}

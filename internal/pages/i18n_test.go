@@ -53,12 +53,18 @@ func usedKeys(t *testing.T) map[string]string {
 	require.NoError(t, err)
 	// The values the families are built from.
 	values := map[string][]string{
-		"replies.type":    replyTypes,
-		"replies.match":   matchModes,
-		"menu.type":       menu.Types,
-		"menu.f":          {"media_id", "article_id", "appid", "pagepath"},
-		"menu.action":     {menu.ActionSave, menu.ActionPublish, menu.ActionDelete, menu.ActionImport},
-		"followers.state": {followers.StateIdle, followers.StateRunning, followers.StateDone, followers.StateFailed},
+		"replies.type":            replyTypes,
+		"replies.match":           matchModes,
+		"menu.type":               menu.Types,
+		"menu.f":                  {"media_id", "article_id", "appid", "pagepath"},
+		"menu.action":             {menu.ActionSave, menu.ActionPublish, menu.ActionDelete, menu.ActionImport},
+		"followers.state":         {followers.StateIdle, followers.StateRunning, followers.StateDone, followers.StateFailed},
+		"articles.status":         publishStatuses,
+		"articles.status.explain": publishStatuses,
+		"articles.action":         {"create", "update", "import"},
+	}
+	for _, k := range []string{"element", "attribute", "url", "image"} {
+		used["articles.removed."+k] = "articles.go"
 	}
 	for _, k := range materialKinds {
 		values["materials.kind"] = append(values["materials.kind"], string(k))

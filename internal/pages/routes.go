@@ -32,6 +32,7 @@ func (p *Pages) Routes(r gin.IRouter) {
 
 	con := in.Group("/console", p.requireAccount)
 	p.consoleRoutes(con)
+	p.componentRoutes(g, in, con)
 }
 
 // mailRate refuses, with an error page, a form that would send one more mail than the client address

@@ -10,6 +10,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/httpapi"
 	"github.com/socialinzen/socialinzen/internal/materials"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/component"
 )
 
 type settingsData struct {
@@ -20,6 +21,10 @@ type settingsData struct {
 	LogoAt  string
 	// LogoUploadURL carries the appid in its query, so that choosing the account does not read the body.
 	LogoUploadURL string
+	// Component is the third-party platform's ticket health (nil without one); Perms the permission sets
+	// of each component account, by appid.
+	Component *component.Status
+	Perms     map[string][]PermissionView
 }
 
 func (p *Pages) settingsPage(c *gin.Context) {
@@ -40,8 +45,10 @@ func (p *Pages) settingsView(c *gin.Context) (*View, bool) {
 		p.fail(c, err)
 		return nil, false
 	}
-	d := &settingsData{Views: views, LogoURL: logoURL(a), LogoUploadURL: withAppID("/console/settings/logo", a)}
+	d := &settingsData{Views: views, LogoURL: logoURL(a), LogoUploadURL: withAppID("/console/settings/logo", a),
+		Component: p.componentStatus(c), Perms: map[string][]PermissionView{}}
 	for _, av := range views {
+		d.Perms[av.AppID] = permissionViews(av)
 		if av.AppID == a.AppID {
 			d.Current = av
 		}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/socialinzen/socialinzen/internal/testenv"
 )
 
 // cluster is a throwaway Postgres cluster in the test's temporary directory, on its own port: a test may
@@ -34,12 +36,7 @@ func startCluster(t *testing.T) *cluster {
 	if bin == "" {
 		bin = "/usr/lib/postgresql/15/bin"
 	}
-	if _, err := os.Stat(filepath.Join(bin, "initdb")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("the Postgres server binaries are missing (%v): CI must be able to run a throwaway cluster", err)
-		}
-		t.Skipf("no Postgres server binaries in %s (set PG_BIN): %v", bin, err)
-	}
+	testenv.RequireTool(t, filepath.Join(bin, "initdb")) // set PG_BIN for another directory
 	c := &cluster{t: t, bin: bin, root: t.TempDir(), port: freePort(t)}
 	c.data = filepath.Join(c.root, "data")
 	if os.Geteuid() == 0 {

@@ -8,7 +8,8 @@ import "net/url"
 // with signature (or msg_signature), timestamp and nonce: the signature and nonce would let a reader of the
 // log replay the request within the clock window, and echostr is the handshake's secret.
 var Params = []string{"access_token", "token", "code", "secret", "sig", "refresh_token", "echostr", "ticket", "state",
-	"signature", "msg_signature", "nonce"}
+	"signature", "msg_signature", "nonce",
+	"component_access_token", "auth_code", "pre_auth_code"}
 
 // URL answers u's path and query with every secret parameter's value replaced by "REDACTED".
 func URL(u *url.URL) string {

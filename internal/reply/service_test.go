@@ -257,29 +257,27 @@ func TestMatchFromMemoryWhenPostgresIsDown(t *testing.T) {
 
 	pool, err := db.Open(ctx, url, db.Options{MaxOpenConns: 2})
 	require.NoError(t, err)
-	s := mustService(t, pool, Options{DSN: url, PollInterval: 50 * time.Millisecond, LoadTimeout: 300 * time.Millisecond})
+	s := mustService(t, pool, Options{DSN: url, PollInterval: 50 * time.Millisecond, LoadTimeout: 300 * time.Millisecond,
+		RetryAfter: time.Hour}) // no retry within the test, however slow the machine
 	require.NoError(t, s.Start(ctx))
 	require.Equal(t, "pong", mustMatch(t, s, acct, text("ping")).Reply.Content)
 
 	require.NoError(t, db.Close(pool)) // as good as Postgres gone, for this process
 	time.Sleep(200 * time.Millisecond) // the poller fails a few times meanwhile
 	for range 3 {
-		start := time.Now()
+		// The pool is closed: an answer can only come from memory.
 		m, err := s.Match(ctx, acct, text("ping"))
 		require.NoError(t, err)
 		require.Equal(t, "pong", m.Reply.Content)
-		require.Less(t, time.Since(start), 10*time.Millisecond)
 	}
 
-	start := time.Now()
 	_, err = s.Match(ctx, other, text("ping"))
 	require.ErrorIs(t, err, ErrUnavailable)
 	require.True(t, IsUnavailable(err))
-	require.Less(t, time.Since(start), time.Second)
-	start = time.Now()
+	require.NotErrorIs(t, err, errLoadThrottled, "the first miss tries to load")
 	_, err = s.Match(ctx, other, text("ping"))
 	require.ErrorIs(t, err, ErrUnavailable)
-	require.Less(t, time.Since(start), 50*time.Millisecond, "a failed load is not retried at once")
+	require.ErrorIs(t, err, errLoadThrottled, "a failed load is not retried at once")
 }
 
 func TestUnboundAccountCascades(t *testing.T) {

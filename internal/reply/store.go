@@ -9,9 +9,10 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/socialinzen/socialinzen/internal/db"
 )
 
 // notifyChannel is the Postgres channel every change to an account's rules is announced on, with the
@@ -132,7 +133,7 @@ func insertRule(tx *gorm.DB, r *Rule) error {
 		return err
 	}
 	if err := tx.Omit("ID", "CreatedAt", "UpdatedAt").Create(row).Error; err != nil {
-		if isUniqueViolation(err) {
+		if db.IsUniqueViolation(err) {
 			return ErrKeywordTaken
 		}
 		return fmt.Errorf("insert reply rule: %w", err)
@@ -160,7 +161,7 @@ func updateRule(tx *gorm.DB, r *Rule) error {
 		"updated_at":  gorm.Expr("now()"),
 	}).Error
 	if err != nil {
-		if isUniqueViolation(err) {
+		if db.IsUniqueViolation(err) {
 			return ErrKeywordTaken
 		}
 		return fmt.Errorf("update reply rule: %w", err)
@@ -323,9 +324,4 @@ func int64Array(ids []int64) string {
 		b = strconv.AppendInt(b, id, 10)
 	}
 	return string(append(b, '}'))
-}
-
-func isUniqueViolation(err error) bool {
-	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.Code == "23505"
 }

@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,42 +21,19 @@ import (
 	"github.com/socialinzen/socialinzen/internal/httpapi"
 	"github.com/socialinzen/socialinzen/internal/mail"
 	"github.com/socialinzen/socialinzen/internal/mail/mailtest"
+	"github.com/socialinzen/socialinzen/internal/testenv"
 	"github.com/socialinzen/socialinzen/internal/user"
 )
 
 const baseURL = "http://console.test"
-
-// clock is a settable time shared by the services of one test.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
-func (c *clock) Advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
-
-// syncBuffer collects log output written from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 // env is one database and mail server, and any number of console "processes" (service + router) on them.
 type env struct {
 	t     *testing.T
 	db    *gorm.DB
 	mail  *mailtest.Server
-	clock *clock
-	logs  *syncBuffer
+	clock *testenv.Clock
+	logs  *testenv.LogBuffer
 	app   *app // the first process
 }
 
@@ -73,8 +49,8 @@ func newEnv(t *testing.T) *env {
 		t:     t,
 		db:    dbtest.New(t),
 		mail:  mailtest.Start(t),
-		clock: &clock{t: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)},
-		logs:  &syncBuffer{},
+		clock: testenv.NewClockAt(time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)),
+		logs:  &testenv.LogBuffer{},
 	}
 	e.app = e.newApp(user.HandlerOptions{})
 	return e

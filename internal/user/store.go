@@ -5,11 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
+
+	"github.com/socialinzen/socialinzen/internal/db"
 )
 
 // userRow is the users table; it stays in this file, User is what leaves the package.
@@ -65,9 +67,8 @@ func (s store) q(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
 
 func (s store) createUser(ctx context.Context, r *userRow) error {
 	err := s.q(ctx).Create(r).Error
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) && pe.Code == "23505" {
-		if pe.ConstraintName == "users_email_key" {
+	if constraint, ok := db.UniqueViolation(err); ok {
+		if constraint == "users_email_key" {
 			return ErrEmailTaken
 		}
 		return ErrUsernameTaken
@@ -207,10 +208,20 @@ func (s store) deleteUserTokens(ctx context.Context, tx *gorm.DB, userID int64) 
 
 // beginAttempt records a login attempt under each key as a failure before the password is checked, so that
 // parallel guesses count against each other, in this process or another; a successful attempt is forgotten.
-func (s store) beginAttempt(ctx context.Context, keys []string, now time.Time) ([]int64, error) {
+func (s store) beginAttempt(ctx context.Context, tx *gorm.DB, keys []string, now time.Time) ([]int64, error) {
 	var ids []int64
 	arr, args := textArray(keys)
-	err := s.q(ctx).Raw(`INSERT INTO login_failures (key, failed_at)
+	// Attempts on one key take turns between their insert and their count (the lock ends with the
+	// transaction): without it, a burst of parallel guesses each counts the others and all are refused,
+	// or none is at the limit yet and all pass.
+	sorted := append([]string(nil), keys...)
+	sort.Strings(sorted)
+	for _, k := range sorted {
+		if err := tx.WithContext(ctx).Exec(`SELECT pg_advisory_xact_lock(727002, hashtext(?))`, k).Error; err != nil {
+			return nil, err
+		}
+	}
+	err := tx.WithContext(ctx).Raw(`INSERT INTO login_failures (key, failed_at)
 		SELECT k, ?::timestamptz FROM unnest(`+arr+`) AS k RETURNING id`, append([]any{now}, args...)...).Scan(&ids).Error
 	return ids, err
 }
@@ -218,13 +229,13 @@ func (s store) beginAttempt(ctx context.Context, keys []string, now time.Time) (
 // blockedSince answers, over the keys, the latest time at which a key had `limit` failures in the window
 // (other than the attempt's own rows): the limit-th newest failure. It is null when no key is at the limit.
 // The window lets one attempt through once that failure is older than the window.
-func (s store) blockedSince(ctx context.Context, keys []string, windowStart time.Time, limit int, own []int64) (time.Time, bool, error) {
+func (s store) blockedSince(ctx context.Context, tx *gorm.DB, keys []string, windowStart time.Time, limit int, own []int64) (time.Time, bool, error) {
 	if len(own) == 0 {
 		own = []int64{0}
 	}
 	var t sql.NullTime
 	arr, args := textArray(keys)
-	err := s.q(ctx).Raw(`SELECT max(nth) FROM (
+	err := tx.WithContext(ctx).Raw(`SELECT max(nth) FROM (
 		SELECT (SELECT f.failed_at FROM login_failures f
 			WHERE f.key = k AND f.failed_at > ? AND f.id NOT IN ?
 			ORDER BY f.failed_at DESC OFFSET ? LIMIT 1) AS nth

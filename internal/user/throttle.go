@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/socialinzen/socialinzen/internal/apperr"
 )
 
@@ -35,24 +37,31 @@ func throttleKeys(name, clientAddr string) []string {
 // the password check is what keeps parallel guesses from slipping past the limit during bcrypt's quarter
 // second.
 func (s *Service) beginLogin(ctx context.Context, keys []string, now time.Time) ([]int64, error) {
-	ids, err := s.store.beginAttempt(ctx, keys, now)
-	if err != nil {
-		return nil, fmt.Errorf("login: record attempt: %w", err)
-	}
+	var ids []int64
 	var since time.Time
 	blocked := false
-	for _, k := range keys {
-		limit := ThrottleLimit
-		if strings.HasPrefix(k, "addr:") {
-			limit = ThrottleAddressLimit
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		if ids, err = s.store.beginAttempt(ctx, tx, keys, now); err != nil {
+			return fmt.Errorf("record attempt: %w", err)
 		}
-		t, b, err := s.store.blockedSince(ctx, []string{k}, now.Add(-ThrottleWindow), limit, ids)
-		if err != nil {
-			return nil, fmt.Errorf("login: count failures: %w", err)
+		for _, k := range keys {
+			limit := ThrottleLimit
+			if strings.HasPrefix(k, "addr:") {
+				limit = ThrottleAddressLimit
+			}
+			t, b, err := s.store.blockedSince(ctx, tx, []string{k}, now.Add(-ThrottleWindow), limit, ids)
+			if err != nil {
+				return fmt.Errorf("count failures: %w", err)
+			}
+			if b && (!blocked || t.After(since)) {
+				since, blocked = t, true
+			}
 		}
-		if b && (!blocked || t.After(since)) {
-			since, blocked = t, true
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("login: %w", err)
 	}
 	if !blocked {
 		return ids, nil

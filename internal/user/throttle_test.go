@@ -33,7 +33,7 @@ func TestThrottleAcrossProcesses(t *testing.T) {
 		// Each guess from its own address: only the username key reaches the limit.
 		requireFail(t, loginFrom(p, fmt.Sprintf("198.51.100.%d", i), "olivia", "wrong password"),
 			http.StatusUnauthorized, httpapi.CodeBadCredentials, "wrong")
-		e.clock.Advance(time.Minute)
+		e.clock.Add(time.Minute)
 	}
 	// The 11th, from anywhere, by name or address, in either process, even with the right password: 429.
 	for _, p := range []*app{a, b} {
@@ -45,10 +45,10 @@ func TestThrottleAcrossProcesses(t *testing.T) {
 		}
 	}
 	// Refused attempts do not count, so the window ends when it said.
-	e.clock.Advance(5*time.Minute - time.Second)
+	e.clock.Add(5*time.Minute - time.Second)
 	r := loginFrom(b, "203.0.113.9", "olivia", "right password")
 	require.Equal(t, "1", r.Header().Get("Retry-After"))
-	e.clock.Advance(time.Second)
+	e.clock.Add(time.Second)
 	require.Equal(t, http.StatusOK, loginFrom(b, "203.0.113.9", "olivia", "right password").Code)
 	// One more failure puts the key back at the limit until the next oldest failure leaves the window.
 	requireFail(t, loginFrom(a, "203.0.113.9", "olivia", "wrong"), http.StatusUnauthorized, httpapi.CodeBadCredentials, "wrong")
@@ -85,7 +85,7 @@ func TestThrottlePerClientAddress(t *testing.T) {
 	requireFail(t, r, http.StatusTooManyRequests, httpapi.CodeTooMany, "too many")
 	require.Equal(t, "900", r.Header().Get("Retry-After"))
 	require.Equal(t, http.StatusOK, loginFrom(b, "198.51.100.8", "peggy", "right password").Code)
-	e.clock.Advance(15 * time.Minute)
+	e.clock.Add(15 * time.Minute)
 	require.Equal(t, http.StatusOK, loginFrom(a, "198.51.100.7", "peggy", "right password").Code)
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/apperr"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
 	"github.com/socialinzen/socialinzen/internal/reply"
+	"github.com/socialinzen/socialinzen/internal/reply/replywire"
 )
 
 // decodeFields decodes a reply the way the handler does (through httpapi's Body, which applies the spec's
@@ -20,7 +21,7 @@ func decodeFields(fields map[string]any, maxArticles int) (reply.ReplyType, repl
 	if err != nil {
 		return "", reply.Content{}, err
 	}
-	t, c, err := decodeReply(b.Str("type"), "", raw, maxArticles)
+	t, c, err := replywire.Decode(b.Str("type"), "", raw, maxArticles)
 	if err != nil {
 		return "", reply.Content{}, err
 	}

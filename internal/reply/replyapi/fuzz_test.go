@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/socialinzen/socialinzen/internal/reply"
+	"github.com/socialinzen/socialinzen/internal/reply/replywire"
 )
 
 // FuzzDecodeReply: whatever arrives as a reply, decoding and validating answer a value or a field-named
@@ -20,7 +21,7 @@ func FuzzDecodeReply(f *testing.F) {
 	f.Add("news", `{"type":"news","content":[]}`)
 	f.Fuzz(func(t *testing.T, typ, body string) {
 		for _, max := range []int{reply.MaxArticlesMessage, reply.MaxArticlesEvent} {
-			rt, c, err := decodeReply(typ, "", json.RawMessage(body), max)
+			rt, c, err := replywire.Decode(typ, "", json.RawMessage(body), max)
 			if err == nil {
 				err = c.Validate(rt, max)
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/apperr"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
 	"github.com/socialinzen/socialinzen/internal/reply"
+	"github.com/socialinzen/socialinzen/internal/reply/replywire"
 )
 
 // Handler serves /apis/wxreplymanage.
@@ -102,11 +103,11 @@ func (h *Handler) add(req *httpapi.Request) (httpapi.Answer, error) {
 	if err != nil {
 		return nil, err
 	}
-	match, err := parseMatch(b.Str("match"))
+	match, err := replywire.ParseMatch(b.Str("match"))
 	if err != nil {
 		return nil, err
 	}
-	t, c, err := decodeReply(typ, "", raw, reply.MaxArticlesMessage)
+	t, c, err := replywire.Decode(typ, "", raw, reply.MaxArticlesMessage)
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +158,7 @@ func (h *Handler) update(req *httpapi.Request) (httpapi.Answer, error) {
 		ch.Request = &kw
 	}
 	if b.Has("match") {
-		m, err := parseMatch(b.Str("match"))
+		m, err := replywire.ParseMatch(b.Str("match"))
 		if err != nil {
 			return nil, err
 		}
@@ -168,7 +169,7 @@ func (h *Handler) update(req *httpapi.Request) (httpapi.Answer, error) {
 		return nil, err
 	}
 	if typ != "" {
-		t, ok := parseType(typ)
+		t, ok := replywire.ParseType(typ)
 		if !ok {
 			return nil, reply.ErrBadType
 		}
@@ -191,7 +192,7 @@ func (h *Handler) update(req *httpapi.Request) (httpapi.Answer, error) {
 			}
 			fallback = cur.Type
 		}
-		t, c, err := decodeReply(typ, fallback, raw, reply.MaxArticlesMessage)
+		t, c, err := replywire.Decode(typ, fallback, raw, reply.MaxArticlesMessage)
 		if err != nil {
 			return nil, err
 		}
@@ -243,7 +244,7 @@ func (h *Handler) setSpecial(kind reply.Kind) httpapi.Endpoint {
 		var c reply.Content
 		// An empty type and reply clear it.
 		if strings.TrimSpace(typ) != "" || len(strings.TrimSpace(string(raw))) > 0 {
-			if t, c, err = decodeReply(typ, "", raw, maxArticles); err != nil {
+			if t, c, err = replywire.Decode(typ, "", raw, maxArticles); err != nil {
 				return nil, err
 			}
 		}

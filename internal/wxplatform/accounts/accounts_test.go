@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/socialinzen/socialinzen/internal/httpapi"
+	"github.com/socialinzen/socialinzen/internal/testenv"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxemu"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxtest"
@@ -173,16 +174,14 @@ func TestJSDomainsAndMsdkKey(t *testing.T) {
 
 // TestDumpHoldsNoSecret runs the real pg_dump and looks for every credential of a bound account.
 func TestDumpHoldsNoSecret(t *testing.T) {
-	if _, err := exec.LookPath("pg_dump"); err != nil {
-		t.Skip("pg_dump is not installed")
-	}
+	pgDump := testenv.RequireTool(t, "pg_dump")
 	f := newFixture(t)
 	demo := f.Emu.Demo()
 	code, _ := f.post(t, "/apis/wxplatform/authorize", bindBody(demo), 0)
 	require.Equal(t, 200, code)
 	a, err := f.Accounts.ByAppID(context.Background(), demo.AppID)
 	require.NoError(t, err)
-	out, err := exec.Command("pg_dump", "--data-only", f.DBURL).CombinedOutput()
+	out, err := exec.Command(pgDump, "--data-only", f.DBURL).CombinedOutput()
 	require.NoError(t, err, string(out))
 	require.Contains(t, string(out), demo.AppID, "the dump is of the right database")
 	for name, secret := range map[string]string{"secret": demo.Secret, "token": demo.Token, "aes key": demo.EncodingAESKey, "msdk key": a.MsdkKey} {

@@ -25,6 +25,10 @@ func Scope(s *Service) gin.HandlerFunc {
 			httpapi.Fail(c, err)
 			return
 		}
+		if a.Status == StatusRevoked {
+			httpapi.Fail(c, ErrRevoked)
+			return
+		}
 		c.Request = c.Request.WithContext(domain.WithAccount(c.Request.Context(), a))
 		c.Next()
 	}

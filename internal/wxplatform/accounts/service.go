@@ -41,7 +41,10 @@ type Options struct {
 	Checker CredentialChecker
 	Health  HealthReader
 	Forget  Forgetter
-	Logger  *slog.Logger
+	// Tokens proves a component account's authorization still holds by getting its access_token (the
+	// page's "check" button); optional.
+	Tokens AccessTokener
+	Logger *slog.Logger
 	// CacheTTL bounds how stale ByAppID may be while the database answers (default 3 s). When the
 	// database does not answer, the last known account is used whatever its age: the callback must not
 	// fail because Postgres is restarting.
@@ -100,6 +103,8 @@ func (s *Service) Bind(ctx context.Context, userID int64, in BindInput) (*Accoun
 	}
 	if existing != nil {
 		existing.Secret, existing.Token, existing.EncodingAESKey = in.Secret, in.Token, in.EncodingAESKey
+		// Binding by AppSecret takes over from an authorization, revoked or not.
+		existing.Mode, existing.Status = ModeSecret, StatusActive
 		if in.Name != "" {
 			existing.Name = in.Name
 		}
@@ -269,6 +274,11 @@ type View struct {
 	JSDomains   []string    `json:"jsDomains"`
 	SafeMode    bool        `json:"encrypted"`
 	Token       TokenHealth `json:"token"`
+	// Contract §15: how the account is bound, whether the binding holds, and the permission sets granted
+	// (component mode; empty for an AppSecret binding, which has every permission of its account type).
+	Mode      string `json:"mode"`
+	Status    string `json:"status"`
+	FuncScope []int  `json:"funcscope"`
 }
 
 // Views answers the operator's accounts as the API shows them.
@@ -280,7 +290,13 @@ func (s *Service) Views(ctx context.Context, userID int64) ([]View, error) {
 	out := make([]View, 0, len(list))
 	for _, a := range list {
 		v := View{AppID: a.AppID, Name: a.Name, CallbackURL: s.CallbackURL(a.AppID), MsdkKey: a.MsdkKey,
-			JSDomains: a.JSDomains, SafeMode: a.EncodingAESKey != ""}
+			JSDomains: a.JSDomains, SafeMode: a.EncodingAESKey != "", Mode: string(a.Mode), Status: string(a.Status), FuncScope: a.FuncScope}
+		if a.Mode == ModeComponent {
+			v.CallbackURL, v.SafeMode = s.ComponentCallbackURL(a.AppID), true
+		}
+		if v.FuncScope == nil {
+			v.FuncScope = []int{}
+		}
 		if s.opts.Health != nil {
 			if h, err := s.opts.Health.TokenHealth(ctx, a.AppID); err == nil {
 				v.Token = h
@@ -293,6 +309,15 @@ func (s *Service) Views(ctx context.Context, userID int64) ([]View, error) {
 
 // Check proves the stored credentials still work by fetching an access_token (the page's "check" button).
 func (s *Service) Check(ctx context.Context, a *Account) error {
+	if a.Mode == ModeComponent {
+		if s.opts.Tokens == nil {
+			return nil
+		}
+		if _, err := s.opts.Tokens.AccessToken(ctx, a.AppID); err != nil {
+			return fmt.Errorf("check authorization: %w", err)
+		}
+		return nil
+	}
 	if s.opts.Checker == nil {
 		return nil
 	}

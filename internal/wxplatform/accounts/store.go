@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/lib/pq"
 	"gorm.io/gorm"
 
+	"github.com/socialinzen/socialinzen/internal/db"
+	"github.com/socialinzen/socialinzen/internal/domain"
 	"github.com/socialinzen/socialinzen/internal/secretbox"
 )
 
@@ -23,9 +23,18 @@ type accountRow struct {
 	TokenEnc   string
 	AesKeyEnc  string
 	MsdkKeyEnc string
-	JSDomains  pq.StringArray `gorm:"column:js_domains;type:text[]"`
+	JSDomains  db.StringArray `gorm:"column:js_domains;type:text[]"`
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
+	// Contract §15 (migration 00060).
+	Mode            domain.AccountMode
+	Status          domain.AccountStatus
+	FuncScope       db.Int64Array `gorm:"column:funcscope;type:integer[]"`
+	RefreshTokenEnc string
+	OriginalID      string
+	ServiceType     *int
+	VerifyType      *int
+	RevokedAt       *time.Time
 }
 
 func (accountRow) TableName() string { return "wx_accounts" }
@@ -36,9 +45,11 @@ type store struct {
 }
 
 func (s *store) seal(a *Account) (*accountRow, error) {
-	r := &accountRow{ID: a.ID, UserID: a.UserID, AppID: a.AppID, Name: a.Name, JSDomains: a.JSDomains}
+	r := &accountRow{ID: a.ID, UserID: a.UserID, AppID: a.AppID, Name: a.Name, JSDomains: a.JSDomains,
+		Mode: orText(a.Mode, ModeSecret), Status: orText(a.Status, StatusActive), FuncScope: db.Int64Array(toInt64s(a.FuncScope)),
+		OriginalID: a.OriginalID, ServiceType: a.ServiceType, VerifyType: a.VerifyType}
 	if r.JSDomains == nil {
-		r.JSDomains = pq.StringArray{}
+		r.JSDomains = db.StringArray{}
 	}
 	var err error
 	for _, f := range []struct {
@@ -53,7 +64,9 @@ func (s *store) seal(a *Account) (*accountRow, error) {
 }
 
 func (s *store) open(r *accountRow) (*Account, error) {
-	a := &Account{ID: r.ID, UserID: r.UserID, Mode: ModeSecret, Status: StatusActive, AppID: r.AppID, Name: r.Name, JSDomains: []string(r.JSDomains), CreatedAt: r.CreatedAt}
+	a := &Account{ID: r.ID, UserID: r.UserID, AppID: r.AppID, Name: r.Name, JSDomains: []string(r.JSDomains), CreatedAt: r.CreatedAt,
+		Mode: orText(r.Mode, ModeSecret), Status: orText(r.Status, StatusActive),
+		FuncScope: toInts(r.FuncScope), OriginalID: r.OriginalID, ServiceType: r.ServiceType, VerifyType: r.VerifyType}
 	var err error
 	for _, f := range []struct {
 		dst *string
@@ -74,8 +87,8 @@ func (s *store) insert(ctx context.Context, a *Account) error {
 	if err != nil {
 		return err
 	}
-	if err := s.db.WithContext(ctx).Omit("ID", "CreatedAt", "UpdatedAt").Create(r).Error; err != nil {
-		if isUniqueViolation(err) {
+	if err := s.db.WithContext(ctx).Omit("ID", "CreatedAt", "UpdatedAt", "RevokedAt", "RefreshTokenEnc").Create(r).Error; err != nil {
+		if db.IsUniqueViolation(err) {
 			return ErrAlreadyBound
 		}
 		return fmt.Errorf("insert account: %w", err)
@@ -120,6 +133,7 @@ func (s *store) update(ctx context.Context, a *Account) error {
 	res := s.db.WithContext(ctx).Model(&accountRow{}).Where("id = ?", a.ID).Updates(map[string]any{
 		"name": r.Name, "secret_enc": r.SecretEnc, "token_enc": r.TokenEnc, "aes_key_enc": r.AesKeyEnc,
 		"msdk_key_enc": r.MsdkKeyEnc, "js_domains": r.JSDomains, "updated_at": time.Now(),
+		"mode": r.Mode, "status": r.Status,
 	})
 	if res.Error != nil {
 		return fmt.Errorf("update account: %w", res.Error)
@@ -135,9 +149,4 @@ func (s *store) delete(ctx context.Context, id int64) error {
 		return fmt.Errorf("delete account: %w", err)
 	}
 	return nil
-}
-
-func isUniqueViolation(err error) bool {
-	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.Code == "23505"
 }

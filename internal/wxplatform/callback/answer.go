@@ -50,7 +50,8 @@ func observed(m *wxcrypto.Message) bool {
 	if !isEvent(m) {
 		return false
 	}
-	return strings.EqualFold(m.Event, "subscribe") || strings.EqualFold(m.Event, "unsubscribe") || strings.EqualFold(m.Event, "SCAN")
+	return strings.EqualFold(m.Event, "subscribe") || strings.EqualFold(m.Event, "unsubscribe") || strings.EqualFold(m.Event, "SCAN") ||
+		strings.EqualFold(m.Event, "PUBLISHJOBFINISH")
 }
 
 // answer decides the answer to a message and stores the message with it, exactly once: a retry gets the

@@ -48,7 +48,7 @@ type Matcher interface {
 	Match(ctx context.Context, accountID int64, msg *wxcrypto.Message) (*reply.Match, error)
 }
 
-// EventObserver is told of subscribe, unsubscribe and SCAN events once they are stored, asynchronously:
+// EventObserver is told of subscribe, unsubscribe, SCAN and PUBLISHJOBFINISH events once they are stored, asynchronously:
 // it never delays the answer to WeChat. An event is reported once, by the process that stored it, also when
 // it was stored late by the queue writer. ctx carries a deadline of ObserverTimeout.
 type EventObserver interface {

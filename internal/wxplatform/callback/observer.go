@@ -62,3 +62,16 @@ func (h *Handler) observe(base context.Context, job eventJob) {
 	}()
 	h.opts.Observer.OnEvent(ctx, job.accountID, job.msg)
 }
+
+// Observers tells each of several observers of every observed event, in order: the followers mirror
+// takes subscriptions, the articles take PUBLISHJOBFINISH; each ignores the others' events.
+type Observers []EventObserver
+
+// OnEvent implements EventObserver.
+func (o Observers) OnEvent(ctx context.Context, accountID int64, msg *wxcrypto.Message) {
+	for _, x := range o {
+		if x != nil {
+			x.OnEvent(ctx, accountID, msg)
+		}
+	}
+}

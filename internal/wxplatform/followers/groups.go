@@ -173,25 +173,13 @@ func (s *Service) WhichGroup(ctx context.Context, a *accounts.Account, openid st
 //     on it or does not know them;
 //   - group 0 removes every tag they carry (batchuntagging, 50 at a time per tag);
 //   - a tag replaces the tags they carry with that one (batchuntagging, then batchtagging).
+//
+// It runs in four phases: check the request, read where the followers stand (mirror and WeChat), plan the
+// WeChat calls (pure), make them, then record the result in the mirror in batched writes.
 func (s *Service) MoveUsers(ctx context.Context, a *accounts.Account, groupID int, openids []string) error {
-	if len(openids) == 0 {
-		return apperr.Missing("openid")
-	}
-	if len(openids) > maxMoveOpenIDs {
-		return apperr.Invalidf("openid", "at most %d followers at once", maxMoveOpenIDs)
-	}
-	openids = slices.Clone(openids)
-	slices.Sort(openids)
-	openids = slices.Compact(openids)
-	for _, o := range openids {
-		if err := checkOpenID("openid", o); err != nil {
-			return err
-		}
-	}
-	if groupID != GroupUngrouped && groupID != GroupBlacklist {
-		if _, _, err := s.findTag(ctx, a.AppID, groupID); err != nil {
-			return err
-		}
+	openids, err := s.checkMove(ctx, a, groupID, openids)
+	if err != nil {
+		return err
 	}
 	known, err := s.store.knownState(ctx, a.ID, openids)
 	if err != nil {
@@ -201,72 +189,121 @@ func (s *Service) MoveUsers(ctx context.Context, a *accounts.Account, groupID in
 	if err != nil {
 		return err
 	}
-
-	if groupID == GroupBlacklist {
-		for _, part := range chunks(openids, batchBlacklist) {
-			if err := s.wx.BatchBlacklist(ctx, a.AppID, part); err != nil {
-				return fmt.Errorf("blacklist: %w", err)
-			}
-		}
-		for _, o := range openids {
-			if err := s.store.setTags(ctx, a.ID, o, current[o], true); err != nil {
-				return err
-			}
-		}
-		return nil
+	p := planMove(groupID, openids, known, current)
+	if err := s.applyMove(ctx, a.AppID, groupID, p); err != nil {
+		return err
 	}
+	return s.store.setTagsMany(ctx, a.ID, p.record)
+}
 
-	var unblock []string
+// checkMove validates a move and answers its openids sorted and without repeats.
+func (s *Service) checkMove(ctx context.Context, a *accounts.Account, groupID int, openids []string) ([]string, error) {
+	if len(openids) == 0 {
+		return nil, apperr.Missing("openid")
+	}
+	if len(openids) > maxMoveOpenIDs {
+		return nil, apperr.Invalidf("openid", "at most %d followers at once", maxMoveOpenIDs)
+	}
+	openids = slices.Clone(openids)
+	slices.Sort(openids)
+	openids = slices.Compact(openids)
+	for _, o := range openids {
+		if err := checkOpenID("openid", o); err != nil {
+			return nil, err
+		}
+	}
+	if groupID != GroupUngrouped && groupID != GroupBlacklist {
+		if _, _, err := s.findTag(ctx, a.AppID, groupID); err != nil {
+			return nil, err
+		}
+	}
+	return openids, nil
+}
+
+// movePlan is what a move asks of WeChat, in order, and what the mirror records afterwards.
+type movePlan struct {
+	blacklist []string         // batchblacklist (moves to group 1 only)
+	unblock   []string         // batchunblacklist
+	untag     []int            // tags to take off, in order…
+	carriers  map[int][]string // …from these followers
+	tag       []string         // batchtagging with the target group
+	record    []tagState       // the followers' groups afterwards
+}
+
+// tagState is a follower's tags and blacklisting as the mirror records them.
+type tagState struct {
+	OpenID      string
+	Tags        []int
+	Blacklisted bool
+}
+
+// planMove decides a move from where the followers stand: known is the mirror's blacklisting of the
+// followers it knows, current their tags at WeChat.
+func planMove(groupID int, openids []string, known map[string]bool, current map[string][]int) movePlan {
+	var p movePlan
+	if groupID == GroupBlacklist {
+		p.blacklist = openids
+		for _, o := range openids {
+			p.record = append(p.record, tagState{OpenID: o, Tags: current[o], Blacklisted: true})
+		}
+		return p
+	}
 	for _, o := range openids {
 		if bl, ok := known[o]; bl || !ok {
-			unblock = append(unblock, o)
-		}
-	}
-	for _, part := range chunks(unblock, batchBlacklist) {
-		if err := s.wx.BatchUnblacklist(ctx, a.AppID, part); err != nil {
-			return fmt.Errorf("take off the blacklist: %w", err)
+			p.unblock = append(p.unblock, o)
 		}
 	}
 	// Untag: for each tag other than the target, the followers carrying it.
-	carriers := map[int][]string{}
-	var untag []int
+	p.carriers = map[int][]string{}
 	for _, o := range openids {
 		for _, t := range current[o] {
 			if t == groupID {
 				continue
 			}
-			if carriers[t] == nil {
-				untag = append(untag, t)
+			if p.carriers[t] == nil {
+				p.untag = append(p.untag, t)
 			}
-			carriers[t] = append(carriers[t], o)
+			p.carriers[t] = append(p.carriers[t], o)
 		}
 	}
-	slices.Sort(untag)
-	for _, t := range untag {
-		for _, part := range chunks(carriers[t], batchTagging) {
-			if err := s.wx.BatchUntagging(ctx, a.AppID, t, part); err != nil {
-				return fmt.Errorf("remove group %d: %w", t, err)
-			}
-		}
-	}
+	slices.Sort(p.untag)
 	final := []int{}
 	if groupID != GroupUngrouped {
 		final = []int{groupID}
-		var lacking []string
 		for _, o := range openids {
 			if !slices.Contains(current[o], groupID) {
-				lacking = append(lacking, o)
-			}
-		}
-		for _, part := range chunks(lacking, batchTagging) {
-			if err := s.wx.BatchTagging(ctx, a.AppID, groupID, part); err != nil {
-				return fmt.Errorf("add to group %d: %w", groupID, err)
+				p.tag = append(p.tag, o)
 			}
 		}
 	}
 	for _, o := range openids {
-		if err := s.store.setTags(ctx, a.ID, o, final, false); err != nil {
-			return err
+		p.record = append(p.record, tagState{OpenID: o, Tags: final})
+	}
+	return p
+}
+
+// applyMove makes a plan's WeChat calls at WeChat's batch sizes.
+func (s *Service) applyMove(ctx context.Context, appid string, groupID int, p movePlan) error {
+	for _, part := range chunks(p.blacklist, batchBlacklist) {
+		if err := s.wx.BatchBlacklist(ctx, appid, part); err != nil {
+			return fmt.Errorf("blacklist: %w", err)
+		}
+	}
+	for _, part := range chunks(p.unblock, batchBlacklist) {
+		if err := s.wx.BatchUnblacklist(ctx, appid, part); err != nil {
+			return fmt.Errorf("take off the blacklist: %w", err)
+		}
+	}
+	for _, t := range p.untag {
+		for _, part := range chunks(p.carriers[t], batchTagging) {
+			if err := s.wx.BatchUntagging(ctx, appid, t, part); err != nil {
+				return fmt.Errorf("remove group %d: %w", t, err)
+			}
+		}
+	}
+	for _, part := range chunks(p.tag, batchTagging) {
+		if err := s.wx.BatchTagging(ctx, appid, groupID, part); err != nil {
+			return fmt.Errorf("add to group %d: %w", groupID, err)
 		}
 	}
 	return nil

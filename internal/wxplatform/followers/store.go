@@ -7,10 +7,10 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/lib/pq"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/socialinzen/socialinzen/internal/db"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxclient"
 )
 
@@ -32,7 +32,7 @@ type followerRow struct {
 	SubscribeScene string        `gorm:"column:subscribe_scene"`
 	QRScene        int64         `gorm:"column:qr_scene"`
 	QRSceneStr     string        `gorm:"column:qr_scene_str"`
-	TagIDList      pq.Int64Array `gorm:"column:tagid_list;type:int[]"`
+	TagIDList      db.Int64Array `gorm:"column:tagid_list;type:int[]"`
 	Blacklisted    bool          `gorm:"column:blacklisted"`
 	GroupID        int           `gorm:"column:groupid;->"`
 	SyncGen        int64         `gorm:"column:sync_gen"`
@@ -41,15 +41,15 @@ type followerRow struct {
 
 func (followerRow) TableName() string { return "wx_followers" }
 
-func toInt64s(in []int) pq.Int64Array {
-	out := make(pq.Int64Array, len(in))
+func toInt64s(in []int) db.Int64Array {
+	out := make(db.Int64Array, len(in))
 	for i, v := range in {
 		out[i] = int64(v)
 	}
 	return out
 }
 
-func toInts(in pq.Int64Array) []int {
+func toInts(in db.Int64Array) []int {
 	out := make([]int, len(in))
 	for i, v := range in {
 		out[i] = int(v)
@@ -135,6 +135,28 @@ func (s store) setTags(ctx context.Context, accountID int64, openid string, tags
 	return nil
 }
 
+// setTagsMany is setTags for many followers, in multi-row statements of at most 500 followers.
+func (s store) setTagsMany(ctx context.Context, accountID int64, states []tagState) error {
+	for _, part := range chunks(states, 500) {
+		var q strings.Builder
+		q.WriteString(`INSERT INTO wx_followers (account_id, openid, tagid_list, blacklisted) VALUES `)
+		args := make([]any, 0, 4*len(part))
+		for i, st := range part {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?::int[], ?)")
+			args = append(args, accountID, st.OpenID, toInt64s(st.Tags), st.Blacklisted)
+		}
+		q.WriteString(` ON CONFLICT (account_id, openid) DO UPDATE SET tagid_list = EXCLUDED.tagid_list,
+			blacklisted = EXCLUDED.blacklisted, updated_at = now()`)
+		if err := s.db.WithContext(ctx).Exec(q.String(), args...).Error; err != nil {
+			return fmt.Errorf("store followers' groups: %w", err)
+		}
+	}
+	return nil
+}
+
 // setRemark records a remark set through the console.
 func (s store) setRemark(ctx context.Context, accountID int64, openid, remark string) error {
 	err := s.db.WithContext(ctx).Exec(`UPDATE wx_followers SET remark = ?, updated_at = now()
@@ -163,7 +185,7 @@ func (s store) knownState(ctx context.Context, accountID int64, openids []string
 		Blacklisted bool
 	}
 	err := s.db.WithContext(ctx).Raw(`SELECT openid, blacklisted FROM wx_followers WHERE account_id = ? AND openid = ANY(?::text[])`,
-		accountID, pq.StringArray(openids)).Scan(&rows).Error
+		accountID, db.StringArray(openids)).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("read followers: %w", err)
 	}

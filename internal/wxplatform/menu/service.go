@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/socialinzen/socialinzen/internal/apperr"
+	"github.com/socialinzen/socialinzen/internal/db"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 )
 
@@ -119,11 +120,16 @@ func (s *Service) Publish(ctx context.Context, acct *accounts.Account, userID in
 	return s.publish(ctx, acct, userID, nil)
 }
 
-// SaveAndPublish keeps m as the draft and publishes it, in one step: nobody else's draft can be saved in
-// between. When WeChat refuses the menu the draft is kept all the same, unpublished.
+// SaveAndPublish keeps m as the draft and publishes it. When WeChat refuses the menu the draft is kept all
+// the same, unpublished.
 func (s *Service) SaveAndPublish(ctx context.Context, acct *accounts.Account, userID int64, m Menu) (State, error) {
 	return s.publish(ctx, acct, userID, &m)
 }
+
+// Publishing, deleting and importing each call WeChat, and never inside a transaction: each runs under
+// the account's advisory lock (db.LockMenu), which keeps two of them — in any process — from interleaving
+// their WeChat calls and their records, and holds no row lock while WeChat answers. The rows are written
+// in short transactions before and after the call; saving a draft meanwhile only waits for those.
 
 func (s *Service) publish(ctx context.Context, acct *accounts.Account, userID int64, m *Menu) (State, error) {
 	if m != nil {
@@ -133,61 +139,26 @@ func (s *Service) publish(ctx context.Context, acct *accounts.Account, userID in
 		}
 		m = &n
 	}
-	var (
-		st    State
-		wxErr error // WeChat's refusal: the transaction still commits a draft sent with the request
-	)
-	err := s.store.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		row, err := lock(tx, acct.ID)
+	var st State
+	err := db.WithLock(ctx, s.store.db, db.LockMenu, acct.ID, func() error {
+		text, err := s.draftToPublish(ctx, acct.ID, userID, &m)
 		if err != nil {
 			return err
-		}
-		current, err := decodeStored(row.Draft)
-		if err != nil {
-			return err
-		}
-		if m == nil {
-			if current == nil {
-				return ErrNoDraft
-			}
-			n := Normalize(*current)
-			if err := n.Validate(); err != nil {
-				return err
-			}
-			m = &n
-		}
-		text, err := encode(*m)
-		if err != nil {
-			return err
-		}
-		at, by := s.timestamp(), userRef(userID)
-		if current == nil || !current.Equal(*m) {
-			// What is published is also the draft.
-			if err := setDraft(tx, acct.ID, text, by, at); err != nil {
-				return err
-			}
-			if err := addHistory(tx, acct.ID, ActionSave, by, &text, at); err != nil {
-				return err
-			}
-			row.Draft, row.DraftUpdatedAt, row.DraftUpdatedBy = &text, &at, by
 		}
 		if err := s.wx.CreateMenu(ctx, acct.AppID, toWire(*m)); err != nil {
-			wxErr = wechatErr("publish menu", err)
-			return nil
+			return wechatErr("publish menu", err) // the draft stays saved, unpublished
 		}
-		if err := setPublished(tx, acct.ID, &text, by, &at); err != nil {
-			return err
-		}
-		if err := addHistory(tx, acct.ID, ActionPublish, by, &text, at); err != nil {
-			return err
-		}
-		row.Published, row.PublishedAt, row.PublishedBy = &text, &at, by
-		st, err = stateOf(row)
+		// WeChat shows the menu now: record it even if the caller has gone meanwhile.
+		st, err = s.record(context.WithoutCancel(ctx), acct.ID, func(tx *gorm.DB, row *menuRow) error {
+			at, by := s.timestamp(), userRef(userID)
+			if err := setPublished(tx, acct.ID, &text, by, &at); err != nil {
+				return err
+			}
+			row.Published, row.PublishedAt, row.PublishedBy = &text, &at, by
+			return addHistory(tx, acct.ID, ActionPublish, by, &text, at)
+		})
 		return err
 	})
-	if err == nil {
-		err = wxErr
-	}
 	if err != nil {
 		return State{}, err
 	}
@@ -195,27 +166,82 @@ func (s *Service) publish(ctx context.Context, acct *accounts.Account, userID in
 	return st, nil
 }
 
+// draftToPublish settles what to publish: *m when given (then saved as the draft, if it differs), else the
+// stored draft, validated again (an invalid menu never reaches WeChat). It answers the menu as stored.
+func (s *Service) draftToPublish(ctx context.Context, accountID, userID int64, m **Menu) (string, error) {
+	var text string
+	err := s.store.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		row, err := lock(tx, accountID)
+		if err != nil {
+			return err
+		}
+		current, err := decodeStored(row.Draft)
+		if err != nil {
+			return err
+		}
+		if *m == nil {
+			if current == nil {
+				return ErrNoDraft
+			}
+			n := Normalize(*current)
+			if err := n.Validate(); err != nil {
+				return err
+			}
+			*m = &n
+		}
+		if text, err = encode(**m); err != nil {
+			return err
+		}
+		if current != nil && current.Equal(**m) {
+			return nil
+		}
+		// What is published is also the draft.
+		at, by := s.timestamp(), userRef(userID)
+		if err := setDraft(tx, accountID, text, by, at); err != nil {
+			return err
+		}
+		return addHistory(tx, accountID, ActionSave, by, &text, at)
+	})
+	return text, err
+}
+
+// record runs change on the account's locked row in a short transaction and answers the state after it.
+func (s *Service) record(ctx context.Context, accountID int64, change func(tx *gorm.DB, row *menuRow) error) (State, error) {
+	var st State
+	err := s.store.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		row, err := lock(tx, accountID)
+		if err != nil {
+			return err
+		}
+		if err := change(tx, row); err != nil {
+			return err
+		}
+		st, err = stateOf(row)
+		return err
+	})
+	return st, err
+}
+
 // Delete removes the live menu (cgi-bin/menu/delete, which also removes WeChat's personalised menus) and
 // forgets it as published. The draft stays, to be published again.
 func (s *Service) Delete(ctx context.Context, acct *accounts.Account, userID int64) (State, error) {
 	var st State
-	err := s.store.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		row, err := lock(tx, acct.ID)
-		if err != nil {
-			return err
-		}
+	err := db.WithLock(ctx, s.store.db, db.LockMenu, acct.ID, func() error {
 		if err := s.wx.DeleteMenu(ctx, acct.AppID); err != nil {
 			return wechatErr("delete menu", err)
 		}
-		at, by := s.timestamp(), userRef(userID)
-		if err := setPublished(tx, acct.ID, nil, nil, nil); err != nil {
-			return err
-		}
-		if err := addHistory(tx, acct.ID, ActionDelete, by, row.Published, at); err != nil {
-			return err
-		}
-		row.Published, row.PublishedAt, row.PublishedBy = nil, nil, nil
-		st, err = stateOf(row)
+		var err error
+		st, err = s.record(context.WithoutCancel(ctx), acct.ID, func(tx *gorm.DB, row *menuRow) error {
+			at, by := s.timestamp(), userRef(userID)
+			if err := setPublished(tx, acct.ID, nil, nil, nil); err != nil {
+				return err
+			}
+			if err := addHistory(tx, acct.ID, ActionDelete, by, row.Published, at); err != nil {
+				return err
+			}
+			row.Published, row.PublishedAt, row.PublishedBy = nil, nil, nil
+			return nil
+		})
 		return err
 	})
 	if err != nil {
@@ -235,11 +261,7 @@ func (s *Service) Import(ctx context.Context, acct *accounts.Account, userID int
 		st       State
 		warnings []Warning
 	)
-	err := s.store.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		row, err := lock(tx, acct.ID)
-		if err != nil {
-			return err
-		}
+	err := db.WithLock(ctx, s.store.db, db.LockMenu, acct.ID, func() error {
 		m, w, err := s.live(ctx, acct.AppID)
 		if err != nil {
 			return err
@@ -254,19 +276,18 @@ func (s *Service) Import(ctx context.Context, acct *accounts.Account, userID int
 		if err != nil {
 			return err
 		}
-		at, by := s.timestamp(), userRef(userID)
-		if err := setDraft(tx, acct.ID, text, by, at); err != nil {
-			return err
-		}
-		if err := setPublished(tx, acct.ID, &text, by, &at); err != nil {
-			return err
-		}
-		if err := addHistory(tx, acct.ID, ActionImport, by, &text, at); err != nil {
-			return err
-		}
-		row.Draft, row.DraftUpdatedAt, row.DraftUpdatedBy = &text, &at, by
-		row.Published, row.PublishedAt, row.PublishedBy = &text, &at, by
-		st, err = stateOf(row)
+		st, err = s.record(ctx, acct.ID, func(tx *gorm.DB, row *menuRow) error {
+			at, by := s.timestamp(), userRef(userID)
+			if err := setDraft(tx, acct.ID, text, by, at); err != nil {
+				return err
+			}
+			if err := setPublished(tx, acct.ID, &text, by, &at); err != nil {
+				return err
+			}
+			row.Draft, row.DraftUpdatedAt, row.DraftUpdatedBy = &text, &at, by
+			row.Published, row.PublishedAt, row.PublishedBy = &text, &at, by
+			return addHistory(tx, acct.ID, ActionImport, by, &text, at)
+		})
 		return err
 	})
 	if err != nil {

@@ -51,9 +51,9 @@ func (s *store) get(ctx context.Context, accountID int64) (*menuRow, error) {
 	return &rows[0], nil
 }
 
-// lock answers the account's row, created empty if need be, locked until tx ends: every change of an
-// account's menu, WeChat call included, runs under this lock, so two processes cannot publish, delete or
-// import at once and leave the stored state disagreeing with WeChat's.
+// lock answers the account's row, created empty if need be, locked until tx ends, so that two writers of
+// the row never interleave. It is held for short transactions only, never across a WeChat call (those
+// run under the account's advisory lock, see Service.publish).
 func lock(tx *gorm.DB, accountID int64) (*menuRow, error) {
 	if err := tx.Exec(`INSERT INTO wx_menus (account_id) VALUES (?) ON CONFLICT (account_id) DO NOTHING`, accountID).Error; err != nil {
 		return nil, fmt.Errorf("lock menu: %w", err)

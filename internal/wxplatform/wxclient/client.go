@@ -24,6 +24,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -86,6 +87,8 @@ type Client struct {
 	flights singleflight.Group
 	mu      sync.RWMutex
 	cache   map[cacheKey]cacheEntry
+
+	authz atomic.Pointer[authorizersBox]
 }
 
 // New builds a Client, filling the defaults of opts.

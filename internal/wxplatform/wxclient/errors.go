@@ -130,6 +130,18 @@ var explanationKeys = map[int]string{
 	40011:                   "wx.err.file_size",
 	40012:                   "wx.err.file_size",
 	45001:                   "wx.err.file_size",
+	CodeDraftNotChecked:     "wx.err.draft_check",
+	CodeDraftNeedsWeb:       "wx.err.draft_web",
+	CodeDraftNeedsSaving:    "wx.err.draft_save",
+	CodeEmptyNews:           "wx.err.empty_news",
+	CodeInvalidContent:      "wx.err.invalid_content",
+	CodeInvalidArticleID:    "wx.err.article_id",
+	// The third-party platform (contract §15).
+	CodeComponentNotAuthorized: "wx.err.component_not_authorized",
+	CodeComponentIP:            "wx.err.component_ip",
+	CodeTicketExpired:          "wx.err.component_ticket",
+	CodeTicketInvalid:          "wx.err.component_ticket",
+	CodeRefreshTokenInvalid:    "wx.err.component_refresh_token",
 }
 
 // ExplanationKey answers the i18n key (and its arguments) of the operator's sentence for the code, "" for
@@ -141,6 +153,10 @@ func (e *Error) ExplanationKey() (string, []any) {
 			return "wx.err.secret", nil
 		}
 		return "wx.err.token_not_latest", nil
+	case CodeAPIUnauthorized:
+		if e.Path == "/cgi-bin/freepublish/submit" {
+			return "wx.err.publish_unverified", nil
+		}
 	case CodeIPNotWhitelisted:
 		if m := ipPattern.FindStringSubmatch(e.Errmsg); m != nil {
 			return "wx.err.ip.addr", []any{m[1]}

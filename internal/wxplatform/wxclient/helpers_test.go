@@ -16,38 +16,21 @@ import (
 	"github.com/socialinzen/socialinzen/internal/db"
 	"github.com/socialinzen/socialinzen/internal/db/dbtest"
 	"github.com/socialinzen/socialinzen/internal/secretbox"
+	"github.com/socialinzen/socialinzen/internal/testenv"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxemu"
 )
-
-// logBuffer collects every log line of a test, so a test can check that no secret was written.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // testEnv is the emulator over real HTTP, a fresh migrated database and what the clients share.
 type testEnv struct {
 	t     testing.TB
-	clock *wxemu.Clock
+	clock *testenv.Clock
 	emu   *wxemu.Emulator
 	srv   *httptest.Server
 	demo  wxemu.Account
 	db    *gorm.DB
 	dbURL string
 	box   *secretbox.Box
-	logs  *logBuffer
+	logs  *testenv.LogBuffer
 
 	mu      sync.Mutex
 	secrets map[string]string // appid -> AppSecret, what the accounts service would answer
@@ -75,14 +58,14 @@ func newTestEnv(t testing.TB) *testEnv {
 // env is a fresh emulator (clock, faults, accounts) over real HTTP, on the shared database.
 func (d *sharedDB) env(t testing.TB) *testEnv {
 	t.Helper()
-	clk := wxemu.NewClock()
+	clk := testenv.NewClock()
 	emu := wxemu.New(wxemu.Options{Now: clk.Now, DemoFollowers: 3, AutoConsent: true})
 	srv := httptest.NewServer(emu.Handler())
 	t.Cleanup(srv.Close)
 	box, err := secretbox.New(bytes.Repeat([]byte("k"), 32))
 	require.NoError(t, err)
 	e := &testEnv{t: t, clock: clk, emu: emu, srv: srv, demo: emu.Demo(), db: d.db, dbURL: d.url, box: box,
-		logs: &logBuffer{}, secrets: map[string]string{}}
+		logs: &testenv.LogBuffer{}, secrets: map[string]string{}}
 	e.secrets[e.demo.AppID] = e.demo.Secret
 	return e
 }

@@ -268,6 +268,16 @@ func minTime(a, b time.Time) time.Time {
 // fetchAccessToken fetches a token with the account's AppSecret, from cgi-bin/token or stable_token.
 func (c *Client) fetchAccessToken(appid string) fetcher {
 	return func(ctx context.Context, failed string) (fetched, error) {
+		if a := c.authorizers(); a != nil {
+			// A component account: its token comes from api_authorizer_token, not from an AppSecret.
+			tok, expiresIn, handled, err := a.AuthorizerAccessToken(ctx, appid)
+			if handled || err != nil {
+				if err != nil {
+					return fetched{}, err
+				}
+				return fetched{value: tok, expiresIn: expiresIn}, nil
+			}
+		}
 		secret, err := c.opts.Credentials.Credentials(ctx, appid)
 		if err != nil {
 			return fetched{}, fmt.Errorf("credentials of %s: %w", appid, err)

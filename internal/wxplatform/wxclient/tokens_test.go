@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/socialinzen/socialinzen/internal/testenv"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxemu"
 )
 
@@ -202,10 +203,7 @@ func testTokenSealedAtRest(t *testing.T, d *sharedDB) {
 		require.NotContains(t, v, ticket)
 	}
 
-	pgDump, err := exec.LookPath("pg_dump")
-	if err != nil {
-		t.Skip("pg_dump is not installed")
-	}
+	pgDump := testenv.RequireTool(t, "pg_dump")
 	out, err := exec.CommandContext(ctx, pgDump, "--data-only", "--table=wx_credentials", e.dbURL).CombinedOutput()
 	require.NoError(t, err, string(out))
 	require.Contains(t, string(out), app, "the dump holds the row")

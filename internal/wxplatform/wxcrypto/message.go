@@ -55,6 +55,9 @@ type Message struct {
 	// Status is the outcome of TEMPLATESENDJOBFINISH and MASSSENDJOBFINISH events.
 	Status string `xml:"Status"`
 
+	// PublishEventInfo is the outcome of a PUBLISHJOBFINISH event (freepublish/submit); nil otherwise.
+	PublishEventInfo *PublishEventInfo `xml:"-"`
+
 	// Encrypt is present in compatible and safe modes; in safe mode it is the only field besides ToUserName.
 	Encrypt string `xml:"Encrypt"`
 }
@@ -77,6 +80,15 @@ func (m *messageWalker) start([]string) {}
 
 func (m *messageWalker) end(path []string, text []byte) error {
 	var err error
+	if path[0] == "PublishEventInfo" {
+		if len(path) > 1 {
+			return m.publishEnd(path, text)
+		}
+		if m.PublishEventInfo == nil {
+			m.PublishEventInfo = &PublishEventInfo{}
+		}
+		return nil
+	}
 	switch len(path) {
 	case 1:
 		err = m.topLevel(path[0], text)

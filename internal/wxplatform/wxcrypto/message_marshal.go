@@ -65,6 +65,9 @@ func (m *Message) Marshal() []byte {
 		w.b = append(w.b, "</PicList></SendPicsInfo>\n"...)
 	}
 	w.cdata("Status", m.Status)
+	if m.PublishEventInfo != nil {
+		w.b = appendPublishEventInfo(w.b, m.PublishEventInfo)
+	}
 
 	w.int("MsgId", m.MsgID, false)
 	w.cdata("MsgDataId", m.MsgDataID)

@@ -49,6 +49,9 @@ type Options struct {
 	HTTPClient *http.Client
 	// DeliveryTimeout bounds one simulated delivery, as WeChat gives a callback 5 s (default 5s).
 	DeliveryTimeout time.Duration
+	// PublishDelay is how long a freepublish/submit job runs before it ends and PUBLISHJOBFINISH is pushed
+	// (default 2 s); negative: jobs end only when CompletePublishing is called.
+	PublishDelay time.Duration
 	// MaxRequests is how many received requests Requests keeps, oldest dropped first (default 10000).
 	MaxRequests int
 }
@@ -82,6 +85,7 @@ type Emulator struct {
 	snsRefresh map[string]*snsRefresh
 	requests   []Request
 	faults     map[string]*Fault
+	comp       *componentState // the Open Platform component side (component.go)
 }
 
 // New returns an emulator holding one demo account (see Demo) with generated followers.
@@ -99,6 +103,7 @@ func New(opts Options) *Emulator {
 		snsTokens:  map[string]*snsToken{},
 		snsRefresh: map[string]*snsRefresh{},
 		faults:     map[string]*Fault{},
+		comp:       newComponentState(),
 	}
 	if e.now == nil {
 		e.now = time.Now
@@ -205,6 +210,10 @@ type account struct {
 
 	callbackURL  string
 	callbackMode string
+
+	news     *newsState           // draft box and publishing (drafts.go)
+	windows  map[string]*csWindow // openid -> customer-service window (customservice.go)
+	received []CustomDelivery     // customer-service messages delivered to followers, oldest first
 
 	tokenFetches  int
 	stable        *accessToken

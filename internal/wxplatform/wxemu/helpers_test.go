@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/socialinzen/socialinzen/internal/testenv"
 )
 
 // env is an emulator served over real HTTP, with the demo account's token at hand.
@@ -19,7 +21,7 @@ type env struct {
 	t     *testing.T
 	emu   *Emulator
 	srv   *httptest.Server
-	clock *Clock
+	clock *testenv.Clock
 	demo  Account
 
 	demoToken string
@@ -27,7 +29,7 @@ type env struct {
 
 func newEnv(t *testing.T, opts Options) *env {
 	t.Helper()
-	c := NewClock()
+	c := testenv.NewClock()
 	if opts.Now == nil {
 		opts.Now = c.Now
 	}

@@ -143,6 +143,13 @@ var errmsgs = map[int]string{
 	codeAPIUnauthorized:     "api unauthorized",
 	codeMaterialInUse:       "forbid to delete material used by auto-reply or menu",
 	codeInvalidArticleID:    "invalid article id",
+	// customservice.go
+	codeInvalidMsgType:     "invalid message type",
+	codeBlacklisted:        "require remove blacklist",
+	codeContentSizeLimit:   "content size out of limit",
+	codeArticleSizeLimit:   "article size out of limit",
+	codeResponseTimeLimit:  "response out of time limit or subscription is canceled",
+	codeResponseCountLimit: "response count limit exceeded",
 }
 
 // apiError is a WeChat error answer: HTTP 200 with errcode and errmsg.

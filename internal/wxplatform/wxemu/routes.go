@@ -51,11 +51,28 @@ func (e *Emulator) routes() http.Handler {
 		"/cgi-bin/material/get_materialcount": get(e.handleMaterialCount),
 		"/cgi-bin/material/batchget_material": post(e.handleBatchGetMaterial),
 		"/cgi-bin/media/uploadimg":            post(e.handleUploadImg),
+		// drafts.go, freepublish.go
+		"/cgi-bin/draft/add":              post(e.handleDraftAdd),
+		"/cgi-bin/draft/update":           post(e.handleDraftUpdate),
+		"/cgi-bin/draft/get":              post(e.handleDraftGet),
+		"/cgi-bin/draft/delete":           post(e.handleDraftDelete),
+		"/cgi-bin/draft/count":            get(e.handleDraftCount),
+		"/cgi-bin/draft/batchget":         post(e.handleDraftBatchGet),
+		"/cgi-bin/freepublish/submit":     post(e.handleFreePublishSubmit),
+		"/cgi-bin/freepublish/get":        post(e.handleFreePublishGet),
+		"/cgi-bin/freepublish/delete":     post(e.handleFreePublishDelete),
+		"/cgi-bin/freepublish/getarticle": post(e.handleFreePublishGetArticle),
+		"/cgi-bin/freepublish/batchget":   post(e.handleFreePublishBatchGet),
+		"/simulator/publishOutcome":       postOpen(e.handleSimulatorPublishOutcome),
 		// menu.go
 		"/cgi-bin/menu/create":               post(e.handleMenuCreate),
 		"/cgi-bin/menu/get":                  get(e.handleMenuGet),
 		"/cgi-bin/menu/delete":               get(e.handleMenuDelete),
 		"/cgi-bin/get_current_selfmenu_info": get(e.handleSelfMenuInfo),
+		// customservice.go
+		"/cgi-bin/message/custom/send":   post(e.handleCustomSend),
+		"/cgi-bin/message/custom/typing": post(e.handleCustomTyping),
+		"/simulator/received":            getOpen(e.handleSimulatorReceived),
 		// oauth.go
 		"/connect/oauth2/authorize": getOpen(e.handleAuthorize),
 		"/connect/oauth2/consent":   postOpen(e.handleConsent),
@@ -67,6 +84,9 @@ func (e *Emulator) routes() http.Handler {
 		"/demo":               getOpen(e.handleDemo),
 		"/simulator/send":     postOpen(e.handleSimulatorSend),
 		"/simulator/callback": postOpen(e.handleSimulatorCallback),
+	}
+	for k, v := range e.componentRoutes() {
+		table[k] = v
 	}
 
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

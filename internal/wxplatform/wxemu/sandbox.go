@@ -11,9 +11,15 @@ import (
 // used by the console's chat-simulator page. They answer in the emulator's style: JSON, HTTP 200, and
 // {"errcode":N,"errmsg":"..."} on failure.
 
-// handleDemo serves GET /demo → {"appid","secret","token","encodingAESKey","originalId","name"}.
+// handleDemo serves GET /demo → {"appid","secret","token","encodingAESKey","originalId","name",
+// "component": {"appid","secret","token","encodingAESKey"}}: the demo account, and the demo
+// third-party platform (contract §15).
 func (e *Emulator) handleDemo(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, e.Demo())
+	c := e.DemoComponent()
+	writeJSON(w, struct {
+		Account
+		Component Component `json:"component"`
+	}{e.Demo(), Component{AppID: c.AppID, Secret: c.Secret, Token: c.Token, EncodingAESKey: c.EncodingAESKey}})
 }
 
 // handleSimulatorCallback serves POST /simulator/callback {"appid","url","mode","verify"?}: where the

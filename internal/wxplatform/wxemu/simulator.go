@@ -220,7 +220,14 @@ func (e *Emulator) Deliver(ctx context.Context, appid string, msg *wxcrypto.Mess
 		return nil, ErrUnknownAccount
 	}
 	a, cbURL, mode := acc.Account, acc.callbackURL, acc.callbackMode
+	// An account that authorized a component gets its messages through the component's URL, signed and
+	// encrypted with the component's token, key and appid.
+	token, aesKey, cipherAppID := e.deliveryKeys(a)
 	now := e.now()
+	if cbURL != "" {
+		// WeChat opens the customer-service window when the follower acts, whatever the callback answers.
+		acc.noteInteraction(msg, now)
+	}
 	e.mu.Unlock()
 	if cbURL == "" {
 		return nil, ErrNoCallback
@@ -240,11 +247,11 @@ func (e *Emulator) Deliver(ctx context.Context, appid string, msg *wxcrypto.Mess
 	var cipher *wxcrypto.Cipher
 	if mode == ModeCompat || mode == ModeSafe {
 		var err error
-		if cipher, err = wxcrypto.NewCipher(a.EncodingAESKey, a.AppID); err != nil {
+		if cipher, err = wxcrypto.NewCipher(aesKey, cipherAppID); err != nil {
 			return nil, fmt.Errorf("wxemu: deliver: %w", err)
 		}
 	}
-	q, body, err := wxcrypto.SealMessage(a.Token, cipher, mode == ModeCompat, &m,
+	q, body, err := wxcrypto.SealMessage(token, cipher, mode == ModeCompat, &m,
 		strconv.FormatInt(now.Unix(), 10), wxcrypto.RandomNonce())
 	if err != nil {
 		return nil, fmt.Errorf("wxemu: deliver: %w", err)
@@ -272,7 +279,7 @@ func (e *Emulator) Deliver(ctx context.Context, appid string, msg *wxcrypto.Mess
 	if resp.StatusCode != http.StatusOK {
 		return d, nil
 	}
-	if err := e.decodeReply(d, a, mode, cipher); err != nil {
+	if err := e.decodeReply(d, a, token, mode, cipher); err != nil {
 		e.log.Warn("wxemu: callback reply rejected", "appid", a.AppID, "err", err)
 		return d, err
 	}
@@ -280,7 +287,7 @@ func (e *Emulator) Deliver(ctx context.Context, appid string, msg *wxcrypto.Mess
 }
 
 // decodeReply reads the callback's answer into d.Reply as WeChat would.
-func (e *Emulator) decodeReply(d *Delivery, a Account, mode string, cipher *wxcrypto.Cipher) error {
+func (e *Emulator) decodeReply(d *Delivery, a Account, token, mode string, cipher *wxcrypto.Cipher) error {
 	trimmed := bytes.TrimSpace(d.Body)
 	if len(trimmed) == 0 || string(trimmed) == "success" {
 		return nil
@@ -289,7 +296,7 @@ func (e *Emulator) decodeReply(d *Delivery, a Account, mode string, cipher *wxcr
 	encrypted := bytes.Contains(trimmed, []byte("<Encrypt>"))
 	switch {
 	case encrypted && cipher != nil:
-		p, err := cipher.OpenReply(a.Token, trimmed)
+		p, err := cipher.OpenReply(token, trimmed)
 		if err != nil {
 			return fmt.Errorf("%w: encrypted reply: %w", ErrBadReply, err)
 		}

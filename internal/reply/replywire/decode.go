@@ -1,4 +1,8 @@
-package replyapi
+// Package replywire reads a reply as the JSON API receives it (contract §6): the spec's aliases, its
+// {type, content} wrapper, "vedio" and "news", text as a bare string, articles as an object or an array,
+// into the typed values the reply service takes. The reply API (replyapi) and the conversations' sending
+// API (§16) both read replies this way. It depends on no HTTP package.
+package replywire
 
 import (
 	"bytes"
@@ -10,18 +14,15 @@ import (
 	"github.com/socialinzen/socialinzen/internal/reply"
 )
 
-// The API's lenient reading of a reply, done here once: the service takes typed values (reply.Input) and
-// validates them (reply.Content.Validate); the pages build the same values from their forms.
-
 const (
 	replyField       = reply.ReplyField
 	typeField        = "type"
 	wrapperTypeField = "reply.type"
 )
 
-// parseType reads a reply type; "news" (WeChat's name) and "vedio" (the spec's typo) are accepted for
+// ParseType reads a reply type; "news" (WeChat's name) and "vedio" (the spec's typo) are accepted for
 // multitext and video.
-func parseType(s string) (reply.ReplyType, bool) {
+func ParseType(s string) (reply.ReplyType, bool) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "text":
 		return reply.TypeText, true
@@ -39,8 +40,8 @@ func parseType(s string) (reply.ReplyType, bool) {
 	return "", false
 }
 
-// parseMatch reads a match mode; empty is exact, "regexp" is regex.
-func parseMatch(s string) (reply.MatchMode, error) {
+// ParseMatch reads a match mode; empty is exact, "regexp" is regex.
+func ParseMatch(s string) (reply.MatchMode, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "", "exact":
 		return reply.MatchExact, nil
@@ -52,7 +53,7 @@ func parseMatch(s string) (reply.MatchMode, error) {
 	return "", reply.ErrBadMatch
 }
 
-// decodeReply reads a reply as the API receives it into the typed value the service takes. typ is the
+// Decode reads a reply as the API receives it into the typed value the service takes. typ is the
 // request's type field (may be empty when the reply carries its own, in the spec's wrapper, or when
 // fallback is set); raw is the reply as sent:
 //
@@ -68,7 +69,7 @@ func parseMatch(s string) (reply.MatchMode, error) {
 //
 // maxArticles bounds an array of articles, checked here so that its fields are named by index
 // (reply[0].title): an array of one is still an array.
-func decodeReply(typ string, fallback reply.ReplyType, raw json.RawMessage, maxArticles int) (reply.ReplyType, reply.Content, error) {
+func Decode(typ string, fallback reply.ReplyType, raw json.RawMessage, maxArticles int) (reply.ReplyType, reply.Content, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
 		return "", reply.Content{}, apperr.Missing(replyField)
@@ -134,12 +135,12 @@ func resolveType(typ, wrapperType string, fallback reply.ReplyType) (reply.Reply
 	var t reply.ReplyType
 	if typ != "" {
 		var ok bool
-		if t, ok = parseType(typ); !ok {
+		if t, ok = ParseType(typ); !ok {
 			return "", reply.ErrBadType
 		}
 	}
 	if wrapperType != "" {
-		wt, ok := parseType(wrapperType)
+		wt, ok := ParseType(wrapperType)
 		if !ok {
 			return "", apperr.Invalidf(wrapperTypeField, "must be one of text, image, voice, video, music, multitext")
 		}
@@ -275,4 +276,15 @@ func (r *fieldReader) get(key string, aliases ...string) string {
 		return ""
 	}
 	return strings.TrimSpace(s)
+}
+
+// DecodeReply reads and validates a reply object of type typ (or the spec's wrapper carrying its own
+// type) as addReply does, with one article at most: WeChat's rule for what is sent in answer to a
+// message, which the customer-service API shares (contract §16). Errors name the field (40000).
+func DecodeReply(typ string, raw json.RawMessage) (reply.ReplyType, reply.Content, error) {
+	t, c, err := Decode(typ, "", raw, reply.MaxArticlesMessage)
+	if err != nil {
+		return "", reply.Content{}, err
+	}
+	return t, c, c.Validate(t, reply.MaxArticlesMessage)
 }

@@ -1,0 +1,120 @@
+package conversations_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/socialinzen/socialinzen/internal/db/dbtest"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/conversations"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/conversations/convoseed"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/wxtest"
+)
+
+// envInt reads a positive integer from the environment, def when unset.
+func envInt(key string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(key)); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
+
+// BenchmarkConversationsAtScale fills a fresh database with CONVO_BENCH_MESSAGES follower messages
+// (default 10,000,000) from CONVO_BENCH_FOLLOWERS followers (default 200,000) and one operator answer per
+// ten, through the callback's INSERT path and trigger, then measures what an operator does most: the first
+// page of the list (all, unread, mine, a search) and opening a conversation (the newest page, then an older
+// one). It reports p50/p95/p99 in milliseconds; the targets are list p95 < 50 ms, open p95 < 30 ms.
+func BenchmarkConversationsAtScale(b *testing.B) {
+	if testing.Short() {
+		b.Skip("millions of messages: not with -short")
+	}
+	messages := envInt("CONVO_BENCH_MESSAGES", 10_000_000)
+	nFollowers := envInt("CONVO_BENCH_FOLLOWERS", 200_000)
+	gdb := dbtest.New(b)
+	uid := wxtest.Operator(b, gdb, "bench")
+	var acctID int64
+	require.NoError(b, gdb.Raw(`INSERT INTO wx_accounts (user_id, appid, name, secret_enc, token_enc, msdk_key_enc)
+		VALUES (?, 'wx00000000000000be', 'bench', 'x', 'x', 'x') RETURNING id`, uid).Scan(&acctID).Error)
+	acct := &accounts.Account{ID: acctID, UserID: uid, AppID: "wx00000000000000be"}
+	sqlDB, err := gdb.DB()
+	require.NoError(b, err)
+	ctx := context.Background()
+	start := time.Now()
+	require.NoError(b, convoseed.Generate(ctx, sqlDB, convoseed.Options{AccountID: acctID, Messages: messages, Followers: nFollowers}))
+	b.Logf("seeded %d messages from %d followers in %s", messages, nFollowers, time.Since(start).Round(time.Second))
+	// A few assigned and read conversations, as operators leave them.
+	require.NoError(b, gdb.Exec(`UPDATE wx_conversations SET assignee_id = ? WHERE account_id = ? AND openid LIKE '%7'`, uid, acctID).Error)
+	require.NoError(b, gdb.Exec(`UPDATE wx_conversations SET unread = 0 WHERE account_id = ? AND openid LIKE '%3'`, acctID).Error)
+	require.NoError(b, gdb.Exec(`VACUUM ANALYZE wx_conversations`).Error)
+	svc, err := conversations.NewService(gdb, conversations.Options{})
+	require.NoError(b, err)
+
+	lists := []conversations.ListQuery{{}, {Unread: true}, {Assignee: uid}, {Assignee: conversations.AssigneeNone},
+		{Q: "follower 1234"}, {Q: "VIP"}, {Offset: 200}}
+	var listTook, openTook []time.Duration
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		q := lists[i%len(lists)]
+		q.Limit = 20
+		t0 := time.Now()
+		_, _, err := svc.List(ctx, acct, q)
+		listTook = append(listTook, time.Since(t0))
+		require.NoError(b, err)
+
+		openid := convoseed.FollowerID(rand.IntN(nFollowers))
+		t0 = time.Now()
+		tl, err := svc.Timeline(ctx, acct, openid, 0, 30)
+		openTook = append(openTook, time.Since(t0))
+		require.NoError(b, err)
+		if tl.Before > 0 {
+			t0 = time.Now()
+			_, err = svc.Timeline(ctx, acct, openid, tl.Before, 30)
+			openTook = append(openTook, time.Since(t0))
+			require.NoError(b, err)
+		}
+		i++
+	}
+	b.StopTimer()
+	report := func(name string, took []time.Duration) {
+		slices.Sort(took)
+		pct := func(p float64) float64 {
+			return float64(took[min(len(took)-1, int(float64(len(took))*p))].Microseconds()) / 1000
+		}
+		b.ReportMetric(pct(0.50), name+"-p50-ms")
+		b.ReportMetric(pct(0.95), name+"-p95-ms")
+		b.ReportMetric(pct(0.99), name+"-p99-ms")
+	}
+	report("list", listTook)
+	report("open", openTook)
+	if testing.Verbose() {
+		for _, cond := range []string{"", " AND unread > 0", " AND assignee_id IS NULL"} {
+			var plan []string
+			rows, err := sqlDB.QueryContext(ctx, `EXPLAIN (ANALYZE, BUFFERS) SELECT count(*) FROM wx_conversations c WHERE c.account_id = $1`+cond, acctID)
+			require.NoError(b, err)
+			for rows.Next() {
+				var line string
+				require.NoError(b, rows.Scan(&line))
+				plan = append(plan, line)
+			}
+			rows.Close()
+			b.Logf("count%s:\n%s", cond, strings.Join(plan, "\n"))
+		}
+		for _, q := range lists {
+			q.Limit = 20
+			t0 := time.Now()
+			_, total, err := svc.List(ctx, acct, q)
+			require.NoError(b, err)
+			b.Logf("%-50s %7d conversations %8s", fmt.Sprintf("%+v", q), total, time.Since(t0).Round(10*time.Microsecond))
+		}
+	}
+}
