@@ -13,7 +13,7 @@ ENSURE_PG := scripts/ensure-postgres.sh
 run:
 	@url=$$($(ENSURE_PG)) && \
 	if [ -z "$$WECHAT_API_BASE$$SANDBOX" ]; then export SANDBOX=true; fi && \
-	DATABASE_URL=$$url $(GO) run -ldflags "$(LDFLAGS)" ./cmd/console
+	SANDBOX_DEMO_DATA=$${SANDBOX_DEMO_DATA:-true} DATABASE_URL=$$url $(GO) run -ldflags "$(LDFLAGS)" ./cmd/console
 
 ## test: go vet, then every test with the race detector against a real Postgres
 test:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -11,8 +12,11 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/socialinzen/socialinzen/internal/apperr"
+	"github.com/socialinzen/socialinzen/internal/reply"
 	"github.com/socialinzen/socialinzen/internal/user"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/callback"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/followers"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxclient"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxemu"
 )
@@ -25,8 +29,13 @@ const (
 )
 
 // newSandbox makes the WeChat emulator of sandbox mode and the HTTP client that reaches it in-process.
+// The emulator's simulated followers reach the console's callback in-process too (through the whole
+// router, as WeChat's requests would), so the demo can be seeded before the listener accepts.
 func (a *App) newSandbox() (*wxemu.Emulator, http.Handler, *http.Client) {
-	emu := wxemu.New(wxemu.Options{Logger: a.log.With("component", "wxemu"), DemoAccount: a.demoAccount()})
+	toConsole := wxclient.NewHTTPClient()
+	toConsole.Transport = &inProcess{prefix: a.cfg.BaseURL + "/wxplatform/callback/",
+		h: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { a.handler.ServeHTTP(w, r) }), next: toConsole.Transport}
+	emu := wxemu.New(wxemu.Options{Logger: a.log.With("component", "wxemu"), DemoAccount: a.demoAccount(), HTTPClient: toConsole})
 	h := http.StripPrefix("/sandbox", emu.Handler())
 	hc := wxclient.NewHTTPClient()
 	hc.Transport = &inProcess{prefix: a.cfg.SandboxBase() + "/", h: h, next: hc.Transport}
@@ -87,6 +96,67 @@ func (a *App) prepareSandbox(ctx context.Context, s *services, emu *wxemu.Emulat
 		return err
 	}
 	return nil
+}
+
+// Demo content, so that a newcomer's first look at the console is a living account, not zeros.
+var (
+	demoRules = []struct{ keyword, match, reply string }{
+		{"你好", "contains", "你好！欢迎关注沙盒演示号。回复「营业时间」或「help」试试。"},
+		{"营业时间", "exact", "我们每天 9:00–21:00 营业，节假日照常。"},
+		{"help", "exact", "Send 你好, 营业时间 or help; every other message lands in the console's inbox."},
+	}
+	demoMessages = []string{"你好", "请问营业时间？", "help", "营业时间", "这个沙盒是做什么的？"}
+)
+
+// seedSandbox fills the demo account once: a few keyword rules, its followers synced (a job), and a few
+// messages sent by simulated followers through the real callback path (signed, encrypted in safe mode,
+// matched against the rules, stored). Each part runs only while its part of the console is still empty,
+// so a restart or a second process adds nothing twice.
+func (a *App) seedSandbox(ctx context.Context, s *services, emu *wxemu.Emulator) error {
+	demo := emu.Demo()
+	acct, err := s.accounts.ByAppID(ctx, demo.AppID)
+	if err != nil {
+		return err
+	}
+	if acct.UserID == 0 {
+		return nil
+	}
+	rules, err := s.replies.List(ctx, acct.ID)
+	if err != nil {
+		return err
+	}
+	if len(rules) == 0 {
+		for _, r := range demoRules {
+			if _, err := s.replies.Add(ctx, acct.ID, demoRule(r.keyword, reply.MatchMode(r.match), r.reply)); err != nil && apperr.KindOf(err) != apperr.Conflict {
+				return fmt.Errorf("demo rule %q: %w", r.keyword, err)
+			}
+		}
+	}
+	if st, err := s.followers.SyncStatus(ctx, acct); err != nil {
+		return err
+	} else if st.State == followers.StateIdle {
+		if _, err := s.followers.StartSync(ctx, acct); err != nil {
+			return fmt.Errorf("demo follower sync: %w", err)
+		}
+	}
+	page, err := s.callback.Inbox(ctx, callback.InboxQuery{AccountID: acct.ID, Limit: 1})
+	if err != nil {
+		return err
+	}
+	fl := emu.Followers(demo.AppID)
+	if page.Total > 0 || len(fl) == 0 {
+		return nil
+	}
+	for i, text := range demoMessages {
+		if _, err := emu.SendText(ctx, demo.AppID, fl[i%len(fl)].OpenID, text); err != nil {
+			return fmt.Errorf("demo message: %w", err)
+		}
+	}
+	return nil
+}
+
+func demoRule(keyword string, match reply.MatchMode, text string) reply.Input {
+	return reply.Input{Type: reply.TypeText, Content: reply.Content{Content: text}, Request: keyword, Match: match}
 }
 
 // inProcess routes the console's own calls to the sandbox emulator straight to its handler, without a

@@ -16,6 +16,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/pages"
 	"github.com/socialinzen/socialinzen/internal/reply"
 	"github.com/socialinzen/socialinzen/internal/reply/replyapi"
+	"github.com/socialinzen/socialinzen/internal/stats"
 	"github.com/socialinzen/socialinzen/internal/user"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/callback"
@@ -47,6 +48,7 @@ type services struct {
 	component *component.Service // nil without a third-party platform (contract §15)
 	convs     *conversations.Service
 	live      *conversations.Hub
+	stats     *stats.Service
 	emu       *wxemu.Emulator // sandbox mode only
 	emuH      http.Handler
 	metrics   *metrics.Metrics
@@ -88,7 +90,12 @@ func (a *App) build(ctx context.Context) (*services, error) {
 		MPBase: a.cfg.WechatMPBase, Timeout: a.cfg.WechatTimeout, DB: a.db, Box: a.box, Credentials: secrets,
 		Logger: a.log.With("component", "wxclient"), HTTPClient: hc, Observer: s.metrics})
 	s.accounts = accounts.NewService(a.db, a.box, accounts.Options{BaseURL: a.cfg.BaseURL, Checker: s.wx,
-		Health: s.wx, Forget: s.wx, Tokens: s.wx, Logger: a.log})
+		Health: s.wx, Forget: s.wx, Tokens: s.wx, Logger: a.log, Bound: func(ctx context.Context, acct *accounts.Account) error {
+			if s.stats == nil {
+				return nil
+			}
+			return s.stats.Bound(ctx, acct.ID) // queues the account's 180-day statistics backfill
+		}})
 	secrets.accounts = s.accounts
 	if s.component, err = a.buildComponent(s); err != nil {
 		return nil, err
@@ -120,6 +127,11 @@ func (a *App) build(ctx context.Context) (*services, error) {
 	s.callback.Start(ctx)
 	// Closed after the server stopped and before the database: the queue is flushed.
 	a.closers = append(a.closers, s.callback.Close)
+	s.stats = stats.NewService(a.db, stats.Options{WeChat: s.wx, Console: s.callback, Location: a.cfg.Location(),
+		Logger: a.log.With("component", "stats")})
+	if err := s.stats.RegisterJobs(a.jobs); err != nil {
+		return nil, fmt.Errorf("stats: %w", err)
+	}
 	if s.convs, err = conversations.NewService(a.db, conversations.Options{WeChat: s.wx, Logger: a.log.With("component", "conversations")}); err != nil {
 		return nil, err
 	}
@@ -152,6 +164,7 @@ func (a *App) wire(ctx context.Context) error {
 	}
 	cop := http.NewCrossOriginProtection()
 	e := httpapi.NewEngine(a.log)
+	e.Use(a.drainHeader)
 	proxies, err := a.cfg.Proxies()
 	if err != nil {
 		return fmt.Errorf("trusted proxies: %w", err)
@@ -203,6 +216,7 @@ func (a *App) wire(ctx context.Context) error {
 	(&jssdk.Handler{Tickets: s.wx, Accounts: s.accounts, RequireAuth: auth}).PublicRoutes(e)
 	webauth.NewHandler(s.webauth).PublicRoutes(e)
 	replyapi.NewHandler(s.replies).Routes(httpapi.Group{IRouter: e.Group("/apis/wxreplymanage", limit, auth, scope), Scoped: true})
+	(&stats.Handler{Service: s.stats}).Routes(httpapi.Group{IRouter: e.Group("/apis/stats", limit, auth, scope), Scoped: true})
 	// Uploads set their own limits: no 1 MB cap on this group.
 	mh := &materials.Handler{Service: s.materials, Accounts: s.accounts}
 	mh.Routes(httpapi.Group{IRouter: e.Group("/apis/materials", auth)})
@@ -215,7 +229,7 @@ func (a *App) wire(ctx context.Context) error {
 	deps := pages.Deps{Users: s.users, Accounts: s.accounts, Sandbox: a.cfg.Sandbox,
 		SecureCookies: a.cfg.SecureCookies(), Logger: a.log,
 		Replies: s.replies, Inbox: s.callback, Materials: s.materials, Followers: s.followers, QRCodes: s.qrcodes,
-		Menus: s.menus, Articles: s.articles, JSTickets: s.wx, Router: e, MailRate: mailRate, Conversations: s.convs}
+		Menus: s.menus, Articles: s.articles, JSTickets: s.wx, Router: e, MailRate: mailRate, Conversations: s.convs, Stats: s.stats}
 	if s.component != nil {
 		deps.Component = s.component
 	}
@@ -247,6 +261,14 @@ func (a *App) wire(ctx context.Context) error {
 	}
 	a.services = s
 	a.handler = e
+	if s.emu != nil && a.cfg.SandboxDemo {
+		// In the background: the follower sync is a job, the messages go through the callback in-process.
+		a.goWork("sandbox-demo", func() {
+			if err := a.seedSandbox(ctx, s, s.emu); err != nil && ctx.Err() == nil {
+				a.log.Warn("sandbox: demo data", "err", err)
+			}
+		})
+	}
 	return nil
 }
 

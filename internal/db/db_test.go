@@ -3,6 +3,7 @@ package db_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -53,5 +54,23 @@ func TestConcurrentMigrationsAgree(t *testing.T) {
 	}
 	for range 3 {
 		require.NoError(t, <-errs)
+	}
+}
+
+// TestCleanupDeletesUseIndexes: every delete of the periodic cleanup finds its rows through an index.
+func TestCleanupDeletesUseIndexes(t *testing.T) {
+	gdb := dbtest.New(t)
+	require.NoError(t, gdb.Exec(`SET enable_seqscan = off`).Error)
+	for _, q := range []string{
+		`DELETE FROM login_failures WHERE failed_at < now()`,
+		`DELETE FROM access_tokens WHERE expires_at < now()`,
+		`DELETE FROM email_tokens WHERE expires_at < now()`,
+		`DELETE FROM web_sessions WHERE expires_at < now()`,
+		`DELETE FROM wx_webauth_used WHERE expires_at < now() - interval '1 hour'`,
+	} {
+		var plan []string
+		require.NoError(t, gdb.Raw(`EXPLAIN `+q).Scan(&plan).Error)
+		require.NotEmpty(t, plan, q)
+		require.NotContains(t, strings.Join(plan, "\n"), "Seq Scan", q)
 	}
 }

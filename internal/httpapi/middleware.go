@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/socialinzen/socialinzen/internal/apperr"
+	"github.com/socialinzen/socialinzen/internal/logctx"
 	"github.com/socialinzen/socialinzen/internal/redact"
 )
 
@@ -22,14 +23,17 @@ import (
 // Deprecated: use redact.URL; kept so code written against it still compiles.
 func RedactURL(u *url.URL) string { return redact.URL(u) }
 
-// RequestID gives every request an id, in the X-Request-Id header and in its logger.
+// RequestID gives every request an id, in the X-Request-Id header, in its logger and in its context, so
+// that every line logged with the request's context carries it (logctx).
 func RequestID(base *slog.Logger) gin.HandlerFunc {
+	base = slog.New(logctx.Handler(base.Handler()))
 	return func(c *gin.Context) {
 		b := make([]byte, 8)
 		_, _ = rand.Read(b)
 		id := hex.EncodeToString(b)
 		c.Header("X-Request-Id", id)
-		SetLogger(c, base.With("request_id", id))
+		c.Request = c.Request.WithContext(logctx.WithRequestID(c.Request.Context(), id))
+		SetLogger(c, base.With(logctx.Key, id))
 		c.Next()
 	}
 }

@@ -27,11 +27,16 @@ func NewEngine(log *slog.Logger) *gin.Engine {
 }
 
 // NewServer wraps h in an http.Server with the timeouts a public server needs. WriteTimeout leaves room for
-// uploads of 10 MB on a slow link; the callback answers well within it.
-func NewServer(addr string, h http.Handler) *http.Server {
+// uploads of 10 MB on a slow link; the callback answers well within it. What net/http itself reports (TLS
+// handshake errors, a panic outside gin, accept errors) goes to log at warn level, not to stderr.
+func NewServer(addr string, h http.Handler, log *slog.Logger) *http.Server {
+	if log == nil {
+		log = slog.Default()
+	}
 	return &http.Server{
 		Addr:              addr,
 		Handler:           h,
+		ErrorLog:          slog.NewLogLogger(log.With("component", "http").Handler(), slog.LevelWarn),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,
 		WriteTimeout:      2 * time.Minute,

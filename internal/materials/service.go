@@ -66,7 +66,7 @@ func (s *Service) Upload(ctx context.Context, acct *accounts.Account, userID int
 		s.undoAdd(acct.AppID, mediaID, err)
 		return nil, err
 	}
-	s.log.Info("material uploaded", "appid", acct.AppID, "type", u.Kind, "media_id", mediaID, "size", row.Size, "id", row.ID)
+	s.log.InfoContext(ctx, "material uploaded", "appid", acct.AppID, "type", u.Kind, "media_id", mediaID, "size", row.Size, "id", row.ID)
 	m := row.material()
 	return &m, nil
 }
@@ -92,7 +92,7 @@ func (s *Service) SetLogo(ctx context.Context, acct *accounts.Account, userID in
 	if err := s.store.putLogo(ctx, row); err != nil {
 		return nil, err
 	}
-	s.log.Info("logo uploaded", "appid", acct.AppID, "size", row.Size, "id", row.ID)
+	s.log.InfoContext(ctx, "logo uploaded", "appid", acct.AppID, "size", row.Size, "id", row.ID)
 	m := row.material()
 	return &m, nil
 }
@@ -137,7 +137,7 @@ func (s *Service) Remove(ctx context.Context, acct *accounts.Account, mediaID st
 	if !out.AtWeChat && !local {
 		return out, fmt.Errorf("remove material: %w", err)
 	}
-	s.log.Info("material removed", "appid", acct.AppID, "media_id", mediaID, "at_wechat", out.AtWeChat, "local", local)
+	s.log.InfoContext(ctx, "material removed", "appid", acct.AppID, "media_id", mediaID, "at_wechat", out.AtWeChat, "local", local)
 	return out, nil
 }
 

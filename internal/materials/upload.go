@@ -64,7 +64,7 @@ func readUpload(w http.ResponseWriter, r *http.Request, spec uploadSpec) (*uploa
 	}
 	var fields map[string]string // what was read when a failure happened, to name the kind's limit
 	f, err := upload.Read(w, r, upload.Spec{MaxBody: maxBody, MaxField: maxFieldBytes, MaxFields: maxFieldsBytes,
-		MaxParts: maxParts, FileFields: spec.fileFields, Aliases: fileAliases,
+		MaxParts: maxParts, FileFields: spec.fileFields, Aliases: fileAliases, CheckField: httpapi.CheckField,
 		FileLimit: func(read map[string]string) (int64, error) {
 			fields = read
 			kind, err := spec.kindOf(anyMap(read))

@@ -26,6 +26,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/mail"
 	"github.com/socialinzen/socialinzen/internal/materials"
 	"github.com/socialinzen/socialinzen/internal/reply"
+	"github.com/socialinzen/socialinzen/internal/stats"
 	"github.com/socialinzen/socialinzen/internal/user"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/callback"
@@ -51,6 +52,7 @@ type consoleEnv struct {
 	fol     *followers.Service
 	menus   *menu.Service
 	cb      *callback.Handler
+	stats   *stats.Service
 	handler http.Handler
 	userID  int64
 	token   string
@@ -82,6 +84,10 @@ func newConsole(t *testing.T, emuFollowers int) *consoleEnv {
 	t.Cleanup(func() { cancel(); cb.Close() })
 	menus := menu.NewService(gdb, wx, log)
 
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	require.NoError(t, err)
+	st := stats.NewService(gdb, stats.Options{WeChat: wx, Console: cb, Location: shanghai, Logger: log})
+
 	e := httpapi.NewEngine(log)
 	cb.Routes(e)
 	mats := materials.NewService(gdb, wx, log)
@@ -89,12 +95,12 @@ func newConsole(t *testing.T, emuFollowers int) *consoleEnv {
 	require.NoError(t, err)
 	pg, err := New(gdb, w.Box, Deps{Users: users, Accounts: accts, Logger: log,
 		Replies: replies, Inbox: cb, Materials: mats, Followers: fol,
-		QRCodes: qrcode.NewService(gdb, wx, messages.NewStore(gdb)), Menus: menus, JSTickets: wx, Router: e, Conversations: convs,
+		QRCodes: qrcode.NewService(gdb, wx, messages.NewStore(gdb)), Menus: menus, JSTickets: wx, Router: e, Stats: st, Conversations: convs,
 		Articles: articles.NewService(articles.Options{DB: gdb, WeChat: wx, Covers: mats, Logger: log})})
 	require.NoError(t, err)
 	pg.Routes(e)
 
-	env := &consoleEnv{Env: w, t: t, replies: replies, fol: fol, menus: menus, cb: cb, handler: e, lang: LangZH}
+	env := &consoleEnv{Env: w, t: t, replies: replies, fol: fol, menus: menus, cb: cb, stats: st, handler: e, lang: LangZH}
 	env.jar, _ = cookiejar.New(nil)
 	env.userID = w.Operator("op")
 	env.token = "test-token-" + t.Name()
@@ -352,6 +358,8 @@ func TestPagesWithDataRenderInBothLanguages(t *testing.T) {
 	e.submit("/console/qrcodes", url.Values{"sceneId": {"7"}, "expire": {"3600"}})
 	p := e.multipartPost("/console/materials/upload?appid="+e.acct.AppID, map[string]string{"type": "image"}, "file", "a.png", pngBytes(t))
 	require.Equal(t, http.StatusSeeOther, p.Status)
+	e.submit("/console/articles/save", url.Values{"title": {"标题"}, "content": {"<p>正文</p>"},
+		"thumbMediaId": {e.Emu.Materials(e.acct.AppID)[0].MediaID}})
 	e.post("/console/replies/simulate", url.Values{"content": {"hi"}})
 	e.post("/console/replies/simulate", url.Values{"event": {"subscribe"}})
 	e.syncFollowers()

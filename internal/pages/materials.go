@@ -131,8 +131,8 @@ const (
 func readUploadForm(c *gin.Context, fileField string, maxFile int64) (*upload.Form, error) {
 	f, err := upload.Read(c.Writer, c.Request, upload.Spec{MaxBody: maxFile + uploadMargin,
 		MaxField: uploadMaxField, MaxFields: uploadMaxFields, MaxParts: uploadMaxParts,
-		FileFields: []string{fileField},
-		FileLimit:  func(map[string]string) (int64, error) { return maxFile, nil }}, nil)
+		FileFields: []string{fileField}, CheckField: httpapi.CheckField,
+		FileLimit: func(map[string]string) (int64, error) { return maxFile, nil }}, nil)
 	if err == nil {
 		return f, nil
 	}

@@ -35,6 +35,9 @@ type Spec struct {
 	// FileLimit answers the bound of the file, given the text fields read before it; its error is answered
 	// as is (an invalid type). Nil: MaxBody.
 	FileLimit func(fields map[string]string) (int64, error)
+	// CheckField, when set, checks each text field as it is read (httpapi.CheckField); its error is
+	// answered as is.
+	CheckField func(name, value string) error
 }
 
 // Form is what a request held.
@@ -122,6 +125,11 @@ func Read(w http.ResponseWriter, r *http.Request, spec Spec, seed map[string]str
 			}
 			if budget -= int64(len(data)); budget < 0 {
 				return nil, ErrFieldsTooLarge
+			}
+			if spec.CheckField != nil {
+				if err := spec.CheckField(name, string(data)); err != nil {
+					return nil, err
+				}
 			}
 			if name != "" {
 				form.Fields[name] = string(data)

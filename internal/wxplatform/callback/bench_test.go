@@ -126,7 +126,7 @@ func TestLoadServer(t *testing.T) {
 	require.NoError(t, os.WriteFile(os.Getenv("CALLBACK_LOADSERVER_CREDS"), creds, 0o600))
 	ln, err := net.Listen("tcp", addr)
 	require.NoError(t, err)
-	srv := httpapi.NewServer(addr, e.engine)
+	srv := httpapi.NewServer(addr, e.engine, nil)
 	go func() { _ = srv.Serve(ln) }()
 	t.Logf("serving %s for %s; credentials in %s", addr, dur, os.Getenv("CALLBACK_LOADSERVER_CREDS"))
 	time.Sleep(dur)

@@ -2,6 +2,7 @@ package callback_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -394,4 +395,31 @@ func TestSafeModeRoundTrip(t *testing.T) {
 	r, err := wxcrypto.ParseReply(openAnswer(t, a, ans.body))
 	require.NoError(t, err)
 	require.Equal(t, "hello", r.Content)
+}
+
+// TestRegexRulesCannotHoldTheAnswer: the costliest regex rules an account may have, as many as it may have,
+// and a 60 KB message that none matches: the answer (the default reply) still goes out well within 2 s.
+func TestRegexRulesCannotHoldTheAnswer(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	a := newAccount(t)
+	a.EncodingAESKey = "" // plaintext mode: the largest message fits the 64 KB body
+	acct := e.bind(a)
+	ctx := context.Background()
+	for i := range reply.MaxRegexRules {
+		_, err := e.replies.Add(ctx, acct.ID, reply.Input{Type: reply.TypeText, Content: reply.Content{Content: "r"},
+			Request: fmt.Sprintf(`(?s).{1,30}.{1,30}.{1,30}q%03d`, i), Match: reply.MatchRegex})
+		require.NoError(t, err)
+	}
+	_, err := e.replies.SetSpecial(ctx, acct.ID, reply.KindDefault, reply.TypeText, reply.Content{Content: "默认回复"})
+	require.NoError(t, err)
+	now := e.clock.now().Unix()
+	msg := textMsg(a, "oSlow", strings.Repeat("aé b1", 10<<10), now)
+	q, body := signed(t, a, msg, wxemu.ModePlain, now)
+	require.Greater(t, len(body), 60<<10)
+	ans := post(t, e.callbackURL(a.AppID), q, body)
+	require.Equal(t, 200, ans.status, string(ans.body))
+	require.Less(t, ans.took, 2*time.Second)
+	require.Contains(t, string(openAnswer(t, a, ans.body)), "默认回复")
+	require.EqualValues(t, 1, e.count(acct.ID))
 }

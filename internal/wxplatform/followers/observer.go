@@ -50,6 +50,6 @@ func (o *Observer) OnEvent(ctx context.Context, accountID int64, msg *wxcrypto.M
 		return
 	}
 	if err != nil {
-		o.s.log.Warn("follower mirror: event not applied", "account_id", accountID, "event", msg.Event, "err", err)
+		o.s.log.WarnContext(ctx, "follower mirror: event not applied", "account_id", accountID, "event", msg.Event, "err", err)
 	}
 }

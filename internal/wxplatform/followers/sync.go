@@ -61,7 +61,7 @@ func (s *Service) ResumeStale(ctx context.Context) error {
 			return err
 		}
 		if c != nil {
-			s.log.Info("resuming follower sync", "appid", acct.AppID, "from", c.cursor, "done", c.done)
+			s.log.InfoContext(ctx, "resuming follower sync", "appid", acct.AppID, "from", c.cursor, "done", c.done)
 		}
 	}
 	return nil
@@ -154,7 +154,7 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 	func() {
 		defer func() {
 			if r := recover(); r != nil {
-				s.log.Error("follower sync crashed", "appid", acct.AppID, "panic", fmt.Sprint(r))
+				s.log.ErrorContext(ctx, "follower sync crashed", "appid", acct.AppID, "panic", fmt.Sprint(r))
 				s.finish(acct, *c, StateFailed, 0, 0, errors.New("crashed"))
 				out = outcomeEnded
 			}
@@ -229,7 +229,7 @@ func (s *Service) heartbeat(ctx context.Context, acct account, c claim, done *at
 		ok, err := s.syncs().beat(ctx, acct.ID, c, int(done.Load()))
 		if err != nil {
 			if ctx.Err() == nil {
-				s.log.Warn("follower sync heartbeat", "appid", acct.AppID, "err", err)
+				s.log.WarnContext(ctx, "follower sync heartbeat", "appid", acct.AppID, "err", err)
 			}
 			continue
 		}
@@ -253,7 +253,7 @@ func (s *Service) pages(ctx context.Context, acct account, c claim, done *atomic
 		if wxclient.Code(err) == wxclient.CodeInvalidOpenID && cursor != "" && !restarted {
 			// The follower the cursor names left meanwhile: WeChat no longer pages from them. Start over;
 			// the rows already stored are simply written again.
-			s.log.Info("follower sync cursor is gone, starting over", "appid", acct.AppID)
+			s.log.InfoContext(ctx, "follower sync cursor is gone, starting over", "appid", acct.AppID)
 			cursor, restarted = "", true
 			done.Store(0)
 			continue
@@ -290,7 +290,7 @@ func (s *Service) pages(ctx context.Context, acct account, c claim, done *atomic
 	// are answered from the indexes alone, and ANALYZE keeps the search's plans right. Autovacuum would
 	// get there too, minutes later; VACUUM skips the pages it has seen, so this costs what the sync wrote.
 	if err := s.db.WithContext(ctx).Exec("VACUUM (ANALYZE) wx_followers").Error; err != nil {
-		s.log.Warn("vacuum followers after sync", "err", err)
+		s.log.WarnContext(ctx, "vacuum followers after sync", "err", err)
 	}
 	return total, nil
 }

@@ -35,6 +35,8 @@ package menu
 
 import (
 	"time"
+
+	"github.com/socialinzen/socialinzen/internal/wxplatform/wxclient"
 )
 
 // Menu is a custom menu in WeChat's menu/create JSON.
@@ -44,17 +46,9 @@ type Menu struct {
 
 // Button is one button. A button with sub-buttons has only a name; a leaf has a type and the fields that
 // type needs.
-type Button struct {
-	Type      string   `json:"type,omitempty"`
-	Name      string   `json:"name"`
-	Key       string   `json:"key,omitempty"`
-	URL       string   `json:"url,omitempty"`
-	MediaID   string   `json:"media_id,omitempty"`
-	ArticleID string   `json:"article_id,omitempty"`
-	AppID     string   `json:"appid,omitempty"`    // miniprogram
-	PagePath  string   `json:"pagepath,omitempty"` // miniprogram
-	SubButton []Button `json:"sub_button,omitempty"`
-}
+//
+// It is the client's own type: the menu is WeChat's menu/create JSON, stored as WeChat takes it.
+type Button = wxclient.Button
 
 // WeChat's menu limits.
 const (
@@ -117,7 +111,7 @@ var typeFields = map[string][]string{
 }
 
 // field answers a pointer to the button's text field called name (nil for sub_button or an unknown name).
-func (b *Button) field(name string) *string {
+func field(b *Button, name string) *string {
 	switch name {
 	case fType:
 		return &b.Type
@@ -160,21 +154,21 @@ func (m Menu) Equal(o Menu) bool {
 		return false
 	}
 	for i := range m.Button {
-		if !m.Button[i].equal(o.Button[i]) {
+		if !buttonsEqual(m.Button[i], o.Button[i]) {
 			return false
 		}
 	}
 	return true
 }
 
-func (b Button) equal(o Button) bool {
+func buttonsEqual(b, o Button) bool {
 	if b.Type != o.Type || b.Name != o.Name || b.Key != o.Key || b.URL != o.URL || b.MediaID != o.MediaID ||
 		b.ArticleID != o.ArticleID || b.AppID != o.AppID || b.PagePath != o.PagePath ||
 		len(b.SubButton) != len(o.SubButton) {
 		return false
 	}
 	for i := range b.SubButton {
-		if !b.SubButton[i].equal(o.SubButton[i]) {
+		if !buttonsEqual(b.SubButton[i], o.SubButton[i]) {
 			return false
 		}
 	}

@@ -102,7 +102,7 @@ func button(v any, path string) (Button, error) {
 			b.SubButton = subs
 			continue
 		}
-		dst := b.field(k)
+		dst := field(&b, k)
 		if dst == nil {
 			return Button{}, apperr.Invalidf(path+"."+k, "is not a field of a menu button (WeChat's are %s)",
 				strings.Join(knownFields, ", "))
@@ -140,7 +140,7 @@ func Normalize(m Menu) Menu {
 
 func normalizeButton(b Button) Button {
 	for _, f := range textFields {
-		p := b.field(f)
+		p := field(&b, f)
 		*p = strings.TrimSpace(*p)
 	}
 	b.Type = strings.ToLower(b.Type)
@@ -158,7 +158,7 @@ func normalizeButton(b Button) Button {
 	}
 	out := Button{Type: b.Type, Name: b.Name}
 	for _, f := range used {
-		*out.field(f) = *b.field(f)
+		*field(&out, f) = *field(&b, f)
 	}
 	return out
 }

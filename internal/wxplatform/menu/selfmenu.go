@@ -147,7 +147,7 @@ func incomplete(m Menu) bool {
 				continue
 			}
 			for _, f := range typeFields[x.Type] {
-				if *x.field(f) == "" {
+				if *field(&x, f) == "" {
 					return true
 				}
 			}
@@ -180,8 +180,8 @@ func fillButton(b *Button, api Button) {
 		return
 	}
 	for _, f := range typeFields[b.Type] {
-		if dst := b.field(f); *dst == "" {
-			*dst = *api.field(f)
+		if dst := field(b, f); *dst == "" {
+			*dst = *field(&api, f)
 		}
 	}
 }

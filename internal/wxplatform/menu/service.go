@@ -110,7 +110,7 @@ func (s *Service) Save(ctx context.Context, acct *accounts.Account, userID int64
 	if err != nil {
 		return State{}, err
 	}
-	s.log.Info("menu draft saved", "appid", acct.AppID, "user_id", userID)
+	s.log.InfoContext(ctx, "menu draft saved", "appid", acct.AppID, "user_id", userID)
 	return st, nil
 }
 
@@ -162,7 +162,7 @@ func (s *Service) publish(ctx context.Context, acct *accounts.Account, userID in
 	if err != nil {
 		return State{}, err
 	}
-	s.log.Info("menu published", "appid", acct.AppID, "user_id", userID)
+	s.log.InfoContext(ctx, "menu published", "appid", acct.AppID, "user_id", userID)
 	return st, nil
 }
 
@@ -247,7 +247,7 @@ func (s *Service) Delete(ctx context.Context, acct *accounts.Account, userID int
 	if err != nil {
 		return State{}, err
 	}
-	s.log.Info("menu deleted", "appid", acct.AppID, "user_id", userID)
+	s.log.InfoContext(ctx, "menu deleted", "appid", acct.AppID, "user_id", userID)
 	return st, nil
 }
 
@@ -296,7 +296,7 @@ func (s *Service) Import(ctx context.Context, acct *accounts.Account, userID int
 	if warnings == nil {
 		warnings = []Warning{}
 	}
-	s.log.Info("menu imported", "appid", acct.AppID, "user_id", userID, "warnings", len(warnings))
+	s.log.InfoContext(ctx, "menu imported", "appid", acct.AppID, "user_id", userID, "warnings", len(warnings))
 	return st, warnings, nil
 }
 
@@ -306,7 +306,7 @@ func (s *Service) live(ctx context.Context, appid string) (Menu, []Warning, erro
 	if err != nil {
 		resp, gerr := s.wx.GetMenu(ctx, appid)
 		if gerr != nil {
-			s.log.Info("menu/get after get_current_selfmenu_info failed", "appid", appid, "err", gerr)
+			s.log.InfoContext(ctx, "menu/get after get_current_selfmenu_info failed", "appid", appid, "err", gerr)
 			return Menu{}, nil, wechatErr("import menu", err)
 		}
 		m := fromWire(resp.Menu.Button)
@@ -324,7 +324,7 @@ func (s *Service) live(ctx context.Context, appid string) (Menu, []Warning, erro
 		if gerr == nil {
 			m = fill(m, fromWire(resp.Menu.Button))
 		} else {
-			s.log.Info("menu/get to complete the live menu failed", "appid", appid, "err", gerr)
+			s.log.InfoContext(ctx, "menu/get to complete the live menu failed", "appid", appid, "err", gerr)
 		}
 	}
 	return m, warnings, nil

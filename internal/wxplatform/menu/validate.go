@@ -106,7 +106,7 @@ func (v *validator) leaf(p string, b Button) {
 		return
 	}
 	for _, f := range used {
-		val := *b.field(f)
+		val := *field(&b, f)
 		fp := p + "." + f
 		if val == "" {
 			v.add(fp, "is required for a %s button", b.Type)

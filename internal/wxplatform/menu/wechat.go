@@ -24,38 +24,16 @@ var _ WeChat = (*wxclient.Client)(nil)
 
 // toWire answers m as menu/create's body.
 func toWire(m Menu) wxclient.Menu {
-	out := wxclient.Menu{Button: make([]wxclient.Button, 0, len(m.Button))}
-	for _, b := range m.Button {
-		out.Button = append(out.Button, toWireButton(b))
+	out := wxclient.Menu{Button: m.Clone().Button}
+	if out.Button == nil {
+		out.Button = []Button{}
 	}
 	return out
-}
-
-func toWireButton(b Button) wxclient.Button {
-	w := wxclient.Button{Type: b.Type, Name: b.Name, Key: b.Key, URL: b.URL, MediaID: b.MediaID,
-		ArticleID: b.ArticleID, AppID: b.AppID, PagePath: b.PagePath}
-	for _, s := range b.SubButton {
-		w.SubButton = append(w.SubButton, toWireButton(s))
-	}
-	return w
 }
 
 // fromWire reads menu/get's buttons.
 func fromWire(list []wxclient.Button) Menu {
-	out := Menu{Button: make([]Button, 0, len(list))}
-	for _, w := range list {
-		out.Button = append(out.Button, fromWireButton(w))
-	}
-	return out
-}
-
-func fromWireButton(w wxclient.Button) Button {
-	b := Button{Type: w.Type, Name: w.Name, Key: w.Key, URL: w.URL, MediaID: w.MediaID,
-		ArticleID: w.ArticleID, AppID: w.AppID, PagePath: w.PagePath}
-	for _, s := range w.SubButton {
-		b.SubButton = append(b.SubButton, fromWireButton(s))
-	}
-	return b
+	return Menu{Button: Menu{Button: list}.Clone().Button}
 }
 
 // wechatError gives WeChat's menu errors a plain explanation for the operator; every other code keeps

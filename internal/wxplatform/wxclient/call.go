@@ -60,13 +60,13 @@ func (c *Client) do(ctx context.Context, appid string, req request, out any) err
 			return nil
 		case code == CodeBusy && busy < maxBusyRetries && req.rewind() == nil:
 			busy++
-			c.log.Info("wechat busy, retrying", "path", req.path, "appid", appid, "attempt", busy)
+			c.log.InfoContext(ctx, "wechat busy, retrying", "path", req.path, "appid", appid, "attempt", busy)
 			if werr := c.backoff(ctx, busy); werr != nil {
 				return err
 			}
 		case req.auth && !refreshed && isTokenRejected(code) && req.rewind() == nil:
 			refreshed = true
-			c.log.Info("wechat rejected the access_token, refreshing", "path", req.path, "appid", appid, "errcode", code)
+			c.log.InfoContext(ctx, "wechat rejected the access_token, refreshing", "path", req.path, "appid", appid, "errcode", code)
 			t, rerr := c.refreshAccessToken(ctx, appid, tok)
 			if rerr != nil {
 				return rerr
@@ -157,7 +157,7 @@ func (c *Client) exchange(ctx context.Context, req request, tok string, out any)
 		if errors.As(err, &ue) {
 			ue.URL = redact.URL(hr.URL)
 		}
-		c.log.Debug("wechat call failed", "method", req.method, "url", redact.URL(hr.URL), "took", time.Since(start), "err", err)
+		c.log.DebugContext(ctx, "wechat call failed", "method", req.method, "url", redact.URL(hr.URL), "took", time.Since(start), "err", err)
 		return transportError(ctx, req.path, err)
 	}
 	defer drain(resp.Body)
@@ -173,7 +173,7 @@ func (c *Client) exchange(ctx context.Context, req request, tok string, out any)
 		return apperr.Wrap(apperr.Upstream, ErrBadAnswer.Msg, fmt.Errorf("wechat %s: answer larger than %d bytes", req.path, maxAnswer))
 	}
 	err = decodeAnswer(req.path, data, out)
-	c.log.Debug("wechat call", "method", req.method, "url", redact.URL(hr.URL), "took", time.Since(start), "errcode", Code(err))
+	c.log.DebugContext(ctx, "wechat call", "method", req.method, "url", redact.URL(hr.URL), "took", time.Since(start), "errcode", Code(err))
 	return err
 }
 

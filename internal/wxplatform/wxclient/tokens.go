@@ -165,7 +165,7 @@ func (c *Client) load(ctx context.Context, appid string, k kind, failed string, 
 			}
 			return saveError(tx, appid, k, describe(err), now)
 		}
-		sealed, err := c.opts.Box.Seal(f.value)
+		sealed, err := c.opts.Box.SealFor(credentialBound(appid, string(k)), f.value)
 		if err != nil {
 			return fmt.Errorf("seal %s of %s: %w", k, appid, err)
 		}
@@ -175,18 +175,18 @@ func (c *Client) load(ctx context.Context, appid string, k kind, failed string, 
 			return err
 		}
 		out = cacheEntry{value: f.value, refreshAt: refreshAt, expiresAt: expiresAt}
-		c.log.Info("wechat credential refreshed", "appid", appid, "kind", string(k), "expires_in", f.expiresIn, "replacing_rejected", failed != "")
+		c.log.InfoContext(ctx, "wechat credential refreshed", "appid", appid, "kind", string(k), "expires_in", f.expiresIn, "replacing_rejected", failed != "")
 		return nil
 	})
 	if err != nil {
 		return "", err
 	}
 	if out.value == "" {
-		c.log.Warn("wechat credential refresh failed", "appid", appid, "kind", string(k), "err", fetchErr)
+		c.log.WarnContext(ctx, "wechat credential refresh failed", "appid", appid, "kind", string(k), "err", fetchErr)
 		return "", fetchErr
 	}
 	if fetchErr != nil {
-		c.log.Warn("wechat credential refresh failed, using the current one until it expires", "appid", appid,
+		c.log.WarnContext(ctx, "wechat credential refresh failed, using the current one until it expires", "appid", appid,
 			"kind", string(k), "expires_at", out.expiresAt, "err", fetchErr)
 	}
 	c.remember(appid, k, out)
@@ -210,7 +210,7 @@ func (c *Client) open(row *credentialRow) (cacheEntry, bool) {
 	if row == nil || row.ValueEnc == "" {
 		return cacheEntry{}, false
 	}
-	v, err := c.opts.Box.Open(row.ValueEnc)
+	v, err := c.opts.Box.OpenFor(credentialBound(row.AppID, row.Kind), row.ValueEnc)
 	if err != nil || v == "" {
 		// Sealed under another SECRET_KEY: fetching a new one is the way out.
 		c.log.Warn("stored wechat credential cannot be opened; fetching a new one", "appid", row.AppID, "kind", row.Kind, "err", err)

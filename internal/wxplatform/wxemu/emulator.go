@@ -210,6 +210,7 @@ type account struct {
 
 	callbackURL  string
 	callbackMode string
+	delivered    map[string]int // messages the simulator delivered, per Beijing day (datacube.go)
 
 	news     *newsState           // draft box and publishing (drafts.go)
 	windows  map[string]*csWindow // openid -> customer-service window (customservice.go)

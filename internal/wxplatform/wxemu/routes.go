@@ -89,6 +89,10 @@ func (e *Emulator) routes() http.Handler {
 		table[k] = v
 	}
 
+	for path, h := range e.datacubeRoutes() { // datacube.go
+		table[path] = post(h)
+	}
+
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if e.record(w, r) {
 			return
