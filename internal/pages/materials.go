@@ -147,6 +147,8 @@ func readUploadForm(c *gin.Context, fileField string, maxFile int64) (*upload.Fo
 			Msg: fileField + ": the file is too large (at most " + itoa(int(maxFile>>20)) + " MB)"}
 	case errors.As(err, &fe) && !fe.NotFile:
 		return empty, apperr.Invalidf(fe.Name, "is too long")
+	case apperr.KindOf(err) != apperr.Internal:
+		return empty, err // a field's own check (httpapi.CheckField)
 	}
 	return empty, apperr.Invalidf(fileField, "the form could not be read")
 }
