@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -128,8 +127,7 @@ func (a *App) seedSandbox(ctx context.Context, s *services, emu *wxemu.Emulator)
 	}
 	if len(rules) == 0 {
 		for _, r := range demoRules {
-			text, _ := json.Marshal(r.reply)
-			if _, err := s.replies.Add(ctx, acct.ID, demoRule(r.keyword, r.match, text)); err != nil && apperr.KindOf(err) != apperr.Conflict {
+			if _, err := s.replies.Add(ctx, acct.ID, demoRule(r.keyword, reply.MatchMode(r.match), r.reply)); err != nil && apperr.KindOf(err) != apperr.Conflict {
 				return fmt.Errorf("demo rule %q: %w", r.keyword, err)
 			}
 		}
@@ -157,8 +155,8 @@ func (a *App) seedSandbox(ctx context.Context, s *services, emu *wxemu.Emulator)
 	return nil
 }
 
-func demoRule(keyword, match string, text json.RawMessage) reply.Input {
-	return reply.Input{Type: "text", Reply: text, Request: keyword, Match: match}
+func demoRule(keyword string, match reply.MatchMode, text string) reply.Input {
+	return reply.Input{Type: reply.TypeText, Content: reply.Content{Content: text}, Request: keyword, Match: match}
 }
 
 // inProcess routes the console's own calls to the sandbox emulator straight to its handler, without a

@@ -17,6 +17,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/metrics"
 	"github.com/socialinzen/socialinzen/internal/pages"
 	"github.com/socialinzen/socialinzen/internal/reply"
+	"github.com/socialinzen/socialinzen/internal/reply/replyapi"
 	"github.com/socialinzen/socialinzen/internal/stats"
 	"github.com/socialinzen/socialinzen/internal/user"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
@@ -26,6 +27,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/wxplatform/followers"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/jssdk"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/menu"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/messages"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/qrcode"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/webauth"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxclient"
@@ -111,7 +113,7 @@ func (a *App) build(ctx context.Context) (*services, error) {
 	s.menus = menu.NewService(a.db, s.wx, a.log.With("component", "menu"))
 	s.followers = followers.NewService(a.db, followers.Options{WeChat: s.wx, Jobs: a.jobs, Logger: a.log.With("component", "followers")})
 	a.closers = append(a.closers, s.followers.Close)
-	s.qrcodes = qrcode.NewService(a.db, s.wx)
+	s.qrcodes = qrcode.NewService(a.db, s.wx, messages.NewStore(a.db))
 	var oauth webauth.WeChat = s.wx
 	if s.component != nil {
 		oauth = s.component.WebAuth() // component accounts use WeChat's sns/oauth2/component/...
@@ -225,8 +227,8 @@ func (a *App) wire(ctx context.Context) error {
 	// jsticket may be asked without a token from an account's JS domains: it carries its own chain.
 	(&jssdk.Handler{Tickets: s.wx, Accounts: s.accounts, RequireAuth: auth}).PublicRoutes(e)
 	webauth.NewHandler(s.webauth).PublicRoutes(e)
+	replyapi.NewHandler(s.replies).Routes(httpapi.Group{IRouter: e.Group("/apis/wxreplymanage", limit, auth, scope), Scoped: true})
 	(&stats.Handler{Service: s.stats}).Routes(httpapi.Group{IRouter: e.Group("/apis/stats", limit, auth, scope), Scoped: true})
-	reply.NewHandler(s.replies).Routes(httpapi.Group{IRouter: e.Group("/apis/wxreplymanage", limit, auth, scope), Scoped: true})
 	// Uploads set their own limits: no 1 MB cap on this group.
 	mh := &materials.Handler{Service: s.materials, Accounts: s.accounts}
 	mh.Routes(httpapi.Group{IRouter: e.Group("/apis/materials", auth)})

@@ -281,6 +281,21 @@ func (b *Body) Int(key string) (n int64, ok bool, err error) {
 	}
 }
 
+// IntBetween reads an optional integer field within [lo, hi]; def when absent.
+func (b *Body) IntBetween(key string, def, lo, hi int64) (int64, error) {
+	n, ok, err := b.Int(key)
+	if err != nil {
+		return 0, err
+	}
+	if !ok {
+		return def, nil
+	}
+	if n < lo || n > hi {
+		return 0, apperr.Invalidf(key, "must be between %d and %d", lo, hi)
+	}
+	return n, nil
+}
+
 // Bool answers a boolean field sent as true/false, 1/0 or "on" (a checkbox).
 func (b *Body) Bool(key string) (v bool, ok bool, err error) {
 	switch t := b.fields[key].(type) {

@@ -102,11 +102,15 @@ func TestWeChatCallFailures(t *testing.T) {
 	closed.Close()
 
 	m := metrics.New()
+	gdb := dbtest.New(t)
+	box, err := secretbox.New(bytes.Repeat([]byte("k"), 32))
+	require.NoError(t, err)
+	noSecrets := wxclient.CredentialFunc(func(context.Context, string) (string, error) { return "", nil })
 	client := func(base string) *wxclient.Client {
-		return wxclient.New(wxclient.Options{APIBase: base, Timeout: 100 * time.Millisecond,
-			Logger: slog.New(slog.DiscardHandler), Observer: m})
+		return wxclient.New(wxclient.Options{APIBase: base, Timeout: 100 * time.Millisecond, DB: gdb, Box: box,
+			Credentials: noSecrets, Logger: slog.New(slog.DiscardHandler), Observer: m})
 	}
-	_, err := client(slow.URL).Token(ctx, "wx0123456789abcdef", "secret")
+	_, err = client(slow.URL).Token(ctx, "wx0123456789abcdef", "secret")
 	require.Error(t, err)
 	_, err = client(broken.URL).Token(ctx, "wx0123456789abcdef", "secret")
 	require.Error(t, err)

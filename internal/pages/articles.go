@@ -40,9 +40,6 @@ type articlesData struct {
 }
 
 func (p *Pages) articlesPage(c *gin.Context) {
-	if !p.ready(c, p.deps.Articles != nil) {
-		return
-	}
 	v := p.view(c, "articles", "articles.title")
 	a := v.Account
 	ctx := c.Request.Context()
@@ -89,9 +86,6 @@ type editorData struct {
 }
 
 func (p *Pages) articleEdit(c *gin.Context) {
-	if !p.ready(c, p.deps.Articles != nil && p.deps.Materials != nil) {
-		return
-	}
 	v := p.view(c, "articles_edit", "articles.editor")
 	a := v.Account
 	ctx := c.Request.Context()
@@ -188,9 +182,6 @@ func stripTags(s string) string {
 // articleSave takes the editor form. Success goes back to the editor with what the sanitizer removed;
 // a refusal shows the form again as it was sent, with the error.
 func (p *Pages) articleSave(c *gin.Context) {
-	if !p.ready(c, p.deps.Articles != nil && p.deps.Materials != nil) {
-		return
-	}
 	a := accounts.Current(c)
 	mediaID := strings.TrimSpace(c.PostForm("mediaId"))
 	arts, shown := formArticles(c)
@@ -235,9 +226,6 @@ func publishErrText(c *gin.Context, err error) string {
 }
 
 func (p *Pages) articlePublish(c *gin.Context) {
-	if !p.ready(c, p.deps.Articles != nil) {
-		return
-	}
 	a := accounts.Current(c)
 	mediaID := strings.TrimSpace(c.PostForm("mediaId"))
 	back := withAppID("/console/articles/edit?mediaId="+url.QueryEscape(mediaID), a)
@@ -251,9 +239,6 @@ func (p *Pages) articlePublish(c *gin.Context) {
 }
 
 func (p *Pages) articleDelete(c *gin.Context) {
-	if !p.ready(c, p.deps.Articles != nil) {
-		return
-	}
 	a := accounts.Current(c)
 	back := withAppID("/console/articles", a)
 	if err := p.deps.Articles.Delete(c.Request.Context(), a, c.PostForm("mediaId")); err != nil {
@@ -264,9 +249,6 @@ func (p *Pages) articleDelete(c *gin.Context) {
 }
 
 func (p *Pages) articleSync(c *gin.Context) {
-	if !p.ready(c, p.deps.Articles != nil) {
-		return
-	}
 	a := accounts.Current(c)
 	back := withAppID("/console/articles", a)
 	r, err := p.deps.Articles.Sync(c.Request.Context(), a, httpapi.UserID(c))
@@ -280,9 +262,6 @@ func (p *Pages) articleSync(c *gin.Context) {
 // articleStatus answers a publishing job's status for the editor's script, with its label and
 // explanation in the operator's language.
 func (p *Pages) articleStatus(c *gin.Context) {
-	if !p.ready(c, p.deps.Articles != nil) {
-		return
-	}
 	a := accounts.Current(c)
 	pub, err := p.deps.Articles.GetPublish(c.Request.Context(), a, c.Query("publishId"))
 	if err != nil {

@@ -37,9 +37,6 @@ type tagChoice struct {
 }
 
 func (p *Pages) broadcastsPage(c *gin.Context) {
-	if !p.ready(c, p.deps.Broadcasts != nil) {
-		return
-	}
 	v, ok := p.broadcastsView(c)
 	if !ok {
 		return
@@ -126,9 +123,6 @@ func massContentOf(typ, content string) json.RawMessage {
 }
 
 func (p *Pages) broadcastMass(c *gin.Context) {
-	if !p.ready(c, p.deps.Broadcasts != nil) {
-		return
-	}
 	a := accounts.Current(c)
 	typ, content := c.PostForm("type"), c.PostForm("content")
 	tgt, err := broadcastTarget(c)
@@ -154,9 +148,6 @@ func (p *Pages) broadcastMass(c *gin.Context) {
 }
 
 func (p *Pages) broadcastPreview(c *gin.Context) {
-	if !p.ready(c, p.deps.Broadcasts != nil) {
-		return
-	}
 	a := accounts.Current(c)
 	typ := c.PostForm("type")
 	_, err := p.deps.Broadcasts.Preview(c.Request.Context(), a, c.PostForm("previewOpenid"), c.PostForm("previewWxname"), typ,
@@ -179,9 +170,6 @@ type broadcastData struct {
 }
 
 func (p *Pages) broadcastPage(c *gin.Context) {
-	if !p.ready(c, p.deps.Broadcasts != nil) {
-		return
-	}
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {
 		p.fail(c, broadcasts.ErrNotFound)
@@ -220,9 +208,6 @@ func (p *Pages) broadcastPage(c *gin.Context) {
 
 // broadcastAction serves the cancel, approve and reject buttons of a broadcast's page.
 func (p *Pages) broadcastAction(c *gin.Context) {
-	if !p.ready(c, p.deps.Broadcasts != nil) {
-		return
-	}
 	a := accounts.Current(c)
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {
@@ -252,9 +237,6 @@ func (p *Pages) broadcastAction(c *gin.Context) {
 }
 
 func (p *Pages) templatesSync(c *gin.Context) {
-	if !p.ready(c, p.deps.Broadcasts != nil) {
-		return
-	}
 	a := accounts.Current(c)
 	list, err := p.deps.Broadcasts.SyncTemplates(c.Request.Context(), a)
 	if err != nil {
@@ -265,9 +247,6 @@ func (p *Pages) templatesSync(c *gin.Context) {
 }
 
 func (p *Pages) templateAdd(c *gin.Context) {
-	if !p.ready(c, p.deps.Broadcasts != nil) {
-		return
-	}
 	a := accounts.Current(c)
 	var names []string
 	for _, n := range strings.Split(c.PostForm("keywordNames"), ",") {
@@ -284,9 +263,6 @@ func (p *Pages) templateAdd(c *gin.Context) {
 
 // templateSend sends the form built from a template's fields: to one openid at once, or as a broadcast.
 func (p *Pages) templateSend(c *gin.Context) {
-	if !p.ready(c, p.deps.Broadcasts != nil) {
-		return
-	}
 	a := accounts.Current(c)
 	in := broadcasts.TemplateInput{TemplateID: c.PostForm("templateId"), URL: strings.TrimSpace(c.PostForm("url")), Data: map[string]string{}}
 	_ = c.Request.ParseForm()

@@ -51,9 +51,6 @@ type assignee struct {
 // conversationsPage is /console/conversations: the list on the left, the open conversation (?openid=) with
 // its composer on the right. It works by reloading; with JavaScript it follows the live stream.
 func (p *Pages) conversationsPage(c *gin.Context) {
-	if !p.ready(c, p.deps.Conversations != nil) {
-		return
-	}
 	v := p.view(c, "conversations", "conv.title")
 	fieldFlashes(v)
 	ctx := c.Request.Context()
@@ -112,7 +109,7 @@ func (p *Pages) conversationsPage(c *gin.Context) {
 			d.Quick = append(d.Quick, quickRow{QuickReply: qr, Text: quickText(qr)})
 		}
 	}
-	if p.deps.Materials != nil && d.Open != nil {
+	if d.Open != nil {
 		for _, k := range []materials.Kind{materials.Image, materials.Voice, materials.Video} {
 			items, _, err := p.deps.Materials.ListLocal(ctx, v.Account, k, 0, 50)
 			if err == nil {
@@ -165,9 +162,6 @@ func conversationURL(c *gin.Context, openid string) string {
 
 // conversationSend is the composer: a text, a medium from the picker, or a quick reply.
 func (p *Pages) conversationSend(c *gin.Context) {
-	if !p.ready(c, p.deps.Conversations != nil) {
-		return
-	}
 	v := p.view(c, "conversations", "conv.title")
 	openid := strings.TrimSpace(c.PostForm("openid"))
 	back := conversationURL(c, openid)
@@ -225,9 +219,6 @@ func (p *Pages) conversationSend(c *gin.Context) {
 
 // conversationRead marks the conversation read.
 func (p *Pages) conversationRead(c *gin.Context) {
-	if !p.ready(c, p.deps.Conversations != nil) {
-		return
-	}
 	v := p.view(c, "conversations", "conv.title")
 	openid := strings.TrimSpace(c.PostForm("openid"))
 	if _, err := p.deps.Conversations.MarkRead(c.Request.Context(), v.Account, openid); err != nil {
@@ -239,9 +230,6 @@ func (p *Pages) conversationRead(c *gin.Context) {
 
 // conversationAssign assigns the conversation (userId "" = nobody).
 func (p *Pages) conversationAssign(c *gin.Context) {
-	if !p.ready(c, p.deps.Conversations != nil) {
-		return
-	}
 	v := p.view(c, "conversations", "conv.title")
 	openid := strings.TrimSpace(c.PostForm("openid"))
 	uid, _ := strconv.ParseInt(c.PostForm("userId"), 10, 64)
@@ -254,9 +242,6 @@ func (p *Pages) conversationAssign(c *gin.Context) {
 
 // quickSave adds a text quick reply.
 func (p *Pages) quickSave(c *gin.Context) {
-	if !p.ready(c, p.deps.Conversations != nil) {
-		return
-	}
 	v := p.view(c, "conversations", "conv.title")
 	back := conversationURL(c, c.PostForm("openid"))
 	raw, _ := json.Marshal(map[string]string{"content": c.PostForm("content")})
@@ -270,9 +255,6 @@ func (p *Pages) quickSave(c *gin.Context) {
 
 // quickDelete removes a quick reply.
 func (p *Pages) quickDelete(c *gin.Context) {
-	if !p.ready(c, p.deps.Conversations != nil) {
-		return
-	}
 	v := p.view(c, "conversations", "conv.title")
 	back := conversationURL(c, c.PostForm("openid"))
 	id, _ := strconv.ParseInt(c.PostForm("id"), 10, 64)

@@ -42,26 +42,20 @@ func (p *Pages) dashboard(c *gin.Context) {
 	a := v.Account
 	ctx := c.Request.Context()
 	d := dashboardData{}
-	if p.deps.Followers != nil {
-		if _, total, err := p.deps.Followers.Search(ctx, a, followers.Query{Limit: 1}); err == nil {
-			d.Followers = stat{total, true}
-		} else {
-			logger(c).Warn("dashboard: followers", "err", err)
-		}
+	if _, total, err := p.deps.Followers.Search(ctx, a, followers.Query{Limit: 1}); err == nil {
+		d.Followers = stat{total, true}
+	} else {
+		logger(c).Warn("dashboard: followers", "err", err)
 	}
-	if p.deps.Replies != nil {
-		if rules, err := p.deps.Replies.List(ctx, a.ID); err == nil {
-			d.Rules = stat{int64(len(rules)), true}
-		} else {
-			logger(c).Warn("dashboard: rules", "err", err)
-		}
+	if rules, err := p.deps.Replies.List(ctx, a.ID); err == nil {
+		d.Rules = stat{int64(len(rules)), true}
+	} else {
+		logger(c).Warn("dashboard: rules", "err", err)
 	}
-	if p.deps.Materials != nil {
-		if _, total, err := p.deps.Materials.ListLocal(ctx, a, "", 0, 1); err == nil {
-			d.Materials = stat{total, true}
-		} else {
-			logger(c).Warn("dashboard: materials", "err", err)
-		}
+	if _, total, err := p.deps.Materials.ListLocal(ctx, a, "", 0, 1); err == nil {
+		d.Materials = stat{total, true}
+	} else {
+		logger(c).Warn("dashboard: materials", "err", err)
 	}
 	if views, err := p.deps.Accounts.Views(ctx, httpapi.UserID(c)); err == nil {
 		for _, av := range views {
@@ -71,23 +65,21 @@ func (p *Pages) dashboard(c *gin.Context) {
 			}
 		}
 	}
-	if p.deps.Inbox != nil {
-		days, err := p.deps.Inbox.DailyCounts(ctx, a.ID, time.Now(), chartDays)
-		if err != nil {
-			logger(c).Warn("dashboard: statistics", "err", err)
-		} else {
-			msgs := make([]DayValue, len(days))
-			follows := make([]DayValue, len(days))
-			for i, dc := range days {
-				msgs[i] = DayValue{Day: dc.Day, A: dc.Messages}
-				follows[i] = DayValue{Day: dc.Day, A: dc.Follows, B: dc.Unfollows}
-				d.HasMessages = d.HasMessages || dc.Messages > 0
-				d.HasFollows = d.HasFollows || dc.Follows > 0 || dc.Unfollows > 0
-			}
-			d.Today = stat{int64(days[len(days)-1].Messages), true}
-			d.MessagesChart = barChart(t(c, "dashboard.chart.messages"), msgs, false)
-			d.FollowsChart = barChart(t(c, "dashboard.chart.follows"), follows, true)
+	days, err := p.deps.Inbox.DailyCounts(ctx, a.ID, time.Now(), chartDays)
+	if err != nil {
+		logger(c).Warn("dashboard: statistics", "err", err)
+	} else {
+		msgs := make([]DayValue, len(days))
+		follows := make([]DayValue, len(days))
+		for i, dc := range days {
+			msgs[i] = DayValue{Day: dc.Day, A: dc.Messages}
+			follows[i] = DayValue{Day: dc.Day, A: dc.Follows, B: dc.Unfollows}
+			d.HasMessages = d.HasMessages || dc.Messages > 0
+			d.HasFollows = d.HasFollows || dc.Follows > 0 || dc.Unfollows > 0
 		}
+		d.Today = stat{int64(days[len(days)-1].Messages), true}
+		d.MessagesChart = barChart(t(c, "dashboard.chart.messages"), msgs, false)
+		d.FollowsChart = barChart(t(c, "dashboard.chart.follows"), follows, true)
 	}
 	d.Stats = p.statsSection(c, a)
 	v.Data = d
@@ -95,19 +87,6 @@ func (p *Pages) dashboard(c *gin.Context) {
 }
 
 // The helpers below are shared by the console's pages.
-
-// ready answers whether a capability the page needs is wired; when it is not, it shows why and answers
-// false.
-func (p *Pages) ready(c *gin.Context, ok bool) bool {
-	if ok {
-		return true
-	}
-	v := p.view(c, "error", "error.title")
-	v.Error = t(c, "console.unavailable")
-	p.html(c, http.StatusServiceUnavailable, "error", v)
-	c.Abort()
-	return false
-}
 
 // done confirms a change with a flash and sends the browser back (POST-redirect-GET).
 func (p *Pages) done(c *gin.Context, to, key string, args ...any) {

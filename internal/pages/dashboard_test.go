@@ -34,6 +34,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/wxplatform/conversations"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/followers"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/menu"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/messages"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/qrcode"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxemu"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxtest"
@@ -99,7 +100,7 @@ func newConsole(t *testing.T, emuFollowers int) *consoleEnv {
 	require.NoError(t, err)
 	pg, err := New(gdb, w.Box, Deps{Users: users, Accounts: accts, Logger: log,
 		Replies: replies, Inbox: cb, Materials: mats, Followers: fol,
-		QRCodes: qrcode.NewService(gdb, wx), Menus: menus, JSTickets: wx, Router: e, Stats: st, Conversations: convs, Broadcasts: bc,
+		QRCodes: qrcode.NewService(gdb, wx, messages.NewStore(gdb)), Menus: menus, JSTickets: wx, Router: e, Stats: st, Conversations: convs, Broadcasts: bc,
 		Articles: articles.NewService(articles.Options{DB: gdb, WeChat: wx, Covers: mats, Logger: log})})
 	require.NoError(t, err)
 	pg.Routes(e)
@@ -300,8 +301,8 @@ func TestDashboardCountsWhatTheCallbackStored(t *testing.T) {
 	}
 	p := e.post("/console/replies/simulate", url.Values{"event": {"subscribe"}})
 	require.Equal(t, http.StatusOK, p.Status, p.Body)
-	_, err := e.replies.Add(context.Background(), e.acct.ID, reply.Input{Type: "text", Request: "k",
-		Reply: []byte(`{"content":"v"}`)})
+	_, err := e.replies.Add(context.Background(), e.acct.ID, reply.Input{Type: reply.TypeText, Request: "k",
+		Content: reply.Content{Content: "v"}})
 	require.NoError(t, err)
 
 	require.Eventually(t, func() bool {

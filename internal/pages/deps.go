@@ -1,9 +1,12 @@
 package pages
 
 import (
+	"fmt"
 	"github.com/socialinzen/socialinzen/internal/broadcasts"
 	"log/slog"
 	"net/http"
+	"sort"
+	"strings"
 
 	"github.com/socialinzen/socialinzen/internal/articles"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
@@ -33,8 +36,7 @@ type Deps struct {
 	// MailRate limits the forms that send mail (register, forgot) per client address; nil: unlimited.
 	MailRate *httpapi.ClientRate
 
-	// The capabilities of the console pages. A nil one makes its page answer "not available" instead of
-	// failing to start, so the console can be assembled piece by piece.
+	// The capabilities of the console pages, all required (New refuses a Deps without one).
 	Replies   *reply.Service
 	Inbox     *callback.Handler // the stored messages (Inbox) and their daily counts (DailyCounts)
 	Materials *materials.Service
@@ -55,4 +57,23 @@ type Deps struct {
 	// Router is the console's own HTTP handler: the chat simulator sends its messages through it to
 	// /wxplatform/callback/{appid}, the path WeChat takes.
 	Router http.Handler
+}
+
+// check answers an error naming the services Deps lacks: the pages need every one.
+func (d Deps) check() error {
+	var missing []string
+	for name, ok := range map[string]bool{"Users": d.Users != nil, "Accounts": d.Accounts != nil,
+		"Replies": d.Replies != nil, "Inbox": d.Inbox != nil, "Materials": d.Materials != nil,
+		"Followers": d.Followers != nil, "QRCodes": d.QRCodes != nil, "Menus": d.Menus != nil,
+		"JSTickets": d.JSTickets != nil, "Router": d.Router != nil, "Articles": d.Articles != nil,
+		"Conversations": d.Conversations != nil, "Stats": d.Stats != nil, "Broadcasts": d.Broadcasts != nil} {
+		if !ok {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return fmt.Errorf("pages: Deps lacks %s", strings.Join(missing, ", "))
+	}
+	return nil
 }

@@ -37,9 +37,6 @@ type followersData struct {
 }
 
 func (p *Pages) followersPage(c *gin.Context) {
-	if !p.ready(c, p.deps.Followers != nil) {
-		return
-	}
 	v, ok := p.followersView(c, c.Request.URL.Query())
 	if !ok {
 		return
@@ -112,10 +109,6 @@ func (p *Pages) followersFormFailed(c *gin.Context, failed string, form map[stri
 
 // followersSyncStatus answers the sync's progress as JSON, for the page's progress bar.
 func (p *Pages) followersSyncStatus(c *gin.Context) {
-	if p.deps.Followers == nil {
-		c.JSON(http.StatusServiceUnavailable, gin.H{"state": "failed", "done": 0, "total": 0})
-		return
-	}
 	st, err := p.deps.Followers.SyncStatus(c.Request.Context(), accounts.Current(c))
 	if err != nil {
 		c.JSON(statusOf(err), gin.H{"state": "failed", "done": 0, "total": 0, "error": errText(c, err)})
@@ -127,9 +120,6 @@ func (p *Pages) followersSyncStatus(c *gin.Context) {
 }
 
 func (p *Pages) followersSync(c *gin.Context) {
-	if !p.ready(c, p.deps.Followers != nil) {
-		return
-	}
 	a := accounts.Current(c)
 	back := backTo(c, withAppID("/console/followers", a))
 	if _, err := p.deps.Followers.StartSync(c.Request.Context(), a); err != nil {
@@ -140,9 +130,6 @@ func (p *Pages) followersSync(c *gin.Context) {
 }
 
 func (p *Pages) groupCreate(c *gin.Context) {
-	if !p.ready(c, p.deps.Followers != nil) {
-		return
-	}
 	a := accounts.Current(c)
 	name := strings.TrimSpace(c.PostForm("groupName"))
 	g, err := p.deps.Followers.CreateGroup(c.Request.Context(), a, name)
@@ -154,9 +141,6 @@ func (p *Pages) groupCreate(c *gin.Context) {
 }
 
 func (p *Pages) groupRename(c *gin.Context) {
-	if !p.ready(c, p.deps.Followers != nil) {
-		return
-	}
 	a := accounts.Current(c)
 	id, err := strconv.Atoi(c.Param("id"))
 	if err != nil || id < 0 {
@@ -173,9 +157,6 @@ func (p *Pages) groupRename(c *gin.Context) {
 }
 
 func (p *Pages) groupDelete(c *gin.Context) {
-	if !p.ready(c, p.deps.Followers != nil) {
-		return
-	}
 	a := accounts.Current(c)
 	back := backTo(c, withAppID("/console/followers", a))
 	id, err := strconv.Atoi(c.Param("id"))
@@ -195,9 +176,6 @@ func (p *Pages) groupDelete(c *gin.Context) {
 }
 
 func (p *Pages) followerRemark(c *gin.Context) {
-	if !p.ready(c, p.deps.Followers != nil) {
-		return
-	}
 	a := accounts.Current(c)
 	openid, remark := strings.TrimSpace(c.PostForm("openid")), c.PostForm("remark")
 	if err := p.deps.Followers.UpdateRemark(c.Request.Context(), a, openid, remark); err != nil {
@@ -209,9 +187,6 @@ func (p *Pages) followerRemark(c *gin.Context) {
 
 // followerMove moves one follower to a group; group 1 is the blacklist.
 func (p *Pages) followerMove(c *gin.Context) {
-	if !p.ready(c, p.deps.Followers != nil) {
-		return
-	}
 	a := accounts.Current(c)
 	back := backTo(c, withAppID("/console/followers", a))
 	openid := strings.TrimSpace(c.PostForm("openid"))

@@ -30,9 +30,6 @@ type inboxRow struct {
 
 // inboxPage lists the stored messages, newest first, optionally of one follower (?openid=).
 func (p *Pages) inboxPage(c *gin.Context) {
-	if !p.ready(c, p.deps.Inbox != nil) {
-		return
-	}
 	v := p.view(c, "inbox", "inbox.title")
 	openid := strings.TrimSpace(c.Query("openid"))
 	offset := queryInt(c, "offset", 0, 1_000_000)

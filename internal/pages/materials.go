@@ -2,9 +2,6 @@ package pages
 
 import (
 	"errors"
-	"io"
-	"mime"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -14,6 +11,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/apperr"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
 	"github.com/socialinzen/socialinzen/internal/materials"
+	"github.com/socialinzen/socialinzen/internal/upload"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxclient"
 )
@@ -36,9 +34,6 @@ type materialsData struct {
 }
 
 func (p *Pages) materialsPage(c *gin.Context) {
-	if !p.ready(c, p.deps.Materials != nil) {
-		return
-	}
 	v := p.view(c, "materials", "materials.title")
 	fieldFlashes(v)
 	a := v.Account
@@ -82,9 +77,6 @@ func kindListed(k materials.Kind) bool {
 // sends it with a progress bar and follows the redirect, so a failure too answers 303 back, with the
 // errors carried to the next page by the session.
 func (p *Pages) materialUpload(c *gin.Context) {
-	if !p.ready(c, p.deps.Materials != nil) {
-		return
-	}
 	a := accounts.Current(c)
 	form, err := readUploadForm(c, "file", materials.MaxFileBytes)
 	back := withAppID("/console/materials?type="+url.QueryEscape(form.Fields["type"]), a)
@@ -110,9 +102,6 @@ func (p *Pages) materialUpload(c *gin.Context) {
 }
 
 func (p *Pages) materialDelete(c *gin.Context) {
-	if !p.ready(c, p.deps.Materials != nil) {
-		return
-	}
 	a := accounts.Current(c)
 	back := backTo(c, withAppID("/console/materials", a))
 	mediaID := strings.TrimSpace(c.PostForm("mediaId"))
@@ -128,98 +117,40 @@ func (p *Pages) materialDelete(c *gin.Context) {
 	p.done(c, back, key)
 }
 
-// uploadForm is a multipart form with one file.
-type uploadForm struct {
-	Fields   map[string]string
-	Filename string
-	Data     []byte // nil: no file was chosen
-}
-
 // Bounds of an upload form besides its file.
 const (
-	uploadMargin   = 1 << 20  // multipart framing and the text fields
-	uploadMaxField = 16 << 10 // one text field
-	uploadMaxParts = 32
+	uploadMargin    = 1 << 20   // multipart framing and the text fields
+	uploadMaxField  = 16 << 10  // one text field
+	uploadMaxFields = 256 << 10 // all of them
+	uploadMaxParts  = 32
 )
 
-// readUploadForm reads a multipart form with the file in fileField, holding at most maxFile bytes of it:
-// the body is bounded while it is read, never buffered whole first. (The services check each kind's own
-// limit and format.) A form whose body was already parsed (an appid read from it) is read from there.
-func readUploadForm(c *gin.Context, fileField string, maxFile int64) (uploadForm, error) {
-	form := uploadForm{Fields: map[string]string{}}
-	r := c.Request
-	tooLarge := &apperr.Error{Kind: apperr.TooLarge, Field: fileField,
-		Msg: fileField + ": the file is too large (at most " + itoa(int(maxFile>>20)) + " MB)"}
-	if r.MultipartForm != nil {
-		for k, vs := range r.MultipartForm.Value {
-			if len(vs) > 0 {
-				form.Fields[k] = vs[0]
-			}
-		}
-		if fhs := r.MultipartForm.File[fileField]; len(fhs) > 0 && fhs[0].Size > 0 {
-			if fhs[0].Size > maxFile {
-				return form, tooLarge
-			}
-			f, err := fhs[0].Open()
-			if err != nil {
-				return form, err
-			}
-			defer f.Close()
-			form.Filename = fhs[0].Filename
-			form.Data, err = io.ReadAll(io.LimitReader(f, maxFile+1))
-			return form, err
-		}
-		return form, nil
+// readUploadForm reads a multipart form with the file in fileField, holding at most maxFile bytes of it,
+// with the one bounded reader the API uses too (package upload). The services check each kind's own limit
+// and format.
+func readUploadForm(c *gin.Context, fileField string, maxFile int64) (*upload.Form, error) {
+	f, err := upload.Read(c.Writer, c.Request, upload.Spec{MaxBody: maxFile + uploadMargin,
+		MaxField: uploadMaxField, MaxFields: uploadMaxFields, MaxParts: uploadMaxParts,
+		FileFields: []string{fileField}, CheckField: httpapi.CheckField,
+		FileLimit: func(map[string]string) (int64, error) { return maxFile, nil }}, nil)
+	if err == nil {
+		return f, nil
 	}
-	ct, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || ct != "multipart/form-data" || params["boundary"] == "" {
-		return form, apperr.Invalidf(fileField, "the form must be sent as multipart/form-data")
+	empty := &upload.Form{Fields: map[string]string{}}
+	var fe *upload.FieldError
+	var big *upload.FileTooLargeError
+	switch {
+	case errors.Is(err, upload.ErrNotMultipart):
+		return empty, apperr.Invalidf(fileField, "the form must be sent as multipart/form-data")
+	case errors.Is(err, upload.ErrBodyTooLarge), errors.As(err, &big):
+		return empty, &apperr.Error{Kind: apperr.TooLarge, Field: fileField,
+			Msg: fileField + ": the file is too large (at most " + itoa(int(maxFile>>20)) + " MB)"}
+	case errors.As(err, &fe) && !fe.NotFile:
+		return empty, apperr.Invalidf(fe.Name, "is too long")
+	case apperr.KindOf(err) != apperr.Internal:
+		return empty, err // a field's own check (httpapi.CheckField)
 	}
-	if r.ContentLength > maxFile+uploadMargin {
-		return form, tooLarge
-	}
-	mr := multipart.NewReader(http.MaxBytesReader(c.Writer, r.Body, maxFile+uploadMargin), params["boundary"])
-	for parts := 0; ; parts++ {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return form, tooLarge
-		}
-		if err != nil || parts >= uploadMaxParts {
-			return form, apperr.Invalidf(fileField, "the form could not be read")
-		}
-		limit := int64(uploadMaxField)
-		if part.FormName() == fileField {
-			limit = maxFile
-		}
-		data, err := io.ReadAll(io.LimitReader(part, limit+1))
-		if errors.As(err, &mbe) {
-			return form, tooLarge
-		}
-		if err != nil {
-			return form, apperr.Invalidf(fileField, "the form could not be read")
-		}
-		if part.FormName() != fileField {
-			if int64(len(data)) > limit {
-				return form, apperr.Invalidf(part.FormName(), "is too long")
-			}
-			if err := httpapi.CheckField(part.FormName(), string(data)); err != nil {
-				return form, err
-			}
-			form.Fields[part.FormName()] = string(data)
-			continue
-		}
-		if int64(len(data)) > maxFile {
-			return form, tooLarge
-		}
-		if len(data) > 0 || part.FileName() != "" {
-			form.Filename, form.Data = part.FileName(), data
-		}
-	}
-	return form, nil
+	return empty, apperr.Invalidf(fileField, "the form could not be read")
 }
 
 // flashFieldError carries a failed upload's error and values to the page the browser is sent back to:

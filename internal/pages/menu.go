@@ -227,9 +227,6 @@ type menuData struct {
 }
 
 func (p *Pages) menuPage(c *gin.Context) {
-	if !p.ready(c, p.deps.Menus != nil) {
-		return
-	}
 	v, ok := p.menuView(c, nil, "")
 	if !ok {
 		return
@@ -263,10 +260,8 @@ func (p *Pages) menuView(c *gin.Context, grid []MenuTop, text string) (*View, bo
 		d.History = h
 	}
 	var rules []*reply.Rule
-	if p.deps.Replies != nil {
-		if rules, err = p.deps.Replies.List(ctx, a.ID); err != nil {
-			logger(c).Warn("menu: rules", "err", err)
-		}
+	if rules, err = p.deps.Replies.List(ctx, a.ID); err != nil {
+		logger(c).Warn("menu: rules", "err", err)
 	}
 	for _, r := range rules {
 		if r.Match == reply.MatchExact {
@@ -310,9 +305,6 @@ func (p *Pages) menuHTML(c *gin.Context, status int, v *View) {
 // menuSave takes the grid: an op button edits the tree and shows it again unsaved; "save" keeps it as
 // the draft, "publish" also sends it to WeChat.
 func (p *Pages) menuSave(c *gin.Context) {
-	if !p.ready(c, p.deps.Menus != nil) {
-		return
-	}
 	a := accounts.Current(c)
 	grid := postedGrid(c)
 	if op := c.PostForm("op"); op != "" {
@@ -358,9 +350,6 @@ func (p *Pages) menuSave(c *gin.Context) {
 
 // menuSaveJSON takes the menu as WeChat's menu/create JSON, for what the grid does not show.
 func (p *Pages) menuSaveJSON(c *gin.Context) {
-	if !p.ready(c, p.deps.Menus != nil) {
-		return
-	}
 	a := accounts.Current(c)
 	text := c.PostForm("menu")
 	m, err := menu.Parse(json.RawMessage(text))
@@ -404,9 +393,6 @@ func (p *Pages) menuStore(c *gin.Context, a *accounts.Account, m menu.Menu, onEr
 }
 
 func (p *Pages) menuPublish(c *gin.Context) {
-	if !p.ready(c, p.deps.Menus != nil) {
-		return
-	}
 	a := accounts.Current(c)
 	if _, err := p.deps.Menus.Publish(c.Request.Context(), a, httpapi.UserID(c)); err != nil {
 		p.failed(c, withAppID("/console/menu", a), err)
@@ -416,9 +402,6 @@ func (p *Pages) menuPublish(c *gin.Context) {
 }
 
 func (p *Pages) menuImport(c *gin.Context) {
-	if !p.ready(c, p.deps.Menus != nil) {
-		return
-	}
 	a := accounts.Current(c)
 	back := withAppID("/console/menu", a)
 	_, warnings, err := p.deps.Menus.Import(c.Request.Context(), a, httpapi.UserID(c))
@@ -433,9 +416,6 @@ func (p *Pages) menuImport(c *gin.Context) {
 }
 
 func (p *Pages) menuDelete(c *gin.Context) {
-	if !p.ready(c, p.deps.Menus != nil) {
-		return
-	}
 	a := accounts.Current(c)
 	back := withAppID("/console/menu", a)
 	if _, err := p.deps.Menus.Delete(c.Request.Context(), a, httpapi.UserID(c)); err != nil {

@@ -35,6 +35,9 @@ type Pages struct {
 
 // New parses every template (failing fast on a broken one) and prepares the session store.
 func New(gdb *gorm.DB, box *secretbox.Box, deps Deps) (*Pages, error) {
+	if err := deps.check(); err != nil {
+		return nil, err
+	}
 	a, err := newAssets(web.Static)
 	if err != nil {
 		return nil, err

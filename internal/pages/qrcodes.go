@@ -38,9 +38,6 @@ type qrView struct {
 }
 
 func (p *Pages) qrcodesPage(c *gin.Context) {
-	if !p.ready(c, p.deps.QRCodes != nil) {
-		return
-	}
 	v, ok := p.qrcodesView(c)
 	if !ok {
 		return
@@ -81,9 +78,6 @@ func toText(v any) string {
 }
 
 func (p *Pages) qrcodeCreate(c *gin.Context) {
-	if !p.ready(c, p.deps.QRCodes != nil) {
-		return
-	}
 	a := accounts.Current(c)
 	scene, expire := strings.TrimSpace(c.PostForm("sceneId")), strings.TrimSpace(c.PostForm("expire"))
 	req, err := qrcode.ParseRequest(scene, expire)
@@ -106,9 +100,6 @@ func (p *Pages) qrcodeCreate(c *gin.Context) {
 
 // qrcodeImage serves /console/qrcodes/{id}.png, rendered by the QR code service.
 func (p *Pages) qrcodeImage(c *gin.Context) {
-	if !p.ready(c, p.deps.QRCodes != nil) {
-		return
-	}
 	name, ok := strings.CutSuffix(c.Param("file"), ".png")
 	id, err := strconv.ParseInt(name, 10, 64)
 	if !ok || err != nil || id <= 0 {

@@ -1,9 +1,7 @@
 package pages
 
 import (
-	"encoding/json"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -65,9 +63,6 @@ type repliesData struct {
 }
 
 func (p *Pages) repliesPage(c *gin.Context) {
-	if !p.ready(c, p.deps.Replies != nil) {
-		return
-	}
 	v, ok := p.repliesView(c)
 	if !ok {
 		return
@@ -107,10 +102,8 @@ func (p *Pages) repliesView(c *gin.Context) (*View, bool) {
 		d.Rules = append(d.Rules, ruleView{ID: r.ID, Keyword: r.Keyword, Match: string(r.Match), Type: string(r.Type),
 			Enabled: r.Enabled, Summary: summarize(r.Type, r.Reply)})
 	}
-	if p.deps.Menus != nil {
-		if keys, err := p.deps.Menus.ClickKeys(ctx, a.ID); err == nil {
-			d.ClickKeys = keys
-		}
+	if keys, err := p.deps.Menus.ClickKeys(ctx, a.ID); err == nil {
+		d.ClickKeys = keys
 	}
 	v.Form["type"], v.Form["match"] = "text", "exact"
 	v.Data = d
@@ -170,21 +163,43 @@ func postedForm(c *gin.Context) map[string]string {
 	return f
 }
 
-// replyJSON builds the reply of the form's type from its fields, as the API's reply object.
-func replyJSON(f map[string]string) json.RawMessage {
-	obj := map[string]string{}
-	for _, k := range replyFieldsOf[f["type"]] {
-		if f[k] != "" {
-			obj[k] = f[k]
-		}
-	}
-	// An empty object still goes to the service, which names the first missing field.
-	raw, _ := json.Marshal(obj)
-	return raw
+// replyPost is a reply form as posted, typed: the keyword rule's fields and the reply's.
+type replyPost struct {
+	Request, Match, Type                            string
+	Content, MediaID, Title, Description            string
+	MusicURL, HQMusicURL, ThumbMediaID, PicURL, URL string
 }
 
-// replyFieldPrefix matches how the reply service names a reply's fields: reply.content, reply[0].url.
-var replyFieldPrefix = regexp.MustCompile(`^reply(\[\d+\])?\.`)
+// postedReply reads the reply form's fields, trimmed.
+func postedReply(f map[string]string) replyPost {
+	return replyPost{Request: f["request"], Match: f["match"], Type: f["type"], Content: f["content"],
+		MediaID: f["mediaId"], Title: f["title"], Description: f["description"], MusicURL: f["musicUrl"],
+		HQMusicURL: f["hqMusicUrl"], ThumbMediaID: f["thumbMediaId"], PicURL: f["picurl"], URL: f["url"]}
+}
+
+// typ answers the form's reply type (the select offers exactly the service's types).
+func (r replyPost) typ() reply.ReplyType { return reply.ReplyType(r.Type) }
+
+// match answers the form's match mode; the select offers exactly the service's modes.
+func (r replyPost) match() reply.MatchMode { return reply.MatchMode(r.Match) }
+
+// content answers the reply of the form's type from its fields; a multitext form holds one article.
+func (r replyPost) content() reply.Content {
+	switch r.typ() {
+	case reply.TypeText:
+		return reply.Content{Content: r.Content}
+	case reply.TypeImage, reply.TypeVoice:
+		return reply.Content{MediaID: r.MediaID}
+	case reply.TypeVideo:
+		return reply.Content{Title: r.Title, Description: r.Description, MediaID: r.MediaID}
+	case reply.TypeMusic:
+		return reply.Content{Title: r.Title, Description: r.Description, MusicURL: r.MusicURL,
+			HQMusicURL: r.HQMusicURL, ThumbMediaID: r.ThumbMediaID}
+	case reply.TypeMultitext:
+		return reply.Content{Articles: []reply.Article{{Title: r.Title, Description: r.Description, PicURL: r.PicURL, URL: r.URL}}}
+	}
+	return reply.Content{}
+}
 
 // formErrorIn puts a reply service error next to the form's field: the service's "reply.content" is the
 // form's content, "newRequest" its request. An error naming the whole reply goes on its first field.
@@ -192,7 +207,8 @@ func formErrorIn(f replyForm, v *View, err error) {
 	sub := &View{Errors: map[string]string{}}
 	formError(sub, err)
 	for field, msg := range sub.Errors {
-		field = replyFieldPrefix.ReplaceAllString(field, "")
+		// The service names a reply's fields reply.<field>, with the form's names.
+		field = strings.TrimPrefix(field, reply.ReplyField+".")
 		switch field {
 		case "newRequest":
 			field = "request"
@@ -211,14 +227,12 @@ func formErrorIn(f replyForm, v *View, err error) {
 }
 
 func (p *Pages) replyAdd(c *gin.Context) {
-	if !p.ready(c, p.deps.Replies != nil) {
-		return
-	}
 	a := accounts.Current(c)
 	f := postedForm(c)
+	in := postedReply(f)
 	enabled := true
-	_, err := p.deps.Replies.Add(c.Request.Context(), a.ID, reply.Input{Type: f["type"], Reply: replyJSON(f),
-		Request: f["request"], Match: f["match"], Enabled: &enabled})
+	_, err := p.deps.Replies.Add(c.Request.Context(), a.ID, reply.Input{Type: in.typ(), Content: in.content(),
+		Request: in.Request, Match: in.match(), Enabled: &enabled})
 	if err != nil {
 		p.ruleFormFailed(c, f, 0, err)
 		return
@@ -227,9 +241,6 @@ func (p *Pages) replyAdd(c *gin.Context) {
 }
 
 func (p *Pages) replyUpdate(c *gin.Context) {
-	if !p.ready(c, p.deps.Replies != nil) {
-		return
-	}
 	a := accounts.Current(c)
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
@@ -237,9 +248,10 @@ func (p *Pages) replyUpdate(c *gin.Context) {
 		return
 	}
 	f := postedForm(c)
-	kw, match := f["request"], f["match"]
+	in := postedReply(f)
+	kw, match, content := in.Request, in.match(), in.content()
 	_, err = p.deps.Replies.Update(c.Request.Context(), a.ID, reply.Selector{ID: id}, reply.Changes{
-		Request: &kw, Match: &match, Type: f["type"], Reply: replyJSON(f)})
+		Request: &kw, Match: &match, Type: in.typ(), Content: &content})
 	if err != nil {
 		p.ruleFormFailed(c, f, id, err)
 		return
@@ -260,9 +272,6 @@ func (p *Pages) ruleFormFailed(c *gin.Context, f map[string]string, editID int64
 }
 
 func (p *Pages) replyEnable(c *gin.Context) {
-	if !p.ready(c, p.deps.Replies != nil) {
-		return
-	}
 	a := accounts.Current(c)
 	back := withAppID("/console/replies", a)
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
@@ -284,9 +293,6 @@ func (p *Pages) replyEnable(c *gin.Context) {
 }
 
 func (p *Pages) replyDelete(c *gin.Context) {
-	if !p.ready(c, p.deps.Replies != nil) {
-		return
-	}
 	a := accounts.Current(c)
 	back := withAppID("/console/replies", a)
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
@@ -303,9 +309,6 @@ func (p *Pages) replyDelete(c *gin.Context) {
 
 // replySpecial sets or clears (clear=1) the subscribe or the default reply.
 func (p *Pages) replySpecial(c *gin.Context) {
-	if !p.ready(c, p.deps.Replies != nil) {
-		return
-	}
 	a := accounts.Current(c)
 	kind := reply.Kind(c.Param("kind"))
 	if kind != reply.KindSubscribe && kind != reply.KindDefault {
@@ -313,11 +316,12 @@ func (p *Pages) replySpecial(c *gin.Context) {
 		return
 	}
 	f := postedForm(c)
-	typ, raw := f["type"], replyJSON(f)
+	in := postedReply(f)
+	typ, content := in.typ(), in.content()
 	if c.PostForm("clear") != "" {
-		typ, raw = "", nil
+		typ, content = "", reply.Content{}
 	}
-	r, err := p.deps.Replies.SetSpecial(c.Request.Context(), a.ID, kind, typ, raw)
+	r, err := p.deps.Replies.SetSpecial(c.Request.Context(), a.ID, kind, typ, content)
 	if err != nil {
 		v, ok := p.repliesView(c)
 		if !ok {

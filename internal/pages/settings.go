@@ -53,11 +53,9 @@ func (p *Pages) settingsView(c *gin.Context) (*View, bool) {
 			d.Current = av
 		}
 	}
-	if p.deps.Materials != nil {
-		if f, err := p.deps.Materials.Logo(ctx, a.ID); err == nil {
-			d.HasLogo = true
-			d.LogoURL += "?v=" + f.SHA256[:12] // a new logo is a new URL for the browser's cache
-		}
+	if f, err := p.deps.Materials.Logo(ctx, a.ID); err == nil {
+		d.HasLogo = true
+		d.LogoURL += "?v=" + f.SHA256[:12] // a new logo is a new URL for the browser's cache
 	}
 	v.Form["jsDomains"] = strings.Join(a.JSDomains, "\n")
 	v.Data = d
@@ -115,9 +113,6 @@ func (p *Pages) settingsUnbind(c *gin.Context) {
 
 // settingsLogo keeps an uploaded logo (png or jpg, at most 2 MB), shown at the account's stable logo URL.
 func (p *Pages) settingsLogo(c *gin.Context) {
-	if !p.ready(c, p.deps.Materials != nil) {
-		return
-	}
 	a := accounts.Current(c)
 	back := withAppID("/console/settings", a) + "#logo"
 	form, err := readUploadForm(c, "logoFile", materials.Logo.Limit())

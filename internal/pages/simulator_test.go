@@ -75,9 +75,9 @@ func TestSimulatorEventsAndWithoutScript(t *testing.T) {
 	t.Parallel()
 	e := newConsole(t, 0)
 	ctx := context.Background()
-	_, err := e.replies.SetSpecial(ctx, e.acct.ID, reply.KindSubscribe, "text", []byte(`{"content":"Welcome aboard"}`))
+	_, err := e.replies.SetSpecial(ctx, e.acct.ID, reply.KindSubscribe, reply.TypeText, reply.Content{Content: "Welcome aboard"})
 	require.NoError(t, err)
-	_, err = e.replies.Add(ctx, e.acct.ID, reply.Input{Type: "text", Request: "MENU_NEWS", Reply: []byte(`{"content":"Today's news"}`)})
+	_, err = e.replies.Add(ctx, e.acct.ID, reply.Input{Type: reply.TypeText, Request: "MENU_NEWS", Content: reply.Content{Content: "Today's news"}})
 	require.NoError(t, err)
 
 	_, out := e.simulateJSON(url.Values{"event": {"subscribe"}})

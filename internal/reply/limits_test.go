@@ -21,17 +21,17 @@ func TestRuleCaps(t *testing.T) {
 	s := mustService(t, gdb, Options{})
 	ctx := context.Background()
 	acct := mustAccountRow(t, gdb, mustUser(t, gdb))
-	reply := raw(map[string]string{"content": "x"})
+	content := Content{Content: "x"}
 	for i := range MaxRegexRules {
-		_, err := s.Add(ctx, acct, Input{Type: "text", Reply: reply, Request: fmt.Sprintf("^r%d$", i), Match: "regex"})
+		_, err := s.Add(ctx, acct, Input{Type: TypeText, Content: content, Request: fmt.Sprintf("^r%d$", i), Match: MatchRegex})
 		require.NoError(t, err)
 	}
-	_, err := s.Add(ctx, acct, Input{Type: "text", Reply: reply, Request: "^one more$", Match: "regex"})
+	_, err := s.Add(ctx, acct, Input{Type: TypeText, Content: content, Request: "^one more$", Match: MatchRegex})
 	requireKind(t, err, apperr.Invalid)
 	require.ErrorContains(t, err, fmt.Sprintf("at most %d regex rules", MaxRegexRules))
-	_, err = s.Add(ctx, acct, Input{Type: "text", Reply: reply, Request: "plain", Match: "exact"})
+	_, err = s.Add(ctx, acct, Input{Type: TypeText, Content: content, Request: "plain", Match: MatchExact})
 	require.NoError(t, err)
-	m := "regex"
+	m := MatchRegex
 	_, err = s.Update(ctx, acct, Selector{Request: "plain"}, Changes{Match: &m})
 	requireKind(t, err, apperr.Invalid)
 	require.ErrorContains(t, err, "regex rules")
@@ -40,13 +40,13 @@ func TestRuleCaps(t *testing.T) {
 	require.NoError(t, gdb.Exec(`INSERT INTO reply_rules (account_id, kind, keyword, keyword_key, match_mode, reply_type, reply, enabled)
 		SELECT ?, 'keyword', 'k' || g, 'k' || g, 'exact', 'text', '{"content":"x"}', true
 		FROM generate_series(1, ?) g`, acct, MaxKeywordRules-MaxRegexRules-1).Error)
-	_, err = s.Add(ctx, acct, Input{Type: "text", Reply: reply, Request: "too many", Match: "exact"})
+	_, err = s.Add(ctx, acct, Input{Type: TypeText, Content: content, Request: "too many", Match: MatchExact})
 	requireKind(t, err, apperr.Invalid)
 	require.ErrorContains(t, err, fmt.Sprintf("at most %d keyword rules", MaxKeywordRules))
 
 	// Another account is not affected.
 	other := mustAccountRow(t, gdb, mustUser(t, gdb))
-	_, err = s.Add(ctx, other, Input{Type: "text", Reply: reply, Request: "^fine$", Match: "regex"})
+	_, err = s.Add(ctx, other, Input{Type: TypeText, Content: content, Request: "^fine$", Match: MatchRegex})
 	require.NoError(t, err)
 }
 

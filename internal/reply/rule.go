@@ -132,38 +132,6 @@ type Match struct {
 	Reply   wxcrypto.Reply
 }
 
-// parseType reads a reply type; "news" (WeChat's name) and "vedio" (the spec's typo) are
-// accepted for multitext and video.
-func parseType(s string) (ReplyType, bool) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "text":
-		return TypeText, true
-	case "image":
-		return TypeImage, true
-	case "voice":
-		return TypeVoice, true
-	case "video", "vedio":
-		return TypeVideo, true
-	case "music":
-		return TypeMusic, true
-	case "multitext", "news":
-		return TypeMultitext, true
-	}
-	return "", false
-}
-
-func parseMatch(s string) (MatchMode, bool) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "", "exact":
-		return MatchExact, true
-	case "contains":
-		return MatchContains, true
-	case "regex", "regexp":
-		return MatchRegex, true
-	}
-	return "", false
-}
-
 // foldKey is the form keywords are compared and kept unique in: surrounding white space trimmed (Unicode's,
 // so the ideographic space U+3000 too) and Latin letters lower-cased (A–Z, and accented and full-width Latin
 // letters); every other script is compared as is.

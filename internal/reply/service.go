@@ -2,7 +2,6 @@ package reply
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -94,17 +93,14 @@ func NewService(db *gorm.DB, opts Options) *Service {
 	return s
 }
 
-// Input is what addReply receives.
+// Input is a new keyword rule. The API (replyapi) and the pages build it from what they receive; Add
+// validates it.
 type Input struct {
-	// Type is text, image, voice, video, music or multitext (also "vedio" and "news"); it may be empty
-	// when Reply is the spec's wrapper {type, content}.
-	Type string
-	// Reply is the reply as the API received it (see decodeReply): an object, an array of articles, the
-	// spec's wrapper, or for text a JSON string.
-	Reply   json.RawMessage
-	Request string
-	Match   string // exact (default), contains or regex
-	Enabled *bool  // nil: enabled
+	Type    ReplyType
+	Content Content
+	Request string    // the keyword
+	Match   MatchMode // "" is exact
+	Enabled *bool     // nil: enabled
 }
 
 // Selector names one keyword rule: by ID when it is not 0, else by its keyword (compared as keywords are
@@ -124,28 +120,38 @@ func (sel Selector) check() error {
 // Changes is what updateReply changes; nil and empty fields keep what the rule has.
 type Changes struct {
 	Request *string // the new keyword
-	Match   *string
-	Type    string
-	Reply   json.RawMessage // with Type, or alone to keep the rule's type
+	Match   *MatchMode
+	// Type is the new type, with Content; alone it must be the rule's type.
+	Type ReplyType
+	// Content is the new reply, of Type, or of the rule's type when Type is empty.
+	Content *Content
 	Enabled *bool
 }
 
 // Add stores a new keyword rule. The keyword must be new to the account (in any match mode): else
 // ErrKeywordTaken.
 func (s *Service) Add(ctx context.Context, accountID int64, in Input) (*Rule, error) {
-	mode, ok := parseMatch(in.Match)
-	if !ok {
-		return nil, apperr.Invalidf("match", "must be exact, contains or regex")
+	mode := in.Match
+	if mode == "" {
+		mode = MatchExact
+	}
+	if !mode.Valid() {
+		return nil, ErrBadMatch
 	}
 	kw, err := checkKeyword("request", in.Request, mode)
 	if err != nil {
 		return nil, err
 	}
-	t, c, err := decodeReply(in.Type, "", in.Reply, MaxArticlesMessage)
-	if err != nil {
+	if !in.Type.Valid() {
+		if in.Type == "" {
+			return nil, apperr.Missing("type")
+		}
+		return nil, ErrBadType
+	}
+	if err := in.Content.Validate(in.Type, MaxArticlesMessage); err != nil {
 		return nil, err
 	}
-	r := &Rule{AccountID: accountID, Kind: KindKeyword, Keyword: kw, Match: mode, Type: t, Reply: c, Enabled: true}
+	r := &Rule{AccountID: accountID, Kind: KindKeyword, Keyword: kw, Match: mode, Type: in.Type, Reply: in.Content, Enabled: true}
 	if in.Enabled != nil {
 		r.Enabled = *in.Enabled
 	}
@@ -168,15 +174,15 @@ func (s *Service) Update(ctx context.Context, accountID int64, sel Selector, ch 
 	}
 	var mode MatchMode
 	if ch.Match != nil {
-		var ok bool
-		if mode, ok = parseMatch(*ch.Match); !ok {
-			return nil, apperr.Invalidf("match", "must be exact, contains or regex")
+		if mode = *ch.Match; mode == "" {
+			mode = MatchExact
+		}
+		if !mode.Valid() {
+			return nil, ErrBadMatch
 		}
 	}
-	if ch.Type != "" {
-		if _, ok := parseType(ch.Type); !ok {
-			return nil, apperr.Invalidf(typeField, "must be one of text, image, voice, video, music, multitext")
-		}
+	if ch.Type != "" && !ch.Type.Valid() {
+		return nil, ErrBadType
 	}
 	var out *Rule
 	err := s.change(ctx, accountID, func(tx *gorm.DB) error {
@@ -203,14 +209,17 @@ func (s *Service) Update(ctx context.Context, accountID int64, sel Selector, ch 
 			return err
 		}
 		switch {
-		case len(ch.Reply) > 0:
-			if r.Type, r.Reply, err = decodeReply(ch.Type, r.Type, ch.Reply, MaxArticlesMessage); err != nil {
+		case ch.Content != nil:
+			t := ch.Type
+			if t == "" {
+				t = r.Type
+			}
+			if err := ch.Content.Validate(t, MaxArticlesMessage); err != nil {
 				return err
 			}
-		case ch.Type != "":
-			if t, _ := parseType(ch.Type); t != r.Type {
-				return apperr.Invalidf(replyField, "is required to change the type")
-			}
+			r.Type, r.Reply = t, *ch.Content
+		case ch.Type != "" && ch.Type != r.Type:
+			return apperr.Invalidf(ReplyField, "is required to change the type")
 		}
 		if ch.Enabled != nil {
 			r.Enabled = *ch.Enabled
@@ -260,8 +269,8 @@ func (s *Service) Get(ctx context.Context, accountID int64, sel Selector) (*Rule
 }
 
 // SetSpecial sets the account's subscribe reply (kind KindSubscribe, up to 8 articles) or default reply
-// (KindDefault, 1 article). An empty type and reply clear it, and it answers nil.
-func (s *Service) SetSpecial(ctx context.Context, accountID int64, kind Kind, typ string, reply json.RawMessage) (*Rule, error) {
+// (KindDefault, 1 article) to c, of type t. An empty type clears it, and it answers nil.
+func (s *Service) SetSpecial(ctx context.Context, accountID int64, kind Kind, t ReplyType, c Content) (*Rule, error) {
 	maxArticles := MaxArticlesMessage
 	switch kind {
 	case KindSubscribe:
@@ -270,12 +279,12 @@ func (s *Service) SetSpecial(ctx context.Context, accountID int64, kind Kind, ty
 	default:
 		return nil, fmt.Errorf("reply: SetSpecial of kind %q", kind)
 	}
-	clear := strings.TrimSpace(typ) == "" && len(strings.TrimSpace(string(reply))) == 0
-	var t ReplyType
-	var c Content
+	clear := t == ""
 	if !clear {
-		var err error
-		if t, c, err = decodeReply(typ, "", reply, maxArticles); err != nil {
+		if !t.Valid() {
+			return nil, ErrBadType
+		}
+		if err := c.Validate(t, maxArticles); err != nil {
 			return nil, err
 		}
 	}

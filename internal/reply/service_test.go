@@ -2,7 +2,6 @@ package reply
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync/atomic"
@@ -45,12 +44,12 @@ func mustService(t testing.TB, gdb *gorm.DB, opts Options) *Service {
 	return s
 }
 
-func raw(v any) json.RawMessage {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
+func articles(n int) []Article {
+	out := make([]Article, n)
+	for i := range out {
+		out[i] = Article{Title: "t", Description: "d", PicURL: "https://example.com/p.jpg", URL: "http://example.com/a"}
 	}
-	return b
+	return out
 }
 
 func requireKind(t *testing.T, err error, kind apperr.Kind) {
@@ -76,7 +75,7 @@ func TestServiceRules(t *testing.T) {
 	// Loaded before the changes: each change must show in Match at once.
 	require.Nil(t, mustMatch(t, s, acct, text("hello")))
 
-	r, err := s.Add(ctx, acct, Input{Type: "text", Reply: raw(obj{"content": "hi there"}), Request: " Hello "})
+	r, err := s.Add(ctx, acct, Input{Type: TypeText, Content: Content{Content: "hi there"}, Request: " Hello "})
 	require.NoError(t, err)
 	require.NotZero(t, r.ID)
 	require.Equal(t, "Hello", r.Keyword)
@@ -86,26 +85,26 @@ func TestServiceRules(t *testing.T) {
 	require.Equal(t, &Match{RuleID: r.ID, Keyword: "Hello", Kind: "keyword", Reply: wxcrypto.Reply{MsgType: "text", Content: "hi there"}}, m)
 
 	t.Run("same keyword twice", func(t *testing.T) {
-		_, err := s.Add(ctx, acct, Input{Type: "text", Reply: raw(obj{"content": "x"}), Request: "hello"})
+		_, err := s.Add(ctx, acct, Input{Type: TypeText, Content: Content{Content: "x"}, Request: "hello"})
 		requireKind(t, err, apperr.Conflict)
-		_, err = s.Add(ctx, acct, Input{Type: "text", Reply: raw(obj{"content": "x"}), Request: "HELLO", Match: "contains"})
+		_, err = s.Add(ctx, acct, Input{Type: TypeText, Content: Content{Content: "x"}, Request: "HELLO", Match: MatchContains})
 		requireKind(t, err, apperr.Conflict)
 	})
 	t.Run("validation", func(t *testing.T) {
-		_, err := s.Add(ctx, acct, Input{Type: "text", Reply: raw(obj{"content": "x"}), Request: "(x", Match: "regex"})
+		_, err := s.Add(ctx, acct, Input{Type: TypeText, Content: Content{Content: "x"}, Request: "(x", Match: MatchRegex})
 		requireInvalid(t, err, "request")
-		_, err = s.Add(ctx, acct, Input{Type: "text", Reply: raw(obj{"content": "x"}), Request: "x", Match: "fuzzy"})
+		_, err = s.Add(ctx, acct, Input{Type: TypeText, Content: Content{Content: "x"}, Request: "x", Match: "fuzzy"})
 		requireInvalid(t, err, "match")
-		_, err = s.Add(ctx, acct, Input{Type: "image", Reply: raw(obj{}), Request: "x"})
+		_, err = s.Add(ctx, acct, Input{Type: TypeImage, Request: "x"})
 		requireInvalid(t, err, "reply.mediaId")
-		_, err = s.Add(ctx, acct, Input{Type: "text", Reply: raw(obj{"content": "x"})})
+		_, err = s.Add(ctx, acct, Input{Type: TypeText, Content: Content{Content: "x"}})
 		requireInvalid(t, err, "request")
 	})
 
-	img, err := s.Add(ctx, acct, Input{Reply: raw(obj{"type": "image", "content": obj{"mediaId": "M1"}}), Request: "pic", Match: "contains"})
+	img, err := s.Add(ctx, acct, Input{Type: TypeImage, Content: Content{MediaID: "M1"}, Request: "pic", Match: MatchContains})
 	require.NoError(t, err)
 	off := false
-	dis, err := s.Add(ctx, acct, Input{Type: "text", Reply: raw("quiet"), Request: "quiet", Enabled: &off})
+	dis, err := s.Add(ctx, acct, Input{Type: TypeText, Content: Content{Content: "quiet"}, Request: "quiet", Enabled: &off})
 	require.NoError(t, err)
 	require.False(t, dis.Enabled)
 	require.Nil(t, mustMatch(t, s, acct, text("quiet")))
@@ -118,9 +117,9 @@ func TestServiceRules(t *testing.T) {
 	require.Equal(t, Content{MediaID: "M1"}, list[1].Reply)
 
 	t.Run("update by keyword", func(t *testing.T) {
-		match, newKw := "contains", "greeting"
+		match, newKw := MatchContains, "greeting"
 		got, err := s.Update(ctx, acct, Selector{Request: "HELLO"}, Changes{Request: &newKw, Match: &match,
-			Type: "video", Reply: raw(obj{"title": "T", "description": "D", "mediaId": "V1"})})
+			Type: TypeVideo, Content: &Content{Title: "T", Description: "D", MediaID: "V1"}})
 		require.NoError(t, err)
 		require.Equal(t, r.ID, got.ID)
 		require.Equal(t, "greeting", got.Keyword)
@@ -131,14 +130,14 @@ func TestServiceRules(t *testing.T) {
 		require.Equal(t, wxcrypto.Reply{MsgType: "video", MediaID: "V1", Title: "T", Description: "D"}, m.Reply)
 	})
 	t.Run("update by id keeps the type when only reply is sent", func(t *testing.T) {
-		got, err := s.Update(ctx, acct, Selector{ID: img.ID}, Changes{Reply: raw(obj{"mediald": "M2"})})
+		got, err := s.Update(ctx, acct, Selector{ID: img.ID}, Changes{Content: &Content{MediaID: "M2"}})
 		require.NoError(t, err)
 		require.Equal(t, TypeImage, got.Type)
 		require.Equal(t, "M2", got.Reply.MediaID)
 		require.Equal(t, "pic", got.Keyword)
 	})
 	t.Run("update needs a reply to change the type", func(t *testing.T) {
-		_, err := s.Update(ctx, acct, Selector{ID: img.ID}, Changes{Type: "text"})
+		_, err := s.Update(ctx, acct, Selector{ID: img.ID}, Changes{Type: TypeText})
 		requireInvalid(t, err, "reply")
 	})
 	t.Run("update to a taken keyword", func(t *testing.T) {
@@ -147,7 +146,7 @@ func TestServiceRules(t *testing.T) {
 		requireKind(t, err, apperr.Conflict)
 	})
 	t.Run("update to an invalid regex", func(t *testing.T) {
-		mode := "regex"
+		mode := MatchRegex
 		kw := "[x"
 		_, err := s.Update(ctx, acct, Selector{ID: img.ID}, Changes{Match: &mode, Request: &kw})
 		requireInvalid(t, err, "request")
@@ -179,7 +178,7 @@ func TestServiceRules(t *testing.T) {
 		require.Nil(t, mustMatch(t, s, other, text("a greeting")))
 		requireKind(t, s.Delete(ctx, other, Selector{Request: "greeting"}), apperr.NotFound)
 		requireKind(t, s.Delete(ctx, other, Selector{ID: r.ID}), apperr.NotFound)
-		_, err := s.Add(ctx, other, Input{Type: "text", Reply: raw("x"), Request: "greeting"})
+		_, err := s.Add(ctx, other, Input{Type: TypeText, Content: Content{Content: "x"}, Request: "greeting"})
 		require.NoError(t, err, "the same keyword on another account is fine")
 	})
 }
@@ -197,14 +196,14 @@ func TestServiceSpecialReplies(t *testing.T) {
 	require.Nil(t, def)
 	require.Nil(t, mustMatch(t, s, acct, event("subscribe", "")))
 
-	sub, err = s.SetSpecial(ctx, acct, KindSubscribe, "multitext", raw(articles(8)))
+	sub, err = s.SetSpecial(ctx, acct, KindSubscribe, TypeMultitext, Content{Articles: articles(8)})
 	require.NoError(t, err)
 	require.Len(t, sub.Reply.Articles, 8)
-	_, err = s.SetSpecial(ctx, acct, KindSubscribe, "multitext", raw(articles(9)))
+	_, err = s.SetSpecial(ctx, acct, KindSubscribe, TypeMultitext, Content{Articles: articles(9)})
 	requireInvalid(t, err, "reply")
-	_, err = s.SetSpecial(ctx, acct, KindDefault, "multitext", raw(articles(2)))
+	_, err = s.SetSpecial(ctx, acct, KindDefault, TypeMultitext, Content{Articles: articles(2)})
 	requireInvalid(t, err, "reply")
-	_, err = s.SetSpecial(ctx, acct, KindDefault, "", raw(obj{"content": "x"}))
+	_, err = s.SetSpecial(ctx, acct, KindDefault, "bogus", Content{Content: "x"})
 	requireInvalid(t, err, "type")
 
 	m := mustMatch(t, s, acct, event("subscribe", "qrscene_1"))
@@ -212,7 +211,7 @@ func TestServiceSpecialReplies(t *testing.T) {
 	require.Equal(t, sub.ID, m.RuleID)
 	require.Len(t, m.Reply.Articles, 8)
 
-	def, err = s.SetSpecial(ctx, acct, KindDefault, "text", raw("sorry?"))
+	def, err = s.SetSpecial(ctx, acct, KindDefault, TypeText, Content{Content: "sorry?"})
 	require.NoError(t, err)
 	m = mustMatch(t, s, acct, text("anything"))
 	require.Equal(t, &Match{RuleID: def.ID, Kind: "default", Reply: wxcrypto.Reply{MsgType: "text", Content: "sorry?"}}, m)
@@ -221,7 +220,7 @@ func TestServiceSpecialReplies(t *testing.T) {
 	require.Nil(t, mustMatch(t, s, acct, event("unsubscribe", "")))
 
 	// Setting again replaces it in place.
-	def2, err := s.SetSpecial(ctx, acct, KindDefault, "image", raw(obj{"mediaId": "M"}))
+	def2, err := s.SetSpecial(ctx, acct, KindDefault, TypeImage, Content{MediaID: "M"})
 	require.NoError(t, err)
 	require.Equal(t, def.ID, def2.ID)
 	require.Equal(t, "image", mustMatch(t, s, acct, text("anything")).Reply.MsgType)
@@ -232,11 +231,11 @@ func TestServiceSpecialReplies(t *testing.T) {
 	require.Empty(t, list)
 
 	// Clearing.
-	cleared, err := s.SetSpecial(ctx, acct, KindDefault, "", nil)
+	cleared, err := s.SetSpecial(ctx, acct, KindDefault, "", Content{})
 	require.NoError(t, err)
 	require.Nil(t, cleared)
 	require.Nil(t, mustMatch(t, s, acct, text("anything")))
-	_, err = s.SetSpecial(ctx, acct, KindDefault, "", nil)
+	_, err = s.SetSpecial(ctx, acct, KindDefault, "", Content{})
 	require.NoError(t, err, "clearing twice is fine")
 	sub, def, err = s.Specials(ctx, acct)
 	require.NoError(t, err)
@@ -253,7 +252,7 @@ func TestMatchFromMemoryWhenPostgresIsDown(t *testing.T) {
 	acct := mustAccountRow(t, gdb, mustUser(t, gdb))
 	other := mustAccountRow(t, gdb, mustUser(t, gdb))
 	setup := mustService(t, gdb, Options{})
-	_, err := setup.Add(ctx, acct, Input{Type: "text", Reply: raw("pong"), Request: "ping"})
+	_, err := setup.Add(ctx, acct, Input{Type: TypeText, Content: Content{Content: "pong"}, Request: "ping"})
 	require.NoError(t, err)
 
 	pool, err := db.Open(ctx, url, db.Options{MaxOpenConns: 2})
@@ -288,7 +287,7 @@ func TestUnboundAccountCascades(t *testing.T) {
 	acct := mustAccountRow(t, gdb, mustUser(t, gdb))
 	s := mustService(t, gdb, Options{PollInterval: 50 * time.Millisecond})
 	require.NoError(t, s.Start(ctx))
-	_, err := s.Add(ctx, acct, Input{Type: "text", Reply: raw("pong"), Request: "ping"})
+	_, err := s.Add(ctx, acct, Input{Type: TypeText, Content: Content{Content: "pong"}, Request: "ping"})
 	require.NoError(t, err)
 	require.NotNil(t, mustMatch(t, s, acct, text("ping")))
 	require.NoError(t, gdb.Exec(`DELETE FROM wx_accounts WHERE id = ?`, acct).Error)

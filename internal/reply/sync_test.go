@@ -47,7 +47,7 @@ func TestCrossProcessByNotification(t *testing.T) {
 	require.Eventually(t, b.Listening, 5*time.Second, 10*time.Millisecond)
 	require.Nil(t, mustMatch(t, b, account, text("ping")), "loaded, empty")
 
-	_, err := a.Add(ctx, account, Input{Type: "text", Reply: raw("pong"), Request: "ping"})
+	_, err := a.Add(ctx, account, Input{Type: TypeText, Content: Content{Content: "pong"}, Request: "ping"})
 	require.NoError(t, err)
 	took := seesWithin(t, b, account, "ping", time.Second)
 	t.Logf("seen after %s", took)
@@ -65,7 +65,7 @@ func TestCrossProcessByPolling(t *testing.T) {
 	require.False(t, b.Listening())
 	require.Nil(t, mustMatch(t, b, account, text("ping")))
 
-	_, err := a.Add(ctx, account, Input{Type: "text", Reply: raw("pong"), Request: "ping"})
+	_, err := a.Add(ctx, account, Input{Type: TypeText, Content: Content{Content: "pong"}, Request: "ping"})
 	require.NoError(t, err)
 	// One poll interval (500 ms) plus the query and rebuild: well within the second the contract allows.
 	took := seesWithin(t, b, account, "ping", time.Second)
@@ -86,13 +86,13 @@ func TestListenerReconnects(t *testing.T) {
 		WHERE datname = current_database() AND application_name = ?`, listenerAppName).Scan(&killed).Error)
 	require.Equal(t, []bool{true}, killed)
 
-	_, err := a.Add(ctx, account, Input{Type: "text", Reply: raw("pong"), Request: "ping"})
+	_, err := a.Add(ctx, account, Input{Type: TypeText, Content: Content{Content: "pong"}, Request: "ping"})
 	require.NoError(t, err)
 	seesWithin(t, b, account, "ping", 5*time.Second)
 	require.Eventually(t, b.Listening, 5*time.Second, 10*time.Millisecond)
 
 	// And the new connection receives notifications.
-	_, err = a.Add(ctx, account, Input{Type: "text", Reply: raw("pong"), Request: "ping2"})
+	_, err = a.Add(ctx, account, Input{Type: TypeText, Content: Content{Content: "pong"}, Request: "ping2"})
 	require.NoError(t, err)
 	seesWithin(t, b, account, "ping2", time.Second)
 }
@@ -114,7 +114,7 @@ func TestListenerPing(t *testing.T) {
 	require.True(t, b.Listening())
 
 	a := mustService(t, gdb, Options{})
-	_, err := a.Add(ctx, account, Input{Type: "text", Reply: raw("pong"), Request: "ping"})
+	_, err := a.Add(ctx, account, Input{Type: TypeText, Content: Content{Content: "pong"}, Request: "ping"})
 	require.NoError(t, err)
 	seesWithin(t, b, account, "ping", time.Second)
 }

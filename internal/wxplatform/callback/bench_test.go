@@ -33,16 +33,16 @@ func withRules(tb testing.TB, e *env, n int) wxemu.Account {
 	acct := e.bind(a)
 	ctx := context.Background()
 	for i := range n {
-		mode := "exact"
+		mode := reply.MatchExact
 		kw := "kw" + strconv.Itoa(i)
 		switch {
 		case i%100 == 99:
-			mode, kw = "regex", `^re`+strconv.Itoa(i)+`\d+$`
+			mode, kw = reply.MatchRegex, `^re`+strconv.Itoa(i)+`\d+$`
 		case i%10 == 9:
-			mode, kw = "contains", "part"+strconv.Itoa(i)
+			mode, kw = reply.MatchContains, "part"+strconv.Itoa(i)
 		}
-		raw, _ := json.Marshal(map[string]string{"content": "answer " + strconv.Itoa(i)})
-		_, err := e.replies.Add(ctx, acct.ID, reply.Input{Type: "text", Reply: raw, Request: kw, Match: mode})
+		_, err := e.replies.Add(ctx, acct.ID, reply.Input{Type: reply.TypeText,
+			Content: reply.Content{Content: "answer " + strconv.Itoa(i)}, Request: kw, Match: mode})
 		require.NoError(tb, err)
 	}
 	return a

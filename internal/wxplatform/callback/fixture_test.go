@@ -157,12 +157,11 @@ func (e *env) bind(a wxemu.Account) *accounts.Account {
 	return acct
 }
 
-// rule adds a keyword rule.
+// rule adds a keyword rule; body is the reply in the API's field names.
 func (e *env) rule(accountID int64, keyword, typ string, body any) {
 	e.t.Helper()
-	raw, err := json.Marshal(body)
-	require.NoError(e.t, err)
-	_, err = e.replies.Add(context.Background(), accountID, reply.Input{Type: typ, Reply: raw, Request: keyword})
+	_, err := e.replies.Add(context.Background(), accountID, reply.Input{Type: reply.ReplyType(typ),
+		Content: contentOf(e.t, typ, body), Request: keyword})
 	require.NoError(e.t, err)
 }
 
@@ -251,4 +250,35 @@ func newAccount(t testing.TB) wxemu.Account {
 	t.Helper()
 	emu := wxemu.New(wxemu.Options{DemoFollowers: -1})
 	return emu.NewAccount("测试号")
+}
+
+// contentOf reads a reply written in the API's field names ({"content"}, {"mediaId"}, an array of
+// articles) into the typed value the reply service takes.
+func contentOf(t testing.TB, typ string, body any) reply.Content {
+	t.Helper()
+	raw, err := json.Marshal(body)
+	require.NoError(t, err)
+	if typ == string(reply.TypeMultitext) {
+		var items []struct {
+			Title, Description string
+			PicURL             string `json:"picurl"`
+			URL                string `json:"url"`
+		}
+		require.NoError(t, json.Unmarshal(raw, &items))
+		c := reply.Content{}
+		for _, it := range items {
+			c.Articles = append(c.Articles, reply.Article{Title: it.Title, Description: it.Description, PicURL: it.PicURL, URL: it.URL})
+		}
+		return c
+	}
+	var f struct {
+		Content, Title, Description string
+		MediaID                     string `json:"mediaId"`
+		MusicURL                    string `json:"musicUrl"`
+		HQMusicURL                  string `json:"hqMusicUrl"`
+		ThumbMediaID                string `json:"thumbMediaId"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &f))
+	return reply.Content{Content: f.Content, MediaID: f.MediaID, Title: f.Title, Description: f.Description,
+		MusicURL: f.MusicURL, HQMusicURL: f.HQMusicURL, ThumbMediaID: f.ThumbMediaID}
 }

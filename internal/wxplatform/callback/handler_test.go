@@ -2,7 +2,6 @@ package callback_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -187,7 +186,7 @@ func TestReplyTypesInEveryMode(t *testing.T) {
 		e.rule(id, "video", "video", map[string]string{"mediaId": "VIDEO_MEDIA", "title": "T", "description": "D"})
 		e.rule(id, "music", "music", map[string]string{"title": "M", "description": "MD", "musicUrl": "https://example.com/m.mp3", "hqMusicUrl": "https://example.com/hq.mp3", "thumbMediaId": "THUMB"})
 		e.rule(id, "news", "multitext", articles(1))
-		_, err := e.replies.SetSpecial(context.Background(), id, "subscribe", "multitext", mustJSON(t, articles(8)))
+		_, err := e.replies.SetSpecial(context.Background(), id, reply.KindSubscribe, reply.TypeMultitext, contentOf(t, "multitext", articles(8)))
 		require.NoError(t, err)
 	}
 
@@ -398,13 +397,6 @@ func TestSafeModeRoundTrip(t *testing.T) {
 	require.Equal(t, "hello", r.Content)
 }
 
-func mustJSON(t testing.TB, v any) []byte {
-	t.Helper()
-	b, err := json.Marshal(v)
-	require.NoError(t, err)
-	return b
-}
-
 // TestRegexRulesCannotHoldTheAnswer: the costliest regex rules an account may have, as many as it may have,
 // and a 60 KB message that none matches: the answer (the default reply) still goes out well within 2 s.
 func TestRegexRulesCannotHoldTheAnswer(t *testing.T) {
@@ -415,11 +407,11 @@ func TestRegexRulesCannotHoldTheAnswer(t *testing.T) {
 	acct := e.bind(a)
 	ctx := context.Background()
 	for i := range reply.MaxRegexRules {
-		_, err := e.replies.Add(ctx, acct.ID, reply.Input{Type: "text", Reply: mustJSON(t, map[string]string{"content": "r"}),
-			Request: fmt.Sprintf(`(?s).{1,30}.{1,30}.{1,30}q%03d`, i), Match: "regex"})
+		_, err := e.replies.Add(ctx, acct.ID, reply.Input{Type: reply.TypeText, Content: reply.Content{Content: "r"},
+			Request: fmt.Sprintf(`(?s).{1,30}.{1,30}.{1,30}q%03d`, i), Match: reply.MatchRegex})
 		require.NoError(t, err)
 	}
-	_, err := e.replies.SetSpecial(ctx, acct.ID, "default", "text", mustJSON(t, map[string]string{"content": "默认回复"}))
+	_, err := e.replies.SetSpecial(ctx, acct.ID, reply.KindDefault, reply.TypeText, reply.Content{Content: "默认回复"})
 	require.NoError(t, err)
 	now := e.clock.now().Unix()
 	msg := textMsg(a, "oSlow", strings.Repeat("aé b1", 10<<10), now)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/socialinzen/socialinzen/internal/apperr"
 	"github.com/socialinzen/socialinzen/internal/reply"
+	"github.com/socialinzen/socialinzen/internal/reply/replywire"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxclient"
 )
 
@@ -45,7 +46,7 @@ func parseOutgoing(typ string, raw json.RawMessage) (*outgoing, error) {
 	if typ == "mpnews" {
 		return nil, apperr.Invalidf("type", "mpnews is not offered: send the article as multitext (news)")
 	}
-	t, c, err := reply.DecodeReply(typ, raw)
+	t, c, err := replywire.DecodeReply(typ, raw)
 	if err != nil {
 		return nil, err
 	}

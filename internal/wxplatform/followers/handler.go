@@ -42,21 +42,6 @@ func text(b *httpapi.Body, key string) (string, error) {
 	return strings.TrimSpace(s), err
 }
 
-// intField reads an optional integer field within [lo, hi]; def when absent.
-func intField(b *httpapi.Body, key string, def, lo, hi int64) (int64, error) {
-	n, ok, err := b.Int(key)
-	if err != nil {
-		return 0, err
-	}
-	if !ok {
-		return def, nil
-	}
-	if n < lo || n > hi {
-		return 0, apperr.Invalidf(key, "must be between %d and %d", lo, hi)
-	}
-	return n, nil
-}
-
 // groupID reads the required groupId.
 func groupID(b *httpapi.Body) (int, error) {
 	n, ok, err := b.Int("groupId")
@@ -203,11 +188,11 @@ func (h *Handler) getGroupUsers(req *httpapi.Request) (httpapi.Answer, error) {
 	if err != nil {
 		return nil, err
 	}
-	offset, err := intField(b, "offset", 0, 0, 1_000_000)
+	offset, err := b.IntBetween("offset", 0, 0, 1_000_000)
 	if err != nil {
 		return nil, err
 	}
-	limit, err := intField(b, "limit", defaultGroupUsers, 1, maxGroupUsers)
+	limit, err := b.IntBetween("limit", defaultGroupUsers, 1, maxGroupUsers)
 	if err != nil {
 		return nil, err
 	}
@@ -292,11 +277,11 @@ func parseQuery(b *httpapi.Body) (Query, error) {
 		}
 		q.GroupID = &g
 	}
-	offset, err := intField(b, "offset", 0, 0, 10_000_000)
+	offset, err := b.IntBetween("offset", 0, 0, 10_000_000)
 	if err != nil {
 		return q, err
 	}
-	limit, err := intField(b, "limit", defaultFollowers, 1, maxFollowers)
+	limit, err := b.IntBetween("limit", defaultFollowers, 1, maxFollowers)
 	if err != nil {
 		return q, err
 	}

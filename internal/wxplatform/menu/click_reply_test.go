@@ -2,7 +2,6 @@ package menu_test
 
 import (
 	"context"
-	"encoding/json"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -28,8 +27,8 @@ func TestClickKeysAnsweredByKeywordRules(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []string{"V1001_TODAY_MUSIC", "V1001_GOOD"}, keys)
 	for _, k := range keys {
-		_, err := replies.Add(ctx, f.acct.ID, reply.Input{Type: "text", Request: k,
-			Reply: json.RawMessage(`{"content":"answer to ` + k + `"}`)})
+		_, err := replies.Add(ctx, f.acct.ID, reply.Input{Type: reply.TypeText, Request: k,
+			Content: reply.Content{Content: "answer to " + k}})
 		require.NoError(t, err)
 	}
 	for _, k := range keys {

@@ -2,7 +2,6 @@ package menu
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -16,9 +15,8 @@ import (
 
 // Errors of the package.
 var (
-	ErrNoDraft     = apperr.New(apperr.NotFound, "there is no menu to publish: save one first (saveMenu)")
-	ErrNoLiveMenu  = apperr.New(apperr.NotFound, "the account has no custom menu on WeChat to import")
-	errNoWeChatSet = apperr.Wrap(apperr.Internal, "the menu service has no WeChat client", errors.New("menu: WeChat is nil"))
+	ErrNoDraft    = apperr.New(apperr.NotFound, "there is no menu to publish: save one first (saveMenu)")
+	ErrNoLiveMenu = apperr.New(apperr.NotFound, "the account has no custom menu on WeChat to import")
 )
 
 // DefaultHistoryLimit and MaxHistoryLimit bound menuHistory's limit.
@@ -37,6 +35,9 @@ type Service struct {
 
 // NewService builds the service. wx is the WeChat client (*wxclient.Client in production).
 func NewService(db *gorm.DB, wx WeChat, logger *slog.Logger) *Service {
+	if wx == nil {
+		panic("menu: NewService needs the WeChat client") // a wiring mistake
+	}
 	if logger == nil {
 		logger = slog.Default()
 	}
@@ -131,9 +132,6 @@ func (s *Service) SaveAndPublish(ctx context.Context, acct *accounts.Account, us
 // in short transactions before and after the call; saving a draft meanwhile only waits for those.
 
 func (s *Service) publish(ctx context.Context, acct *accounts.Account, userID int64, m *Menu) (State, error) {
-	if s.wx == nil {
-		return State{}, errNoWeChatSet
-	}
 	if m != nil {
 		n := Normalize(*m)
 		if err := n.Validate(); err != nil {
@@ -227,9 +225,6 @@ func (s *Service) record(ctx context.Context, accountID int64, change func(tx *g
 // Delete removes the live menu (cgi-bin/menu/delete, which also removes WeChat's personalised menus) and
 // forgets it as published. The draft stays, to be published again.
 func (s *Service) Delete(ctx context.Context, acct *accounts.Account, userID int64) (State, error) {
-	if s.wx == nil {
-		return State{}, errNoWeChatSet
-	}
 	var st State
 	err := db.WithLock(ctx, s.store.db, db.LockMenu, acct.ID, func() error {
 		if err := s.wx.DeleteMenu(ctx, acct.AppID); err != nil {
@@ -262,9 +257,6 @@ func (s *Service) Delete(ctx context.Context, acct *accounts.Account, userID int
 // the nearest API buttons, each with a Warning. A live menu that still breaks the rules is not imported:
 // the 40000 names its first problem.
 func (s *Service) Import(ctx context.Context, acct *accounts.Account, userID int64) (State, []Warning, error) {
-	if s.wx == nil {
-		return State{}, nil, errNoWeChatSet
-	}
 	var (
 		st       State
 		warnings []Warning

@@ -47,11 +47,11 @@ func (h *Handler) create(req *httpapi.Request) (httpapi.Answer, error) {
 
 func (h *Handler) list(req *httpapi.Request) (httpapi.Answer, error) {
 	b, a := req.Body, req.Account
-	offset, err := bounded(b, "offset", 0, 0, 1_000_000)
+	offset, err := b.IntBetween("offset", 0, 0, 1_000_000)
 	if err != nil {
 		return nil, err
 	}
-	limit, err := bounded(b, "limit", defaultList, 1, maxList)
+	limit, err := b.IntBetween("limit", defaultList, 1, maxList)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +74,7 @@ func (h *Handler) image(req *httpapi.Request) (httpapi.Answer, error) {
 	case id < 1:
 		return nil, apperr.Invalidf("id", "must be a QR code id")
 	}
-	size, err := bounded(b, "size", DefaultImageSize, MinImageSize, MaxImageSize)
+	size, err := b.IntBetween("size", DefaultImageSize, MinImageSize, MaxImageSize)
 	if err != nil {
 		return nil, err
 	}
@@ -87,18 +87,4 @@ func (h *Handler) image(req *httpapi.Request) (httpapi.Answer, error) {
 		"Cache-Control":       "private, max-age=86400",
 		"Content-Disposition": `inline; filename="qrcode-` + strconv.FormatInt(id, 10) + `.png"`,
 	}}, nil
-}
-
-func bounded(b *httpapi.Body, key string, def, lo, hi int64) (int64, error) {
-	n, ok, err := b.Int(key)
-	if err != nil {
-		return 0, err
-	}
-	if !ok {
-		return def, nil
-	}
-	if n < lo || n > hi {
-		return 0, apperr.Invalidf(key, "must be between %d and %d", lo, hi)
-	}
-	return n, nil
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/callback"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/followers"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/messages"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/qrcode"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxcrypto"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxemu"
@@ -49,7 +50,7 @@ func newFixture(t *testing.T) *fixture {
 
 	env.Tokens.Give("test-token", httpapi.Principal{UserID: userID})
 	f.handler = wxtest.Router()
-	qrcode.NewHandler(qrcode.NewService(env.DB, env.WX)).Routes(env.APIGroup(f.handler, "/apis/wxplatform", env.Tokens.RequireAuth()))
+	qrcode.NewHandler(qrcode.NewService(env.DB, env.WX, messages.NewStore(env.DB))).Routes(env.APIGroup(f.handler, "/apis/wxplatform", env.Tokens.RequireAuth()))
 	return f
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/socialinzen/socialinzen/internal/apperr"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/messages"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxclient"
 )
 
@@ -44,14 +45,22 @@ type Code struct {
 	Subscribes    int64      `json:"subscribes"`
 }
 
+// Scans counts the events a code brought; the message store (*messages.Store) implements it.
+type Scans interface {
+	ScanCounts(ctx context.Context, accountID int64, codes []messages.QRCode) (map[int64]messages.ScanCount, error)
+}
+
 // Service makes and lists QR codes.
 type Service struct {
-	db *gorm.DB
-	wx WeChat
+	db    *gorm.DB
+	wx    WeChat
+	scans Scans
 }
 
 // NewService builds the service.
-func NewService(db *gorm.DB, wx WeChat) *Service { return &Service{db: db, wx: wx} }
+func NewService(db *gorm.DB, wx WeChat, scans Scans) *Service {
+	return &Service{db: db, wx: wx, scans: scans}
+}
 
 // Create asks WeChat for a code and stores it. A permanent code asked again for the same scene is the
 // same code (WeChat answers the same ticket), stored once.
@@ -88,9 +97,18 @@ func (s *Service) List(ctx context.Context, a *accounts.Account, offset, limit i
 	if err != nil {
 		return nil, 0, err
 	}
+	codes := make([]messages.QRCode, len(rows))
+	for i, r := range rows {
+		codes[i] = messages.QRCode{ID: r.ID, Ticket: r.Ticket, Scene: r.Scene, CreatedAt: r.CreatedAt, ExpireAt: r.ExpireAt}
+	}
+	counts, err := s.scans.ScanCounts(ctx, a.ID, codes)
+	if err != nil {
+		return nil, 0, err
+	}
 	out := make([]Code, len(rows))
 	for i, r := range rows {
-		out[i] = s.view(r.Row, r.Scans, r.Subscribes)
+		n := counts[r.ID]
+		out[i] = s.view(r, n.Scans, n.Subscribes)
 	}
 	return out, total, nil
 }

@@ -42,31 +42,14 @@ func insert(ctx context.Context, db *gorm.DB, r *codeRow) error {
 	return nil
 }
 
-type listedRow struct {
-	Row        codeRow `gorm:"embedded"`
-	Scans      int64   `gorm:"column:scans"`
-	Subscribes int64   `gorm:"column:subscribes"`
-}
-
-// list answers a page of the account's codes, newest first, with counts of the callback's events:
-// events carrying the code's ticket, plus events without a ticket whose EventKey names the code's scene
-// (SCAN: the scene; subscribe: qrscene_ and the scene) received while the code was valid.
-func list(ctx context.Context, db *gorm.DB, accountID int64, offset, limit int) ([]listedRow, int64, error) {
+// list answers a page of the account's codes, newest first, and their number.
+func list(ctx context.Context, db *gorm.DB, accountID int64, offset, limit int) ([]codeRow, int64, error) {
 	var total int64
 	if err := db.WithContext(ctx).Raw(`SELECT count(*) FROM wx_qrcodes WHERE account_id = ?`, accountID).Scan(&total).Error; err != nil {
 		return nil, 0, fmt.Errorf("count QR codes: %w", err)
 	}
-	var rows []listedRow
-	err := db.WithContext(ctx).Raw(`SELECT q.*,
-		(SELECT count(*) FROM wx_messages m WHERE m.account_id = q.account_id AND m.event = 'SCAN' AND m.ticket = q.ticket)
-		+ (SELECT count(*) FROM wx_messages m WHERE m.account_id = q.account_id AND m.event = 'SCAN' AND m.ticket = ''
-			AND m.event_key = q.scene AND m.received_at >= q.created_at
-			AND (q.expire_at IS NULL OR m.received_at <= q.expire_at)) AS scans,
-		(SELECT count(*) FROM wx_messages m WHERE m.account_id = q.account_id AND m.event = 'subscribe' AND m.ticket = q.ticket)
-		+ (SELECT count(*) FROM wx_messages m WHERE m.account_id = q.account_id AND m.event = 'subscribe' AND m.ticket = ''
-			AND m.event_key = 'qrscene_' || q.scene AND m.received_at >= q.created_at
-			AND (q.expire_at IS NULL OR m.received_at <= q.expire_at)) AS subscribes
-		FROM wx_qrcodes q WHERE q.account_id = ? ORDER BY q.id DESC LIMIT ? OFFSET ?`,
+	var rows []codeRow
+	err := db.WithContext(ctx).Raw(`SELECT * FROM wx_qrcodes WHERE account_id = ? ORDER BY id DESC LIMIT ? OFFSET ?`,
 		accountID, limit, offset).Scan(&rows).Error
 	if err != nil {
 		return nil, 0, fmt.Errorf("list QR codes: %w", err)

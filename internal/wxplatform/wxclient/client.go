@@ -17,7 +17,6 @@
 package wxclient
 
 import (
-	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -42,8 +41,7 @@ const (
 	DefaultMPBase   = "https://mp.weixin.qq.com"
 )
 
-// Options configure a Client. DB, Box and Credentials are needed for every call that takes an
-// access_token; the URL builders and the OAuth code exchange work without a database.
+// Options configure a Client. DB, Box and Credentials are required: New panics without them.
 type Options struct {
 	// APIBase serves /cgi-bin/... and /sns/... (default https://api.weixin.qq.com).
 	APIBase string
@@ -95,6 +93,10 @@ type Client struct {
 
 // New builds a Client, filling the defaults of opts.
 func New(opts Options) *Client {
+	if opts.DB == nil || opts.Box == nil || opts.Credentials == nil {
+		// A wiring mistake, found at start-up rather than on the first token call.
+		panic("wxclient: Options.DB, Box and Credentials are required")
+	}
 	opts.APIBase = strings.TrimRight(orDefault(opts.APIBase, DefaultAPIBase), "/")
 	opts.OpenBase = strings.TrimRight(orDefault(opts.OpenBase, DefaultOpenBase), "/")
 	opts.MPBase = strings.TrimRight(orDefault(opts.MPBase, DefaultMPBase), "/")
@@ -206,5 +208,3 @@ func drain(r io.ReadCloser) {
 	_, _ = io.Copy(io.Discard, io.LimitReader(r, 64<<10))
 	_ = r.Close()
 }
-
-var errNoDB = errors.New("wxclient: Options.DB, Box and Credentials are required for token calls")

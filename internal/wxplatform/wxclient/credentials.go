@@ -35,10 +35,6 @@ func (c *Client) CheckCredentials(ctx context.Context, appid, secret string) err
 	if secret == "" {
 		return apperr.Missing("secret")
 	}
-	if c.opts.DB == nil || c.opts.Box == nil {
-		_, err := c.newToken(ctx, appid, secret, "")
-		return err
-	}
 	var out cacheEntry
 	// Under the row's lock, so that a refresh running elsewhere with the old secret cannot write its
 	// token over this one.
@@ -69,9 +65,6 @@ func (c *Client) CheckCredentials(ctx context.Context, appid, secret string) err
 // TokenHealth answers how the account's access_token fares (the accounts service's HealthReader): its age, how many
 // times it was fetched, and the last refresh failure when none succeeded since.
 func (c *Client) TokenHealth(ctx context.Context, appid string) (domain.TokenHealth, error) {
-	if c.opts.DB == nil {
-		return domain.TokenHealth{}, apperr.Wrap(apperr.Internal, ErrNotConfigured.Msg, errNoDB)
-	}
 	row, err := loadRow(ctx, c.opts.DB, appid, kindAccessToken)
 	if err != nil || row == nil {
 		return domain.TokenHealth{}, err
@@ -91,8 +84,5 @@ func (c *Client) TokenHealth(ctx context.Context, appid string) (domain.TokenHea
 // most; by then the account is gone from their lookups too.
 func (c *Client) Forget(ctx context.Context, appid string) error {
 	c.forgetCached(appid)
-	if c.opts.DB == nil {
-		return nil
-	}
 	return deleteRows(ctx, c.opts.DB, appid)
 }

@@ -49,9 +49,6 @@ func (c *Client) OAuthAccessToken(ctx context.Context, appid, code string) (OAut
 	if code == "" {
 		return OAuthToken{}, apperr.Missing("code")
 	}
-	if c.opts.Credentials == nil {
-		return OAuthToken{}, apperr.Wrap(apperr.Internal, ErrNotConfigured.Msg, errNoDB)
-	}
 	secret, err := c.opts.Credentials.Credentials(ctx, appid)
 	if err != nil {
 		return OAuthToken{}, fmt.Errorf("credentials of %s: %w", appid, err)

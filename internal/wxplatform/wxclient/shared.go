@@ -73,9 +73,6 @@ func (c *Client) PutAccessToken(ctx context.Context, appid, token string, expire
 	if err := checkAppID(appid); err != nil {
 		return err
 	}
-	if c.opts.DB == nil || c.opts.Box == nil {
-		return errNoDB
-	}
 	if expiresIn <= 0 {
 		expiresIn = defaultExpiresIn * time.Second
 	}

@@ -105,9 +105,6 @@ func (c *Client) forgetCached(appid string) {
 // answer. The load runs on its own deadline, so one caller giving up does not fail the others; each
 // caller still stops waiting when its own context ends.
 func (c *Client) obtain(ctx context.Context, appid string, k kind, failed string, fetch fetcher) (string, error) {
-	if c.opts.DB == nil || c.opts.Box == nil || c.opts.Credentials == nil {
-		return "", apperr.Wrap(apperr.Internal, ErrNotConfigured.Msg, errNoDB)
-	}
 	key := string(k) + "|" + appid + "|" + failed
 	ch := c.flights.DoChan(key, func() (any, error) {
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 4*c.opts.Timeout+10*time.Second)

@@ -1,4 +1,4 @@
-package reply
+package replyapi
 
 import (
 	"bytes"
@@ -12,13 +12,16 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/gin-gonic/gin"
 	"github.com/stretchr/testify/require"
 
 	"github.com/socialinzen/socialinzen/internal/httpapi"
+	"github.com/socialinzen/socialinzen/internal/reply"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/wxcrypto"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxemu"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxtest"
 )
@@ -26,7 +29,7 @@ import (
 type api struct {
 	t       *testing.T
 	engine  *gin.Engine
-	svc     *Service
+	svc     *reply.Service
 	account *accounts.Account
 	other   *accounts.Account // bound by another operator
 }
@@ -36,17 +39,34 @@ type api struct {
 func newAPI(t *testing.T) *api {
 	t.Helper()
 	env := wxtest.New(t, wxtest.Options{Emulator: wxemu.Options{DemoFollowers: -1}, Unchecked: true})
-	uid, otherUID := mustUser(t, env.DB), mustUser(t, env.DB)
+	var seq atomic.Int64
+	uid, otherUID := env.Operator(fmt.Sprintf("op%d", seq.Add(1))), env.Operator(fmt.Sprintf("op%d", seq.Add(1)))
 	bind := func(uid int64) *accounts.Account {
-		return env.Bind(uid, wxemu.Account{AppID: fmt.Sprintf("wx%016d", fixtureSeq.Add(1)), Secret: "0123456789abcdef", Token: "token123"})
+		return env.Bind(uid, wxemu.Account{AppID: fmt.Sprintf("wx%016d", seq.Add(1)), Secret: "0123456789abcdef", Token: "token123"})
 	}
-	a := &api{t: t, svc: mustService(t, env.DB, Options{})}
+	svc := reply.NewService(env.DB, reply.Options{})
+	t.Cleanup(svc.Close)
+	a := &api{t: t, svc: svc}
 	a.account = bind(uid)
 	a.other = bind(otherUID)
 
 	a.engine = httpapi.NewEngine(slog.New(slog.DiscardHandler))
-	(&Handler{Service: a.svc}).Routes(env.APIGroup(a.engine, "/apis/wxreplymanage", wxtest.AsUser(uid)))
+	NewHandler(a.svc).Routes(env.APIGroup(a.engine, "/apis/wxreplymanage", wxtest.AsUser(uid)))
 	return a
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+func text(s string) *wxcrypto.Message { return &wxcrypto.Message{MsgType: "text", Content: s} }
+
+func event(name, key string) *wxcrypto.Message {
+	return &wxcrypto.Message{MsgType: "event", Event: name, EventKey: key}
 }
 
 // do sends a request and answers the status and the decoded JSON body.
@@ -67,7 +87,7 @@ func (a *api) do(method, path, contentType string, body io.Reader) (int, any) {
 // postJSON posts JSON the spec's way: with the form Content-Type.
 func (a *api) postJSON(path string, body any) (int, map[string]any) {
 	a.t.Helper()
-	code, out := a.do(http.MethodPost, path, "application/x-www-form-urlencoded", bytes.NewReader(raw(body)))
+	code, out := a.do(http.MethodPost, path, "application/x-www-form-urlencoded", bytes.NewReader(mustJSON(body)))
 	m, ok := out.(map[string]any)
 	require.True(a.t, ok, "not an object: %v", out)
 	return code, m

@@ -1,4 +1,4 @@
-package reply
+package replyapi
 
 import (
 	"errors"
@@ -9,17 +9,23 @@ import (
 
 	"github.com/socialinzen/socialinzen/internal/apperr"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
+	"github.com/socialinzen/socialinzen/internal/reply"
+	"github.com/socialinzen/socialinzen/internal/reply/replywire"
 )
 
-// decodeFields decodes a reply the way the handler does: through httpapi's Body (which applies the spec's
-// aliases) and replyOf.
-func decodeFields(fields map[string]any, maxArticles int) (ReplyType, Content, error) {
+// decodeFields decodes a reply the way the handler does (through httpapi's Body, which applies the spec's
+// aliases, and replyOf) and validates it the way the service does.
+func decodeFields(fields map[string]any, maxArticles int) (reply.ReplyType, reply.Content, error) {
 	b := httpapi.NewBody(fields)
 	raw, err := replyOf(b)
 	if err != nil {
-		return "", Content{}, err
+		return "", reply.Content{}, err
 	}
-	return decodeReply(b.Str("type"), "", raw, maxArticles)
+	t, c, err := replywire.Decode(b.Str("type"), "", raw, maxArticles)
+	if err != nil {
+		return "", reply.Content{}, err
+	}
+	return t, c, c.Validate(t, maxArticles)
 }
 
 // requireInvalid asserts err is a 40000 naming field.
@@ -55,27 +61,27 @@ func TestDecodeReply(t *testing.T) {
 		name        string
 		fields      obj
 		maxArticles int
-		wantType    ReplyType
-		want        Content
+		wantType    reply.ReplyType
+		want        reply.Content
 		wantErr     string // the field named; "" for success
 	}{
 		// text
 		{name: "text", fields: obj{"type": "text", "reply": obj{"content": " hi "}},
-			wantType: TypeText, want: Content{Content: "hi"}},
+			wantType: reply.TypeText, want: reply.Content{Content: "hi"}},
 		{name: "text wrapper", fields: obj{"type": "text", "reply": obj{"type": "text", "content": "hi"}},
-			wantType: TypeText, want: Content{Content: "hi"}},
+			wantType: reply.TypeText, want: reply.Content{Content: "hi"}},
 		{name: "text wrapper gives the type", fields: obj{"reply": obj{"type": "text", "content": "hi"}},
-			wantType: TypeText, want: Content{Content: "hi"}},
+			wantType: reply.TypeText, want: reply.Content{Content: "hi"}},
 		{name: "text as a bare form field", fields: obj{"type": "text", "reply": "hello"},
-			wantType: TypeText, want: Content{Content: "hello"}},
+			wantType: reply.TypeText, want: reply.Content{Content: "hello"}},
 		{name: "text JSON in a form field", fields: obj{"type": "text", "reply": `{"content":"hi"}`},
-			wantType: TypeText, want: Content{Content: "hi"}},
+			wantType: reply.TypeText, want: reply.Content{Content: "hi"}},
 		{name: "text wrapper JSON in a form field", fields: obj{"reply": `{"type":"text","content":"hi"}`},
-			wantType: TypeText, want: Content{Content: "hi"}},
+			wantType: reply.TypeText, want: reply.Content{Content: "hi"}},
 		{name: "text fields at the top level", fields: obj{"type": "text", "content": "hi"},
-			wantType: TypeText, want: Content{Content: "hi"}},
+			wantType: reply.TypeText, want: reply.Content{Content: "hi"}},
 		{name: "text at the limit", fields: obj{"type": "text", "reply": obj{"content": long}},
-			wantType: TypeText, want: Content{Content: long}},
+			wantType: reply.TypeText, want: reply.Content{Content: long}},
 		{name: "text over the limit", fields: obj{"type": "text", "reply": obj{"content": long + "x"}}, wantErr: "reply.content"},
 		{name: "text missing", fields: obj{"type": "text", "reply": obj{}}, wantErr: "reply.content"},
 		{name: "text blank", fields: obj{"type": "text", "reply": obj{"content": "  "}}, wantErr: "reply.content"},
@@ -84,29 +90,29 @@ func TestDecodeReply(t *testing.T) {
 
 		// image and voice
 		{name: "image", fields: obj{"type": "image", "reply": obj{"mediaId": "M1"}},
-			wantType: TypeImage, want: Content{MediaID: "M1"}},
+			wantType: reply.TypeImage, want: reply.Content{MediaID: "M1"}},
 		{name: "image with the spec's typo", fields: obj{"type": "image", "reply": obj{"mediald": "M1"}},
-			wantType: TypeImage, want: Content{MediaID: "M1"}},
+			wantType: reply.TypeImage, want: reply.Content{MediaID: "M1"}},
 		{name: "image in the spec's wrapper", fields: obj{"reply": obj{"type": "image", "content": obj{"mediald": "M1"}}},
-			wantType: TypeImage, want: Content{MediaID: "M1"}},
+			wantType: reply.TypeImage, want: reply.Content{MediaID: "M1"}},
 		{name: "image wrapper JSON in a form field", fields: obj{"type": "image", "reply": `{"type":"image","content":{"mediald":"M1"}}`},
-			wantType: TypeImage, want: Content{MediaID: "M1"}},
+			wantType: reply.TypeImage, want: reply.Content{MediaID: "M1"}},
 		{name: "image in WeChat's spelling", fields: obj{"type": "image", "reply": obj{"MediaId": "M1"}},
-			wantType: TypeImage, want: Content{MediaID: "M1"}},
+			wantType: reply.TypeImage, want: reply.Content{MediaID: "M1"}},
 		{name: "image at the top level (a form)", fields: obj{"type": "image", "mediald": "M1"},
-			wantType: TypeImage, want: Content{MediaID: "M1"}},
+			wantType: reply.TypeImage, want: reply.Content{MediaID: "M1"}},
 		{name: "image missing", fields: obj{"type": "image", "reply": obj{}}, wantErr: "reply.mediaId"},
 		{name: "image with spaces", fields: obj{"type": "image", "reply": obj{"mediaId": "a b"}}, wantErr: "reply.mediaId"},
 		{name: "image as text", fields: obj{"type": "image", "reply": "M1"}, wantErr: "reply"},
 		{name: "voice", fields: obj{"type": "voice", "reply": obj{"type": "voice", "content": obj{"mediald": "V"}}},
-			wantType: TypeVoice, want: Content{MediaID: "V"}},
+			wantType: reply.TypeVoice, want: reply.Content{MediaID: "V"}},
 		{name: "voice missing", fields: obj{"type": "voice", "reply": obj{"type": "voice", "content": obj{}}}, wantErr: "reply.mediaId"},
 
 		// video
 		{name: "video", fields: obj{"type": "video", "reply": obj{"title": "T", "description": "D", "mediaId": "M"}},
-			wantType: TypeVideo, want: Content{Title: "T", Description: "D", MediaID: "M"}},
+			wantType: reply.TypeVideo, want: reply.Content{Title: "T", Description: "D", MediaID: "M"}},
 		{name: "video with the spec's typos", fields: obj{"type": "vedio", "reply": obj{"type": "vedio", "content": obj{"title": "T", "description": "D", "mediald": "M"}}},
-			wantType: TypeVideo, want: Content{Title: "T", Description: "D", MediaID: "M"}},
+			wantType: reply.TypeVideo, want: reply.Content{Title: "T", Description: "D", MediaID: "M"}},
 		{name: "video without title", fields: obj{"type": "video", "reply": obj{"description": "D", "mediaId": "M"}}, wantErr: "reply.title"},
 		{name: "video without description", fields: obj{"type": "video", "reply": obj{"title": "T", "mediaId": "M"}}, wantErr: "reply.description"},
 		{name: "video without media", fields: obj{"type": "video", "reply": obj{"title": "T", "description": "D"}}, wantErr: "reply.mediaId"},
@@ -115,9 +121,9 @@ func TestDecodeReply(t *testing.T) {
 		// music
 		{name: "music", fields: obj{"type": "music", "reply": obj{"title": "T", "description": "D", "musicUrl": "http://m/a.mp3",
 			"hqMusicUrl": "https://m/hq.mp3", "thumbMediaId": "TH"}},
-			wantType: TypeMusic, want: Content{Title: "T", Description: "D", MusicURL: "http://m/a.mp3", HQMusicURL: "https://m/hq.mp3", ThumbMediaID: "TH"}},
+			wantType: reply.TypeMusic, want: reply.Content{Title: "T", Description: "D", MusicURL: "http://m/a.mp3", HQMusicURL: "https://m/hq.mp3", ThumbMediaID: "TH"}},
 		{name: "music without the optional fields, spec's typo", fields: obj{"type": "music", "reply": obj{"title": "T", "musicUrl": "http://m/a.mp3", "thumbMediald": "TH"}},
-			wantType: TypeMusic, want: Content{Title: "T", MusicURL: "http://m/a.mp3", ThumbMediaID: "TH"}},
+			wantType: reply.TypeMusic, want: reply.Content{Title: "T", MusicURL: "http://m/a.mp3", ThumbMediaID: "TH"}},
 		{name: "music without title", fields: obj{"type": "music", "reply": obj{"musicUrl": "http://m/a.mp3", "thumbMediaId": "TH"}}, wantErr: "reply.title"},
 		{name: "music without url", fields: obj{"type": "music", "reply": obj{"title": "T", "thumbMediaId": "TH"}}, wantErr: "reply.musicUrl"},
 		{name: "music with an ftp url", fields: obj{"type": "music", "reply": obj{"title": "T", "musicUrl": "ftp://m/a.mp3", "thumbMediaId": "TH"}}, wantErr: "reply.musicUrl"},
@@ -126,15 +132,15 @@ func TestDecodeReply(t *testing.T) {
 
 		// multitext
 		{name: "multitext object", fields: obj{"type": "multitext", "reply": article(0)},
-			wantType: TypeMultitext, want: Content{Articles: []Article{{"t", "d", "https://example.com/p.jpg", "http://example.com/a"}}}},
+			wantType: reply.TypeMultitext, want: reply.Content{Articles: []reply.Article{{Title: "t", Description: "d", PicURL: "https://example.com/p.jpg", URL: "http://example.com/a"}}}},
 		{name: "multitext array of one", fields: obj{"type": "multitext", "reply": articles(1)},
-			wantType: TypeMultitext, want: Content{Articles: []Article{{"t", "d", "https://example.com/p.jpg", "http://example.com/a"}}}},
+			wantType: reply.TypeMultitext, want: reply.Content{Articles: []reply.Article{{Title: "t", Description: "d", PicURL: "https://example.com/p.jpg", URL: "http://example.com/a"}}}},
 		{name: "multitext wrapper", fields: obj{"reply": obj{"type": "multitext", "content": article(0)}},
-			wantType: TypeMultitext, want: Content{Articles: []Article{{"t", "d", "https://example.com/p.jpg", "http://example.com/a"}}}},
+			wantType: reply.TypeMultitext, want: reply.Content{Articles: []reply.Article{{Title: "t", Description: "d", PicURL: "https://example.com/p.jpg", URL: "http://example.com/a"}}}},
 		{name: "news is multitext", fields: obj{"type": "news", "reply": `[{"title":"t","description":"d","picurl":"https://example.com/p.jpg","url":"http://example.com/a"}]`},
-			wantType: TypeMultitext, want: Content{Articles: []Article{{"t", "d", "https://example.com/p.jpg", "http://example.com/a"}}}},
+			wantType: reply.TypeMultitext, want: reply.Content{Articles: []reply.Article{{Title: "t", Description: "d", PicURL: "https://example.com/p.jpg", URL: "http://example.com/a"}}}},
 		{name: "multitext two for a keyword rule", fields: obj{"type": "multitext", "reply": articles(2)}, wantErr: "reply"},
-		{name: "multitext eight for the subscribe reply", fields: obj{"type": "multitext", "reply": articles(8)}, maxArticles: 8, wantType: TypeMultitext},
+		{name: "multitext eight for the subscribe reply", fields: obj{"type": "multitext", "reply": articles(8)}, maxArticles: 8, wantType: reply.TypeMultitext},
 		{name: "multitext nine for the subscribe reply", fields: obj{"type": "multitext", "reply": articles(9)}, maxArticles: 8, wantErr: "reply"},
 		{name: "multitext empty", fields: obj{"type": "multitext", "reply": arr{}}, wantErr: "reply"},
 		{name: "multitext without picurl", fields: obj{"type": "multitext", "reply": obj{"title": "t", "description": "d", "url": "http://x/"}}, wantErr: "reply.picurl"},
@@ -156,7 +162,7 @@ func TestDecodeReply(t *testing.T) {
 			t.Parallel()
 			max := tt.maxArticles
 			if max == 0 {
-				max = MaxArticlesMessage
+				max = reply.MaxArticlesMessage
 			}
 			typ, c, err := decodeFields(tt.fields, max)
 			if tt.wantErr != "" {
@@ -170,47 +176,4 @@ func TestDecodeReply(t *testing.T) {
 			}
 		})
 	}
-}
-
-func TestCheckKeyword(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name, raw string
-		mode      MatchMode
-		want      string
-		wantErr   bool
-	}{
-		{"trimmed", "  hello\u3000", MatchExact, "hello", false},
-		{"empty", "  ", MatchExact, "", true},
-		{"long Chinese keyword", strings.Repeat("长", 128), MatchContains, strings.Repeat("长", 128), false},
-		{"too long", strings.Repeat("长", 129), MatchContains, "", true},
-		{"regex", `^(?i)price\s*\d+$`, MatchRegex, `^(?i)price\s*\d+$`, false},
-		{"invalid regex", `(abc`, MatchRegex, "", true},
-		{"backreference is not RE2", `(a)\1`, MatchRegex, "", true},
-		{"regex too long", strings.Repeat("a", 257), MatchRegex, "", true},
-		{"regex text is not checked in exact mode", `(abc`, MatchExact, "(abc", false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := checkKeyword("request", tt.raw, tt.mode)
-			if tt.wantErr {
-				requireInvalid(t, err, "request")
-				return
-			}
-			require.NoError(t, err)
-			require.Equal(t, tt.want, got)
-		})
-	}
-}
-
-func TestFoldKey(t *testing.T) {
-	require.Equal(t, "hello", foldKey(" HeLLo "))
-	require.Equal(t, "café", foldKey("CAFÉ"))
-	require.Equal(t, "ａｂｃ", foldKey("ＡＢＣ"))     // full-width Latin
-	require.Equal(t, "你好abc", foldKey("你好ABC")) // other scripts as they are
-	require.Equal(t, "ΑΒΓ", foldKey("ΑΒΓ"))     // Greek is not Latin
-	s := "already folded 你好"
-	require.Equal(t, s, foldKey(s))
-	allocs := testing.AllocsPerRun(100, func() { _ = foldLatin(s) })
-	require.Zero(t, allocs)
 }

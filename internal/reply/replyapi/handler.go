@@ -1,4 +1,8 @@
-package reply
+// Package replyapi is the JSON API of keyword replies (contract §6): the spec's lenient input (aliases,
+// the {type, content} wrapper, "vedio", a reply as JSON text in a form field or as top-level form fields)
+// decoded once into the typed values the reply service takes. The service and its matcher do not depend on
+// it, nor on any HTTP package.
+package replyapi
 
 import (
 	"encoding/json"
@@ -6,17 +10,19 @@ import (
 
 	"github.com/socialinzen/socialinzen/internal/apperr"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
+	"github.com/socialinzen/socialinzen/internal/reply"
+	"github.com/socialinzen/socialinzen/internal/reply/replywire"
 )
 
-// Handler serves /apis/wxreplymanage (contract §6).
+// Handler serves /apis/wxreplymanage.
 type Handler struct {
-	Service *Service
+	Service *reply.Service
 }
 
 // NewHandler builds the handler.
-func NewHandler(s *Service) *Handler { return &Handler{Service: s} }
+func NewHandler(s *reply.Service) *Handler { return &Handler{Service: s} }
 
-// Routes mounts the endpoints on a group that already runs RequireAuth, LimitBody and accounts.Scope:
+// Routes mounts the endpoints on a scoped group (RequireAuth, LimitBody and accounts.Scope):
 //
 //	addReply {type, reply, request, match?, enabled?}          → {id, rule}
 //	deleteReply {request} or {id}                              → {}
@@ -34,8 +40,8 @@ func (h *Handler) Routes(g httpapi.Group) {
 	g.ReadJSON("/listReply", h.list)
 	g.WriteJSON("/updateReply", h.update)
 	g.WriteJSON("/enableReply", h.enable)
-	g.WriteJSON("/setSubscribeReply", h.setSpecial(KindSubscribe))
-	g.WriteJSON("/setDefaultReply", h.setSpecial(KindDefault))
+	g.WriteJSON("/setSubscribeReply", h.setSpecial(reply.KindSubscribe))
+	g.WriteJSON("/setDefaultReply", h.setSpecial(reply.KindDefault))
 	g.ReadJSON("/getSpecialReplies", h.specials)
 }
 
@@ -72,15 +78,15 @@ func optionalBool(b *httpapi.Body, key string) (*bool, error) {
 }
 
 // selector reads {id} or {request}.
-func selector(b *httpapi.Body) (Selector, error) {
+func selector(b *httpapi.Body) (reply.Selector, error) {
 	id, hasID, err := b.Int("id")
 	if err != nil {
-		return Selector{}, err
+		return reply.Selector{}, err
 	}
 	if hasID && id <= 0 {
-		return Selector{}, apperr.Invalidf("id", "must be a positive integer")
+		return reply.Selector{}, apperr.Invalidf("id", "must be a positive integer")
 	}
-	return Selector{ID: id, Request: b.Str("request")}, nil
+	return reply.Selector{ID: id, Request: b.Str("request")}, nil
 }
 
 func (h *Handler) add(req *httpapi.Request) (httpapi.Answer, error) {
@@ -97,8 +103,16 @@ func (h *Handler) add(req *httpapi.Request) (httpapi.Answer, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := h.Service.Add(req.Ctx, a.ID, Input{Type: typ, Reply: raw, Request: b.Str("request"),
-		Match: b.Str("match"), Enabled: enabled})
+	match, err := replywire.ParseMatch(b.Str("match"))
+	if err != nil {
+		return nil, err
+	}
+	t, c, err := replywire.Decode(typ, "", raw, reply.MaxArticlesMessage)
+	if err != nil {
+		return nil, err
+	}
+	r, err := h.Service.Add(req.Ctx, a.ID, reply.Input{Type: t, Content: c, Request: b.Str("request"),
+		Match: match, Enabled: enabled})
 	if err != nil {
 		return nil, err
 	}
@@ -106,24 +120,19 @@ func (h *Handler) add(req *httpapi.Request) (httpapi.Answer, error) {
 }
 
 func (h *Handler) delete(req *httpapi.Request) (httpapi.Answer, error) {
-	b, a := req.Body, req.Account
-	sel, err := selector(b)
+	sel, err := selector(req.Body)
 	if err != nil {
 		return nil, err
 	}
-	if err := h.Service.Delete(req.Ctx, a.ID, sel); err != nil {
-		return nil, err
-	}
-	return nil, nil
+	return nil, h.Service.Delete(req.Ctx, req.Account.ID, sel)
 }
 
 func (h *Handler) list(req *httpapi.Request) (httpapi.Answer, error) {
-	a := req.Account
-	rules, err := h.Service.List(req.Ctx, a.ID)
+	rules, err := h.Service.List(req.Ctx, req.Account.ID)
 	if err != nil {
 		return nil, err
 	}
-	views := make([]RuleView, len(rules))
+	views := make([]reply.RuleView, len(rules))
 	for i, r := range rules {
 		views[i] = r.View()
 	}
@@ -136,7 +145,7 @@ func (h *Handler) update(req *httpapi.Request) (httpapi.Answer, error) {
 	if err != nil {
 		return nil, err
 	}
-	var ch Changes
+	var ch reply.Changes
 	// With an id, request is the new keyword; without one, request names the rule and newRequest renames it.
 	if sel.ID != 0 {
 		if b.Has("request") {
@@ -149,17 +158,45 @@ func (h *Handler) update(req *httpapi.Request) (httpapi.Answer, error) {
 		ch.Request = &kw
 	}
 	if b.Has("match") {
-		m := b.Str("match")
+		m, err := replywire.ParseMatch(b.Str("match"))
+		if err != nil {
+			return nil, err
+		}
 		ch.Match = &m
 	}
-	if ch.Type, err = b.String("type"); err != nil {
+	typ, err := b.String("type")
+	if err != nil {
 		return nil, err
 	}
-	if ch.Reply, err = replyOf(b); err != nil {
+	if typ != "" {
+		t, ok := replywire.ParseType(typ)
+		if !ok {
+			return nil, reply.ErrBadType
+		}
+		ch.Type = t
+	}
+	raw, err := replyOf(b)
+	if err != nil {
 		return nil, err
 	}
 	if ch.Enabled, err = optionalBool(b, "enabled"); err != nil {
 		return nil, err
+	}
+	if len(raw) > 0 {
+		// A reply without a type of its own keeps the rule's: its fields are read as that type's.
+		fallback := ch.Type
+		if fallback == "" {
+			cur, err := h.Service.Get(req.Ctx, a.ID, sel)
+			if err != nil {
+				return nil, err
+			}
+			fallback = cur.Type
+		}
+		t, c, err := replywire.Decode(typ, fallback, raw, reply.MaxArticlesMessage)
+		if err != nil {
+			return nil, err
+		}
+		ch.Type, ch.Content = t, &c
 	}
 	r, err := h.Service.Update(req.Ctx, a.ID, sel, ch)
 	if err != nil {
@@ -188,7 +225,11 @@ func (h *Handler) enable(req *httpapi.Request) (httpapi.Answer, error) {
 	return httpapi.Fields{"rule": r.View()}, nil
 }
 
-func (h *Handler) setSpecial(kind Kind) httpapi.Endpoint {
+func (h *Handler) setSpecial(kind reply.Kind) httpapi.Endpoint {
+	maxArticles := reply.MaxArticlesMessage
+	if kind == reply.KindSubscribe {
+		maxArticles = reply.MaxArticlesEvent
+	}
 	return func(req *httpapi.Request) (httpapi.Answer, error) {
 		b, a := req.Body, req.Account
 		typ, err := b.String("type")
@@ -199,7 +240,15 @@ func (h *Handler) setSpecial(kind Kind) httpapi.Endpoint {
 		if err != nil {
 			return nil, err
 		}
-		r, err := h.Service.SetSpecial(req.Ctx, a.ID, kind, strings.TrimSpace(typ), raw)
+		var t reply.ReplyType
+		var c reply.Content
+		// An empty type and reply clear it.
+		if strings.TrimSpace(typ) != "" || len(strings.TrimSpace(string(raw))) > 0 {
+			if t, c, err = replywire.Decode(typ, "", raw, maxArticles); err != nil {
+				return nil, err
+			}
+		}
+		r, err := h.Service.SetSpecial(req.Ctx, a.ID, kind, t, c)
 		if err != nil {
 			return nil, err
 		}
@@ -208,8 +257,7 @@ func (h *Handler) setSpecial(kind Kind) httpapi.Endpoint {
 }
 
 func (h *Handler) specials(req *httpapi.Request) (httpapi.Answer, error) {
-	a := req.Account
-	sub, def, err := h.Service.Specials(req.Ctx, a.ID)
+	sub, def, err := h.Service.Specials(req.Ctx, req.Account.ID)
 	if err != nil {
 		return nil, err
 	}
