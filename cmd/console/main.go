@@ -4,16 +4,22 @@
 //	console serve      the same
 //	console migrate    apply pending migrations and exit
 //	console version    print the version
+//	console rotate-secret-key
+//	                   reseal every stored secret under a new key (NEW_SECRET_KEY, or a generated one
+//	                   printed once), in one transaction; stop every console process first
 //
 // Settings come from the environment and from flags of the same names (see -help).
 package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -44,9 +50,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "version":
 		fmt.Fprintln(stdout, "socialinzen console", buildinfo.String())
 		return nil
-	case "serve", "migrate":
+	case "serve", "migrate", "rotate-secret-key":
 	default:
-		return fmt.Errorf("unknown command %q (serve, migrate, version)", cmd)
+		return fmt.Errorf("unknown command %q (serve, migrate, rotate-secret-key, version)", cmd)
 	}
 	cfg, err := config.Load(args, getenv)
 	if err != nil {
@@ -56,6 +62,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if cmd == "migrate" {
 		return app.MigrateOnly(ctx, cfg, log)
 	}
+	if cmd == "rotate-secret-key" {
+		return rotateSecretKey(ctx, cfg, getenv, stdout, log)
+	}
 	log.Info("starting socialinzen console", "version", buildinfo.String())
 	log.Info("configuration\n" + cfg.String())
 	a, err := app.New(ctx, cfg, log)
@@ -63,4 +72,40 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	return a.Serve(ctx)
+}
+
+// rotateSecretKey reseals every stored secret under NEW_SECRET_KEY (hex or base64, 32+ bytes), or under a
+// key it generates and prints, since the operator must then configure it. The new key is read from the
+// environment, never from a flag, so that it does not show in the process list.
+func rotateSecretKey(ctx context.Context, cfg *config.Config, getenv func(string) string, stdout io.Writer, log *slog.Logger) error {
+	var newKey []byte
+	generated := false
+	if v := getenv("NEW_SECRET_KEY"); v != "" {
+		k, err := config.DecodeKey(v)
+		if err != nil {
+			return fmt.Errorf("NEW_SECRET_KEY: %w", err)
+		}
+		newKey = k
+	} else {
+		newKey = make([]byte, 32)
+		if _, err := rand.Read(newKey); err != nil {
+			return err
+		}
+		generated = true
+	}
+	n, err := app.RotateSecretKey(ctx, cfg, newKey, log)
+	if err != nil {
+		return err
+	}
+	log.Info("every stored secret is sealed under the new key", "values", n)
+	switch {
+	case cfg.SecretKey == "":
+		fmt.Fprintln(stdout, "The new key replaced the generated one kept in the database; start the console again.")
+	case generated:
+		fmt.Fprintln(stdout, "Set SECRET_KEY to this new key on every console process, then start them again:")
+		fmt.Fprintln(stdout, hex.EncodeToString(newKey))
+	default:
+		fmt.Fprintln(stdout, "Set SECRET_KEY to the value of NEW_SECRET_KEY on every console process, then start them again.")
+	}
+	return nil
 }

@@ -328,15 +328,31 @@ func (k *contract) callback(appid, token, aesKey string) {
 
 	const openid = "oContractFollower000000000001"
 	now := time.Now().UnixNano()
-	q, _, _ = signed(token, url.Values{"openid": {openid}})
-	a := k.do(call{name: "callback text matching a rule", method: "POST", path: p + "?" + q.Encode(), want: 200,
-		raw: textMessage(openid, "hello", now), ctype: "text/xml"})
-	if a.wired {
-		require.Contains(t, string(a.body), "Hello from the contract test")
+	cipher, err := wxcrypto.NewCipher(aesKey, appid)
+	require.NoError(t, err)
+	// safe builds a safe-mode request of a text message: the account has an EncodingAESKey.
+	safe := func(content string, msgID int64) (url.Values, []byte) {
+		enc, err := cipher.Encrypt(textMessage(openid, content, msgID))
+		require.NoError(t, err)
+		q, ts, nonce := signed(token, url.Values{"openid": {openid}, "encrypt_type": {"aes"}})
+		q.Set("msg_signature", wxcrypto.MsgSignature(token, ts, nonce, enc))
+		return q, []byte("<xml><ToUserName><![CDATA[gh_contract]]></ToUserName><Encrypt><![CDATA[" + enc + "]]></Encrypt></xml>")
 	}
-	q, _, _ = signed(token, url.Values{"openid": {openid}})
+	q, body := safe("hello", now)
+	a := k.do(call{name: "callback text matching a rule", method: "POST", path: p + "?" + q.Encode(), want: 200,
+		raw: body, ctype: "text/xml"})
+	if a.wired {
+		plain, err := cipher.OpenReply(token, a.body)
+		require.NoError(t, err, string(a.body))
+		require.Contains(t, string(plain), "Hello from the contract test")
+	}
+	q, body = safe("nothing matches this", now+1)
 	k.do(call{name: "callback text matching nothing", method: "POST", path: p + "?" + q.Encode(), want: 200,
-		raw: textMessage(openid, "nothing matches this", now+1), ctype: "text/xml"})
+		raw: body, ctype: "text/xml"})
+	// The account has an EncodingAESKey: a plaintext body, whose URL signature does not cover it, is refused.
+	q, _, _ = signed(token, url.Values{"openid": {openid}})
+	k.do(call{name: "callback plaintext to an account with a key", method: "POST", path: p + "?" + q.Encode(), want: 403,
+		raw: textMessage(openid, "hello", now+6), ctype: "text/xml"})
 	q, _, _ = signed(token, nil)
 	k.do(call{name: "callback malformed XML", method: "POST", path: p + "?" + q.Encode(), want: 400,
 		raw: []byte("<xml><MsgType>text"), ctype: "text/xml"})
@@ -350,8 +366,6 @@ func (k *contract) callback(appid, token, aesKey string) {
 		raw: textMessage(openid, "hello", now+4), ctype: "text/xml"})
 
 	// Safe mode: the body is ciphertext, and so is the answer.
-	cipher, err := wxcrypto.NewCipher(aesKey, appid)
-	require.NoError(t, err)
 	enc, err := cipher.Encrypt(textMessage(openid, "news", now+3))
 	require.NoError(t, err)
 	q, ts, nonce := signed(token, url.Values{"openid": {openid}, "encrypt_type": {"aes"}})

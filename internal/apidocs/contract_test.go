@@ -40,7 +40,7 @@ import (
 
 func init() {
 	// Bodies the validator has no decoder for: it only needs them as text.
-	for _, ct := range []string{"text/html", "application/xml", "text/xml", "text/css"} {
+	for _, ct := range []string{"text/html", "application/xml", "text/xml", "text/css", "text/csv"} {
 		openapi3filter.RegisterBodyDecoder(ct, openapi3filter.PlainBodyDecoder)
 	}
 }
@@ -449,6 +449,7 @@ func (k *contract) run(console *apptest.Console) {
 	k.inbox(tok)
 	k.component(tok)
 	k.conversations(tok, console)
+	k.stats(tok)
 	k.failures(tok, console)
 	k.webauth(demo.AppID)
 	k.msdk(tok, demo.AppID)

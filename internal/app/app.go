@@ -5,15 +5,19 @@ package app
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"gorm.io/gorm"
 
 	"github.com/socialinzen/socialinzen/internal/config"
@@ -55,6 +59,40 @@ func MigrateOnly(ctx context.Context, cfg *config.Config, log *slog.Logger) erro
 	return nil
 }
 
+// RotateSecretKey is `console rotate-secret-key`: every stored secret (AppSecrets, callback tokens,
+// EncodingAESKeys, MSDK keys, WeChat's tokens, OAuth tokens; secretbox.StoredSecrets) is opened with the
+// current key (SECRET_KEY, or the generated one kept in the database) and sealed again with newKey, in one
+// transaction. When the current key is the generated one, the new key replaces it in the database;
+// otherwise the operator sets SECRET_KEY to it before starting the console again. It answers how many
+// values were resealed. Every console process must be stopped first.
+func RotateSecretKey(ctx context.Context, cfg *config.Config, newKey []byte, log *slog.Logger) (int, error) {
+	gdb, err := db.Open(ctx, cfg.DatabaseURL, db.Options{MaxOpenConns: 2, Logger: log})
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close(gdb)
+	if err := db.Migrate(ctx, gdb, log); err != nil {
+		return 0, err
+	}
+	oldKey, err := secretbox.MasterKey(ctx, gdb, cfg.SecretKey, nil)
+	if err != nil {
+		return 0, err
+	}
+	from, err := secretbox.New(oldKey)
+	if err != nil {
+		return 0, err
+	}
+	to, err := secretbox.New(newKey)
+	if err != nil {
+		return 0, err
+	}
+	stored := ""
+	if cfg.SecretKey == "" {
+		stored = hex.EncodeToString(newKey)
+	}
+	return secretbox.Rotate(ctx, gdb, from, to, stored)
+}
+
 // App is one running console process.
 type App struct {
 	cfg      *config.Config
@@ -64,6 +102,9 @@ type App struct {
 	handler  http.Handler
 	services *services
 	jobs     *jobs.Queue
+
+	// draining is set on SIGTERM: /readyz answers 503 and every answer closes its connection.
+	draining atomic.Bool
 
 	workers  sync.WaitGroup
 	stopWork context.CancelFunc
@@ -98,6 +139,11 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		return nil, err
 	}
 	if a.box, err = secretbox.New(key); err != nil {
+		_ = db.Close(gdb)
+		return nil, err
+	}
+	// Values stored before issue 13 were sealed without their row as additional data: reseal them bound.
+	if err := secretbox.UpgradeLegacy(ctx, gdb, a.box, log); err != nil {
 		_ = db.Close(gdb)
 		return nil, err
 	}
@@ -161,6 +207,14 @@ func (a *App) Serve(ctx context.Context) error {
 	return a.ServeListener(ctx, ln)
 }
 
+// drainHeader makes every answer close its connection once the process is draining (SHUTDOWN_DRAIN).
+func (a *App) drainHeader(c *gin.Context) {
+	if a.draining.Load() {
+		c.Header("Connection", "close")
+	}
+	c.Next()
+}
+
 // ServeListener is Serve on a listener the caller opened (tests listen on port 0).
 func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 	srv := httpapi.NewServer(a.cfg.ListenAddr, a.handler, a.log)
@@ -169,6 +223,9 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 	}
 	a.log.Info("console is listening", "addr", ln.Addr().String(), "url", a.cfg.BaseURL)
 	a.announce()
+	// gin finishes its route trees on the first request it serves (a one-time write): serving one here,
+	// before any client, keeps that write from racing with readers of the routes such as the API docs.
+	a.handler.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/healthz", nil))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -176,6 +233,20 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 		a.Close()
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
+	}
+	// Behind a load balancer, stopping to listen at once would drop the requests clients are about to send
+	// on their keep-alive connections. First the drain: /readyz answers 503 so the balancer takes the
+	// process out, and requests are still served, each answer closing its connection so that clients open
+	// new ones (elsewhere, once the balancer has noticed). Then the listener closes and requests in flight
+	// finish; Close then stores the messages still queued.
+	a.draining.Store(true)
+	if d := a.cfg.ShutdownDrain; d > 0 {
+		a.log.Info("shutting down: draining, /readyz answers 503", "drain", d)
+		select {
+		case <-time.After(d):
+		case err := <-errc:
+			a.log.Warn("serve", "err", err)
+		}
 	}
 	a.log.Info("shutting down: finishing requests in flight")
 	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -57,7 +57,7 @@ func (a *App) buildComponent(s *services) (*component.Service, error) {
 			EncodingAESKey: creds.EncodingAESKey, Name: "沙盒第三方平台 Sandbox Platform"})
 	}
 	comp, err := component.New(component.Options{DB: a.db, Box: a.box, WeChat: s.wx, Accounts: s.accounts,
-		Credentials: creds, BaseURL: a.cfg.BaseURL, Logger: a.log})
+		Credentials: creds, BaseURL: a.cfg.BaseURL, Jobs: a.jobs, Logger: a.log})
 	if err != nil {
 		return nil, fmt.Errorf("component: %w", err)
 	}

@@ -201,6 +201,10 @@ func TestComponentAuthorizationJourney(t *testing.T) {
 	require.Equal(t, 403, code, "%v", out)
 	require.EqualValues(t, 40300, out["errcode"])
 	require.Contains(t, out["msg"], "authorization revoked")
+	code, _, page := s.c.do("GET", "/console/settings?appid="+appid, nil, nil)
+	require.Equal(t, 200, code, "%s", page)
+	require.Contains(t, string(page), `id="account-revoked"`, "the pages say so")
+	require.Contains(t, string(page), `data-status="revoked"`)
 
 	// Authorizing again revives it, with its rules.
 	_, err = s.emu.Authorize(ctx, s.comp.AppID, appid, nil, true)

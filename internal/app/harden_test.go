@@ -1,7 +1,9 @@
 package app_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -162,5 +164,45 @@ func TestSignaturesAreRedactedInTheLog(t *testing.T) {
 	require.Contains(t, out, "/wxplatform/callback/"+appid)
 	for _, s := range []string{"sigSECRET1", "nonceSECRET2", "echoSECRET3", "msgSECRET4"} {
 		require.NotContains(t, out, s)
+	}
+}
+
+// TestTrustedProxiesNameTheClient: behind TRUSTED_PROXIES the access log (and so the throttles, which use the
+// same address) counts the rightmost X-Forwarded-For hop that is not a trusted proxy; without it, the peer.
+func TestTrustedProxiesNameTheClient(t *testing.T) {
+	for _, tc := range []struct{ trusted, want string }{{"127.0.0.1/32, 10.0.0.0/8", "203.0.113.7"}, {"", "127.0.0.1"}} {
+		logs := &testenv.LogBuffer{}
+		con := apptest.Start(t, apptest.Options{Log: logs, Env: map[string]string{"TRUSTED_PROXIES": tc.trusted}})
+		c := newClient(t, con.URL)
+		code, _ := c.postJSON("/apis/user/login", map[string]string{"username": "nobody", "password": "wrong password"},
+			map[string]string{"X-Forwarded-For": "198.51.100.1, 203.0.113.7, 10.1.2.3"})
+		require.Equal(t, 401, code)
+		time.Sleep(50 * time.Millisecond)
+		require.Regexp(t, `url=/apis/user/login status=401 .* client=`+regexp.QuoteMeta(tc.want)+`\b`, logs.String(), "TRUSTED_PROXIES=%q", tc.trusted)
+	}
+}
+
+// TestControlCharactersInMultipartFields: an upload's text fields (the API's and the page's) are checked as
+// every other text input is.
+func TestControlCharactersInMultipartFields(t *testing.T) {
+	con := apptest.Start(t, apptest.Options{})
+	c := newClient(t, con.URL)
+	tok := demoLogin(t, c)
+	for _, path := range []string{"/apis/materials/uploadMaterial?access_token=" + url.QueryEscape(tok), "/console/materials/upload"} {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		require.NoError(t, mw.WriteField("type", "image"))
+		require.NoError(t, mw.WriteField("title", "bad\x00title"))
+		fw, err := mw.CreateFormFile("file", "a.png")
+		require.NoError(t, err)
+		_, _ = fw.Write([]byte("\x89PNG\r\n\x1a\n"))
+		require.NoError(t, mw.Close())
+		code, hdr, body := c.do("POST", path, &buf, map[string]string{"Content-Type": mw.FormDataContentType(), "Origin": con.URL})
+		require.NotEqual(t, http.StatusInternalServerError, code, "%s: %s", path, body)
+		if code == http.StatusSeeOther { // the page: back to the form, with the error next to it
+			code, _, body = c.do("GET", hdr.Get("Location"), nil, nil)
+			require.Equal(t, http.StatusOK, code)
+		}
+		require.Contains(t, string(body), "control character", "%s: %d %s", path, code, body)
 	}
 }

@@ -19,6 +19,12 @@ func (a *App) healthz(c *gin.Context) {
 // readyz answers 200 when the database is reachable and its schema current, and every other check passes;
 // 503 otherwise, naming what is wrong. A load balancer takes the process out while it is not ready.
 func (a *App) readyz(c *gin.Context) {
+	if a.draining.Load() {
+		// Shutting down (SIGTERM): out of the balancer now, while requests are still served.
+		c.Header("Cache-Control", "no-store")
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "draining"})
+		return
+	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
 	checks := gin.H{}

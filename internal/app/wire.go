@@ -8,6 +8,7 @@ import (
 
 	"github.com/socialinzen/socialinzen/internal/apidocs"
 	"github.com/socialinzen/socialinzen/internal/articles"
+	"github.com/socialinzen/socialinzen/internal/broadcasts"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
 	"github.com/socialinzen/socialinzen/internal/jobs"
 	"github.com/socialinzen/socialinzen/internal/mail"
@@ -15,6 +16,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/metrics"
 	"github.com/socialinzen/socialinzen/internal/pages"
 	"github.com/socialinzen/socialinzen/internal/reply"
+	"github.com/socialinzen/socialinzen/internal/stats"
 	"github.com/socialinzen/socialinzen/internal/user"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/callback"
@@ -31,23 +33,25 @@ import (
 
 // services are the capabilities of one process.
 type services struct {
-	users     *user.Service
-	accounts  *accounts.Service
-	wx        *wxclient.Client
-	replies   *reply.Service
-	materials *materials.Service
-	menus     *menu.Service
-	followers *followers.Service
-	qrcodes   *qrcode.Service
-	webauth   *webauth.Service
-	callback  *callback.Handler
-	articles  *articles.Service
-	component *component.Service // nil without a third-party platform (contract §15)
-	convs     *conversations.Service
-	live      *conversations.Hub
-	emu       *wxemu.Emulator // sandbox mode only
-	emuH      http.Handler
-	metrics   *metrics.Metrics
+	users      *user.Service
+	accounts   *accounts.Service
+	wx         *wxclient.Client
+	replies    *reply.Service
+	materials  *materials.Service
+	menus      *menu.Service
+	followers  *followers.Service
+	qrcodes    *qrcode.Service
+	webauth    *webauth.Service
+	callback   *callback.Handler
+	articles   *articles.Service
+	component  *component.Service // nil without a third-party platform (contract §15)
+	convs      *conversations.Service
+	live       *conversations.Hub
+	stats      *stats.Service
+	broadcasts *broadcasts.Service
+	emu        *wxemu.Emulator // sandbox mode only
+	emuH       http.Handler
+	metrics    *metrics.Metrics
 }
 
 // build makes every service; nothing listens yet.
@@ -86,7 +90,12 @@ func (a *App) build(ctx context.Context) (*services, error) {
 		MPBase: a.cfg.WechatMPBase, Timeout: a.cfg.WechatTimeout, DB: a.db, Box: a.box, Credentials: secrets,
 		Logger: a.log.With("component", "wxclient"), HTTPClient: hc, Observer: s.metrics})
 	s.accounts = accounts.NewService(a.db, a.box, accounts.Options{BaseURL: a.cfg.BaseURL, Checker: s.wx,
-		Health: s.wx, Forget: s.wx, Tokens: s.wx, Logger: a.log})
+		Health: s.wx, Forget: s.wx, Tokens: s.wx, Logger: a.log, Bound: func(ctx context.Context, acct *accounts.Account) error {
+			if s.stats == nil {
+				return nil
+			}
+			return s.stats.Bound(ctx, acct.ID) // queues the account's 180-day statistics backfill
+		}})
 	secrets.accounts = s.accounts
 	if s.component, err = a.buildComponent(s); err != nil {
 		return nil, err
@@ -113,11 +122,25 @@ func (a *App) build(ctx context.Context) (*services, error) {
 	if err := s.articles.RegisterJobs(a.jobs); err != nil {
 		return nil, fmt.Errorf("articles: %w", err)
 	}
+	s.broadcasts, err = broadcasts.New(a.db, broadcasts.Options{WeChat: s.wx, Jobs: a.jobs,
+		Logger: a.log.With("component", "broadcasts"), TemplateRate: a.cfg.TemplateRate, Lease: a.cfg.BroadcastLease})
+	if err != nil {
+		return nil, fmt.Errorf("broadcasts: %w", err)
+	}
 	s.callback = callback.New(callback.Options{DB: a.db, Accounts: s.accounts, Replies: s.replies,
-		Observer: callback.Observers{s.followers.Observer(), s.articles}, Outcomes: s.metrics, Logger: a.log})
+		Observer: callback.Observers{s.followers.Observer(), s.articles}, Outcomes: s.metrics, Logger: a.log,
+		JobFinish: map[string]callback.JobFinishHook{
+			broadcasts.EventMassFinish:     s.broadcasts,
+			broadcasts.EventTemplateFinish: s.broadcasts,
+		}})
 	s.callback.Start(ctx)
 	// Closed after the server stopped and before the database: the queue is flushed.
 	a.closers = append(a.closers, s.callback.Close)
+	s.stats = stats.NewService(a.db, stats.Options{WeChat: s.wx, Console: s.callback, Location: a.cfg.Location(),
+		Logger: a.log.With("component", "stats")})
+	if err := s.stats.RegisterJobs(a.jobs); err != nil {
+		return nil, fmt.Errorf("stats: %w", err)
+	}
 	if s.convs, err = conversations.NewService(a.db, conversations.Options{WeChat: s.wx, Logger: a.log.With("component", "conversations")}); err != nil {
 		return nil, err
 	}
@@ -150,6 +173,7 @@ func (a *App) wire(ctx context.Context) error {
 	}
 	cop := http.NewCrossOriginProtection()
 	e := httpapi.NewEngine(a.log)
+	e.Use(a.drainHeader)
 	proxies, err := a.cfg.Proxies()
 	if err != nil {
 		return fmt.Errorf("trusted proxies: %w", err)
@@ -200,6 +224,7 @@ func (a *App) wire(ctx context.Context) error {
 	// jsticket may be asked without a token from an account's JS domains: it carries its own chain.
 	(&jssdk.Handler{Tickets: s.wx, Accounts: s.accounts, RequireAuth: auth}).PublicRoutes(e)
 	webauth.NewHandler(s.webauth).PublicRoutes(e)
+	(&stats.Handler{Service: s.stats}).Routes(httpapi.Group{IRouter: e.Group("/apis/stats", limit, auth, scope), Scoped: true})
 	reply.NewHandler(s.replies).Routes(httpapi.Group{IRouter: e.Group("/apis/wxreplymanage", limit, auth, scope), Scoped: true})
 	// Uploads set their own limits: no 1 MB cap on this group.
 	mh := &materials.Handler{Service: s.materials, Accounts: s.accounts}
@@ -209,11 +234,13 @@ func (a *App) wire(ctx context.Context) error {
 	ah := &articles.Handler{Service: s.articles, Accounts: s.accounts}
 	ah.Routes(httpapi.Group{IRouter: e.Group("/apis/articles", limit, auth, scope), Scoped: true})
 	ah.UploadRoutes(httpapi.Group{IRouter: e.Group("/apis/articles", auth)})
+	(&broadcasts.Handler{Service: s.broadcasts}).Routes(httpapi.Group{IRouter: e.Group("/apis/broadcasts", limit, auth, scope), Scoped: true})
 
 	deps := pages.Deps{Users: s.users, Accounts: s.accounts, Sandbox: a.cfg.Sandbox,
 		SecureCookies: a.cfg.SecureCookies(), Logger: a.log,
 		Replies: s.replies, Inbox: s.callback, Materials: s.materials, Followers: s.followers, QRCodes: s.qrcodes,
-		Menus: s.menus, Articles: s.articles, JSTickets: s.wx, Router: e, MailRate: mailRate, Conversations: s.convs}
+		Menus: s.menus, Articles: s.articles, JSTickets: s.wx, Router: e, MailRate: mailRate, Conversations: s.convs, Stats: s.stats,
+		Broadcasts: s.broadcasts}
 	if s.component != nil {
 		deps.Component = s.component
 	}

@@ -13,6 +13,7 @@ import (
 	"net/textproto"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -283,4 +284,18 @@ func TestPublishing(t *testing.T) {
 	require.Equal(t, 40400, e.call("deletePublished", map[string]any{"articleId": "nope"}).code())
 	require.Equal(t, 0, e.call("deletePublished", map[string]any{"articleId": wxArticle}).code())
 	require.Equal(t, 40400, e.call("getPublish", map[string]any{"publishId": "999"}).code())
+
+	// A job made outside the console is answered as WeChat reports it.
+	e.Emu.SetPublishOutcome(e.appid, wxemu.PublishOutcome{})
+	other := e.Emu.AddDraft(e.appid, []wxemu.DraftArticle{{Title: "后台", Content: "<p>x</p>", ThumbMediaID: e.cover}})
+	ext, err := e.WX.SubmitPublish(context.Background(), e.appid, other)
+	require.NoError(t, err)
+	st = e.call("getPublish", map[string]any{"publishId": ext.PublishID})
+	require.Equal(t, "publishing", st.body["status"], "%v", st.body)
+
+	// No answer from WeChat: the claim stays, so the draft is not submitted twice.
+	m3 := e.call("saveDraft", map[string]any{"articles": []any{e.article("四", "<p>4</p>")}}).body["mediaId"].(string)
+	e.Emu.SetFault("/cgi-bin/freepublish/submit", wxemu.Fault{Delay: 6 * time.Second, Times: 1}) // the client gives up after 5 s
+	require.Equal(t, 50400, e.call("publishDraft", map[string]any{"mediaId": m3}).code())
+	require.Equal(t, 40900, e.call("publishDraft", map[string]any{"mediaId": m3}).code())
 }

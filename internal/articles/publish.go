@@ -56,6 +56,14 @@ func (s *Service) Publish(ctx context.Context, acct *accounts.Account, userID in
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	if err != nil {
+		if wxclient.Code(err) == 0 && !isCheckFailure(err) {
+			// No answer from WeChat (a timeout, a cut connection, the operator gone): it may have accepted
+			// the draft. The claim stays, so that nobody submits it again before it goes stale (2 minutes),
+			// rather than publishing the articles twice.
+			s.log.Warn("publish outcome unknown: WeChat did not answer freepublish/submit", "appid", acct.AppID,
+				"media_id", mediaID, "err", err)
+			return nil, fmt.Errorf("publish draft: %w", err)
+		}
 		if derr := s.store.dropPublish(sctx, row.ID); derr != nil {
 			s.log.Error("publish refused by WeChat, and its claim not released", "appid", acct.AppID, "err", derr)
 		}
@@ -92,6 +100,9 @@ func (s *Service) GetPublish(ctx context.Context, acct *accounts.Account, publis
 		return nil, apperr.Missing("publishId")
 	}
 	r, err := s.store.publishByWxID(ctx, acct.ID, publishID)
+	if errors.Is(err, ErrPublishNotFound) {
+		return s.remotePublish(ctx, acct, publishID)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -104,6 +115,32 @@ func (s *Service) GetPublish(ctx context.Context, acct *accounts.Account, publis
 		}
 	}
 	return r.publish(), nil
+}
+
+// remotePublish answers a job the console did not submit (made in WeChat's admin, or by another system)
+// as WeChat reports it, without keeping it; a publish_id WeChat does not know either is ErrPublishNotFound.
+func (s *Service) remotePublish(ctx context.Context, acct *accounts.Account, publishID string) (*Publish, error) {
+	st, err := s.wx.GetPublish(ctx, acct.AppID, publishID)
+	if err != nil {
+		if wxclient.Code(err) != 0 {
+			return nil, ErrPublishNotFound
+		}
+		return nil, fmt.Errorf("publish status: %w", err)
+	}
+	p := &Publish{PublishID: publishID, Status: statusOf(st.PublishStatus), ArticleID: st.ArticleID,
+		Articles: []PublishedURL{}, FailIdx: st.FailIdx}
+	wx := st.PublishStatus
+	p.WxStatus = &wx
+	for _, it := range st.ArticleDetail.Item {
+		p.Articles = append(p.Articles, PublishedURL{Idx: it.Idx, URL: it.ArticleURL})
+	}
+	return p, nil
+}
+
+// isCheckFailure reports an error of the console's own checks (a field, a missing id): nothing reached WeChat.
+func isCheckFailure(err error) bool {
+	k := apperr.KindOf(err)
+	return k == apperr.Invalid || k == apperr.NotFound
 }
 
 // poll asks WeChat for a running job's outcome and records it; done reports that the job has ended.

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	_ "time/tzdata" // TIMEZONE works on hosts without a zone database (scratch images)
 )
 
 // Config is the whole configuration of one console process.
@@ -49,6 +50,26 @@ type Config struct {
 	ComponentAESKey string
 	// SandboxTicketInterval is how often the sandbox emulator pushes a component_verify_ticket.
 	SandboxTicketInterval time.Duration
+	// TemplateRate is how many template messages per second a broadcast sends for one account (§18).
+	TemplateRate int
+	// BroadcastLease is how long a broadcast's sender may stay silent before another process takes over.
+	BroadcastLease time.Duration
+	// TimeZone is the operators' time zone (an IANA name): daily statistics, charts, rule time windows.
+	// Location answers it loaded.
+	TimeZone string
+}
+
+// DefaultTimeZone is TIMEZONE's default: WeChat's own days are Beijing days.
+const DefaultTimeZone = "Asia/Shanghai"
+
+// Location answers TIMEZONE as a *time.Location (the zone database is embedded, so every IANA name works
+// on any host); UTC if it does not load, which Validate reports first.
+func (c *Config) Location() *time.Location {
+	loc, err := time.LoadLocation(c.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
 }
 
 // Defaults as contract §1 lists them.
@@ -88,6 +109,7 @@ func (c *Config) settings() []setting {
 		{env: "LOG_FORMAT", usage: "text or json", str: &c.LogFormat, def: "text"},
 		{env: "WECHAT_TIMEOUT", usage: "deadline of one call to WeChat", dur: &c.WechatTimeout, def: "5s"},
 		{env: "DB_MAX_OPEN_CONNS", usage: "Postgres connections per process", num: &c.DBMaxOpenConns, def: "20"},
+		{env: "TIMEZONE", usage: "the operators' time zone (IANA name): daily statistics, charts, rule time windows", str: &c.TimeZone, def: DefaultTimeZone},
 		{env: "TRUSTED_PROXIES", usage: "comma-separated addresses/CIDRs of reverse proxies whose X-Forwarded-For names the client", str: &c.TrustedProxies},
 		{env: "SHUTDOWN_DRAIN", usage: "on SIGTERM, how long /readyz answers 503 while requests are still served", dur: &c.ShutdownDrain, def: "5s"},
 		{env: "WECHAT_COMPONENT_APPID", usage: "AppID of the WeChat Open Platform third-party platform (component); all four WECHAT_COMPONENT_* or none", str: &c.ComponentAppID},
@@ -96,6 +118,8 @@ func (c *Config) settings() []setting {
 		{env: "WECHAT_COMPONENT_AES_KEY", usage: "EncodingAESKey (43 characters) of the component", str: &c.ComponentAESKey},
 		{env: "SANDBOX_DEMO_DATA", usage: "in sandbox mode, give the demo account a few rules, its followers synced and a few inbox messages (make run sets it)", boolean: &c.SandboxDemo, def: "false"},
 		{env: "SANDBOX_TICKET_INTERVAL", usage: "how often the sandbox emulator pushes a component_verify_ticket", dur: &c.SandboxTicketInterval, def: "10m"},
+		{env: "TEMPLATE_RATE", usage: "template messages per second per account in a broadcast", num: &c.TemplateRate, def: "50"},
+		{env: "BROADCAST_LEASE", usage: "silence after which another process resumes a broadcast", dur: &c.BroadcastLease, def: "30s"},
 	}
 }
 
@@ -218,11 +242,20 @@ func (c *Config) Validate() error {
 	if c.WechatTimeout <= 0 {
 		errs = append(errs, errors.New("WECHAT_TIMEOUT must be positive"))
 	}
+	if _, err := time.LoadLocation(c.TimeZone); err != nil || c.TimeZone == "" {
+		errs = append(errs, fmt.Errorf("TIMEZONE must be an IANA time zone such as Asia/Shanghai, got %q", c.TimeZone))
+	}
 	if _, err := c.Proxies(); err != nil {
 		errs = append(errs, fmt.Errorf("TRUSTED_PROXIES: %w", err))
 	}
 	if c.ShutdownDrain < 0 {
 		errs = append(errs, errors.New("SHUTDOWN_DRAIN must not be negative"))
+	}
+	if c.TemplateRate < 1 {
+		errs = append(errs, errors.New("TEMPLATE_RATE must be at least 1"))
+	}
+	if c.BroadcastLease < time.Second {
+		errs = append(errs, errors.New("BROADCAST_LEASE must be at least 1s"))
 	}
 	if c.DBMaxOpenConns < 2 {
 		errs = append(errs, errors.New("DB_MAX_OPEN_CONNS must be at least 2"))

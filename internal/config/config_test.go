@@ -53,6 +53,7 @@ func TestValidate(t *testing.T) {
 		{"mail from", map[string]string{"MAIL_FROM": "not an address"}, "MAIL_FROM"},
 		{"sandbox word", map[string]string{"SANDBOX": "maybe"}, "SANDBOX"},
 		{"log level", map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL"},
+		{"time zone", map[string]string{"TIMEZONE": "Mars/Olympus"}, "TIMEZONE"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -85,6 +86,19 @@ func TestStringMasksSecrets(t *testing.T) {
 		require.NotContains(t, s, secret)
 	}
 	require.Contains(t, s, "SECRET_KEY=****")
+}
+
+func TestTimeZone(t *testing.T) {
+	c, err := Load(nil, env(nil))
+	require.NoError(t, err)
+	require.Equal(t, "Asia/Shanghai", c.TimeZone)
+	require.Equal(t, "Asia/Shanghai", c.Location().String())
+	c, err = Load(nil, env(map[string]string{"TIMEZONE": "Europe/Paris"}))
+	require.NoError(t, err)
+	require.Equal(t, "Europe/Paris", c.Location().String())
+	c, err = Load([]string{"-timezone", "UTC"}, env(map[string]string{"TIMEZONE": "Europe/Paris"}))
+	require.NoError(t, err)
+	require.Equal(t, "UTC", c.Location().String(), "the flag wins")
 }
 
 func TestComponentSettings(t *testing.T) {

@@ -190,11 +190,8 @@ func decodeMultipart(r io.Reader, boundary string, fields map[string]any) error 
 			return ErrBodyTooLarge
 		}
 		// The edge (RefuseControlChars) leaves multipart bodies to this reader: the same check, here.
-		if p := checkValue(name, string(data)); p != nil {
-			return p.err()
-		}
-		if p := BadText(name); p != "" {
-			return apperr.Invalidf("body", "%s (control characters are not allowed)", p)
+		if err := CheckField(name, string(data)); err != nil {
+			return err
 		}
 		fields[name] = string(data)
 	}

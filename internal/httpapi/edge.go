@@ -39,6 +39,18 @@ func BadText(s string) string {
 	return ""
 }
 
+// CheckField is the edge's check for a text field read where the edge cannot see it: a multipart body,
+// which RefuseControlChars leaves to its reader so as not to buffer uploads. The error is the same 40000.
+func CheckField(name, value string) error {
+	if p := BadText(name); p != "" {
+		return (&textProblem{"body", p}).err()
+	}
+	if p := BadText(value); p != "" {
+		return (&textProblem{name, p}).err()
+	}
+	return nil
+}
+
 // textProblem is a refused input: where it was and what is wrong.
 type textProblem struct{ field, problem string }
 

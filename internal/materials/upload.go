@@ -110,6 +110,9 @@ func readUpload(w http.ResponseWriter, r *http.Request, spec uploadSpec) (*uploa
 			if budget -= int64(len(data)); budget < 0 {
 				return nil, ErrTooManyFields
 			}
+			if err := httpapi.CheckField(name, string(data)); err != nil {
+				return nil, err
+			}
 			if name != "" {
 				fields[name] = string(data)
 			}

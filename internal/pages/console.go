@@ -25,6 +25,15 @@ func (p *Pages) consoleRoutes(g *gin.RouterGroup) {
 	g.POST("/followers/remark", p.csrf, p.followerRemark)
 	g.POST("/followers/move", p.csrf, p.followerMove)
 
+	g.GET("/broadcasts", p.broadcastsPage)
+	g.POST("/broadcasts/mass", p.csrf, p.broadcastMass)
+	g.POST("/broadcasts/preview", p.csrf, p.broadcastPreview)
+	g.POST("/broadcasts/templates/sync", p.csrf, p.templatesSync)
+	g.POST("/broadcasts/templates/add", p.csrf, p.templateAdd)
+	g.POST("/broadcasts/templates/send", p.csrf, p.templateSend)
+	g.GET("/broadcasts/:id", p.broadcastPage)
+	g.POST("/broadcasts/:id/:action", p.csrf, p.broadcastAction)
+
 	g.GET("/qrcodes", p.qrcodesPage)
 	g.POST("/qrcodes", p.csrf, p.qrcodeCreate)
 	g.GET("/qrcodes/:file", p.qrcodeImage)

@@ -32,6 +32,7 @@ type dashboardData struct {
 	CallbackURL                        string
 	MessagesChart, FollowsChart        template.HTML
 	HasMessages, HasFollows            bool
+	Stats                              *statsView // WeChat's statistics over the range asked for (stats.go)
 }
 
 // dashboard shows the account at a glance: its followers, rules, materials and today's messages, the health
@@ -88,6 +89,7 @@ func (p *Pages) dashboard(c *gin.Context) {
 			d.FollowsChart = barChart(t(c, "dashboard.chart.follows"), follows, true)
 		}
 	}
+	d.Stats = p.statsSection(c, a)
 	v.Data = d
 	p.html(c, http.StatusOK, "console", v)
 }

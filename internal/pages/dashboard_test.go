@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"github.com/socialinzen/socialinzen/internal/broadcasts"
 	"io"
 	"log/slog"
 	"mime/multipart"
@@ -26,6 +27,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/mail"
 	"github.com/socialinzen/socialinzen/internal/materials"
 	"github.com/socialinzen/socialinzen/internal/reply"
+	"github.com/socialinzen/socialinzen/internal/stats"
 	"github.com/socialinzen/socialinzen/internal/user"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/callback"
@@ -50,6 +52,8 @@ type consoleEnv struct {
 	fol     *followers.Service
 	menus   *menu.Service
 	cb      *callback.Handler
+	stats   *stats.Service
+	bc      *broadcasts.Service
 	handler http.Handler
 	userID  int64
 	token   string
@@ -73,13 +77,20 @@ func newConsole(t *testing.T, emuFollowers int) *consoleEnv {
 	t.Cleanup(replies.Close)
 	q := jobstest.New(t, gdb, w.DBURL)
 	fol := followers.NewService(gdb, followers.Options{WeChat: wx, Jobs: q, Logger: log})
+	bc, err := broadcasts.New(gdb, broadcasts.Options{WeChat: wx, Jobs: q, Logger: log, TemplateRate: 1000})
+	require.NoError(t, err)
 	require.NoError(t, q.Start(context.Background()))
 	t.Cleanup(fol.Close)
-	cb := callback.New(callback.Options{DB: gdb, Accounts: accts, Replies: replies, Observer: fol.Observer(), Logger: log})
+	cb := callback.New(callback.Options{DB: gdb, Accounts: accts, Replies: replies, Observer: fol.Observer(), Logger: log,
+		JobFinish: map[string]callback.JobFinishHook{broadcasts.EventMassFinish: bc, broadcasts.EventTemplateFinish: bc}})
 	ctx, cancel := context.WithCancel(context.Background())
 	cb.Start(ctx)
 	t.Cleanup(func() { cancel(); cb.Close() })
 	menus := menu.NewService(gdb, wx, log)
+
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	require.NoError(t, err)
+	st := stats.NewService(gdb, stats.Options{WeChat: wx, Console: cb, Location: shanghai, Logger: log})
 
 	e := httpapi.NewEngine(log)
 	cb.Routes(e)
@@ -88,12 +99,12 @@ func newConsole(t *testing.T, emuFollowers int) *consoleEnv {
 	require.NoError(t, err)
 	pg, err := New(gdb, w.Box, Deps{Users: users, Accounts: accts, Logger: log,
 		Replies: replies, Inbox: cb, Materials: mats, Followers: fol,
-		QRCodes: qrcode.NewService(gdb, wx), Menus: menus, JSTickets: wx, Router: e, Conversations: convs,
+		QRCodes: qrcode.NewService(gdb, wx), Menus: menus, JSTickets: wx, Router: e, Stats: st, Conversations: convs, Broadcasts: bc,
 		Articles: articles.NewService(articles.Options{DB: gdb, WeChat: wx, Covers: mats, Logger: log})})
 	require.NoError(t, err)
 	pg.Routes(e)
 
-	env := &consoleEnv{Env: w, t: t, replies: replies, fol: fol, menus: menus, cb: cb, handler: e, lang: LangZH}
+	env := &consoleEnv{Env: w, t: t, replies: replies, fol: fol, menus: menus, cb: cb, stats: st, handler: e, lang: LangZH, bc: bc}
 	env.jar, _ = cookiejar.New(nil)
 	env.userID = w.Operator("op")
 	env.token = "test-token-" + t.Name()
@@ -351,6 +362,8 @@ func TestPagesWithDataRenderInBothLanguages(t *testing.T) {
 	e.submit("/console/qrcodes", url.Values{"sceneId": {"7"}, "expire": {"3600"}})
 	p := e.multipartPost("/console/materials/upload?appid="+e.acct.AppID, map[string]string{"type": "image"}, "file", "a.png", pngBytes(t))
 	require.Equal(t, http.StatusSeeOther, p.Status)
+	e.submit("/console/articles/save", url.Values{"title": {"标题"}, "content": {"<p>正文</p>"},
+		"thumbMediaId": {e.Emu.Materials(e.acct.AppID)[0].MediaID}})
 	e.post("/console/replies/simulate", url.Values{"content": {"hi"}})
 	e.post("/console/replies/simulate", url.Values{"event": {"subscribe"}})
 	e.syncFollowers()

@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"github.com/socialinzen/socialinzen/internal/broadcasts"
 	"log/slog"
 	"net/http"
 
@@ -8,6 +9,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/httpapi"
 	"github.com/socialinzen/socialinzen/internal/materials"
 	"github.com/socialinzen/socialinzen/internal/reply"
+	"github.com/socialinzen/socialinzen/internal/stats"
 	"github.com/socialinzen/socialinzen/internal/user"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/callback"
@@ -42,6 +44,10 @@ type Deps struct {
 	Articles  *articles.Service
 	// Conversations answers followers (contract §16).
 	Conversations *conversations.Service
+	// Stats draws WeChat's statistics on the dashboard.
+	Stats *stats.Service
+	// Broadcasts sends mass and template messages (contract §18).
+	Broadcasts *broadcasts.Service
 	// JSTickets answers an account's jsapi_ticket (the WeChat client).
 	JSTickets jssdk.Tickets
 	// Component is the third-party platform (contract §15); nil when the console runs without one.

@@ -206,6 +206,9 @@ func readUploadForm(c *gin.Context, fileField string, maxFile int64) (uploadForm
 			if int64(len(data)) > limit {
 				return form, apperr.Invalidf(part.FormName(), "is too long")
 			}
+			if err := httpapi.CheckField(part.FormName(), string(data)); err != nil {
+				return form, err
+			}
 			form.Fields[part.FormName()] = string(data)
 			continue
 		}

@@ -175,3 +175,22 @@ func BenchmarkNaiveContains(b *testing.B) {
 	}
 	reportCPU(b, cpu)
 }
+
+// BenchmarkMatchWorstCase is the costliest message matching can meet: as many regex rules as an account may
+// have (MaxRegexRules), each as costly as MaxRegexProgram allows (nested bounded repetitions over any
+// character keep the most RE2 threads alive per byte), none matching, and a 60 KB text (regexes see its
+// first RegexInputBytes). Without a deadline, every regex runs: this is the bound on one message's work
+// that the callback's matching budget then cuts short.
+func BenchmarkMatchWorstCase(b *testing.B) {
+	var rules []*Rule
+	for i := range MaxRegexRules {
+		kw := fmt.Sprintf(`(?s).{1,30}.{1,30}.{1,30}q%03d`, i)
+		if _, err := checkKeyword("request", kw, MatchRegex); err != nil {
+			b.Fatalf("the worst case must be a rule the API accepts: %v", err)
+		}
+		rules = append(rules, textRule(int64(i+1), kw, MatchRegex))
+	}
+	rules = append(rules, &Rule{ID: 1000, Kind: KindDefault, Type: TypeText, Reply: Content{Content: "default"}, Enabled: true})
+	s := benchService(b, rules)
+	runMatch(b, s, text(strings.Repeat("aé b1", 10<<10)), 1000)
+}

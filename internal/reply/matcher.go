@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxcrypto"
@@ -128,10 +129,23 @@ func compile(r *Rule, eventArticles int) *compiledRule {
 	}
 }
 
+// regexInput is the part of a text regexes see: its first RegexInputBytes, without a cut character.
+func regexInput(s string) string {
+	if len(s) <= RegexInputBytes {
+		return s
+	}
+	cut := RegexInputBytes
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
+}
+
 // keyword finds the keyword rule for a text: exact beats contains beats regex. Exact compares the folded,
 // trimmed text; contains looks for the folded keyword anywhere in the folded text (longest keyword wins,
-// then the oldest rule); regexes run on the trimmed text as sent, oldest rule first.
-func (m *matcher) keyword(text string) *compiledRule {
+// then the oldest rule); regexes run on the trimmed text as sent (its first RegexInputBytes), oldest rule
+// first, until deadline (zero: none): those not tried by then are skipped, as if they had not matched.
+func (m *matcher) keyword(text string, deadline time.Time) *compiledRule {
 	trimmed := strings.TrimSpace(text)
 	if trimmed == "" {
 		return nil
@@ -145,8 +159,12 @@ func (m *matcher) keyword(text string) *compiledRule {
 			return m.byRank[i]
 		}
 	}
+	input := regexInput(trimmed)
 	for _, rr := range m.regexes {
-		if rr.re.MatchString(trimmed) {
+		if !deadline.IsZero() && !time.Now().Before(deadline) {
+			return nil
+		}
+		if rr.re.MatchString(input) {
 			return rr.rule
 		}
 	}
@@ -155,7 +173,7 @@ func (m *matcher) keyword(text string) *compiledRule {
 
 // match answers the rule for an inbound message and how it matched (see Service.Match for the semantics);
 // nil when nothing answers.
-func (m *matcher) match(msg *wxcrypto.Message) (*compiledRule, string) {
+func (m *matcher) match(msg *wxcrypto.Message, deadline time.Time) (*compiledRule, string) {
 	if strings.EqualFold(msg.MsgType, "event") {
 		switch {
 		case strings.EqualFold(msg.Event, "subscribe"):
@@ -174,7 +192,7 @@ func (m *matcher) match(msg *wxcrypto.Message) (*compiledRule, string) {
 		return nil, ""
 	}
 	if strings.EqualFold(msg.MsgType, "text") {
-		if r := m.keyword(msg.Content); r != nil {
+		if r := m.keyword(msg.Content, deadline); r != nil {
 			return r, MatchKindKeyword
 		}
 	}

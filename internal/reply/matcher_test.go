@@ -3,6 +3,7 @@ package reply
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -92,7 +93,7 @@ func TestMatcherKeywords(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, kind := m.match(text(tt.text))
+			r, kind := m.match(text(tt.text), time.Time{})
 			if tt.wantID == 0 {
 				require.Nil(t, r)
 				return
@@ -141,7 +142,7 @@ func TestMatcherMessagesAndEvents(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, kind := m.match(tt.msg)
+			r, kind := m.match(tt.msg, time.Time{})
 			if tt.wantID == 0 {
 				require.Nil(t, r)
 				return
@@ -153,7 +154,7 @@ func TestMatcherMessagesAndEvents(t *testing.T) {
 	}
 
 	t.Run("subscribe answers 8 articles", func(t *testing.T) {
-		r, kind := m.match(event("subscribe", ""))
+		r, kind := m.match(event("subscribe", ""), time.Time{})
 		got := answer(r, kind)
 		require.Equal(t, "news", got.Reply.MsgType)
 		require.Len(t, got.Reply.Articles, 8)
@@ -161,14 +162,14 @@ func TestMatcherMessagesAndEvents(t *testing.T) {
 		require.Equal(t, int64(5), got.RuleID)
 	})
 	t.Run("keyword news answers 1 article", func(t *testing.T) {
-		r, kind := m.match(text("news"))
+		r, kind := m.match(text("news"), time.Time{})
 		got := answer(r, kind)
 		require.Equal(t, "news", got.Reply.MsgType)
 		require.Len(t, got.Reply.Articles, 1)
 		require.Equal(t, "news", got.Keyword)
 	})
 	t.Run("click answer carries the keyword", func(t *testing.T) {
-		r, kind := m.match(event("click", "MENU_HELP"))
+		r, kind := m.match(event("click", "MENU_HELP"), time.Time{})
 		got := answer(r, kind)
 		require.Equal(t, "MENU_Help", got.Keyword)
 		require.Equal(t, "click", got.Kind)
@@ -176,9 +177,9 @@ func TestMatcherMessagesAndEvents(t *testing.T) {
 	})
 	t.Run("no subscribe reply: nothing", func(t *testing.T) {
 		m := buildMatcher(1, []*Rule{rules[5]}, nil)
-		r, _ := m.match(event("subscribe", ""))
+		r, _ := m.match(event("subscribe", ""), time.Time{})
 		require.Nil(t, r)
-		r, _ = m.match(event("unsubscribe", ""))
+		r, _ = m.match(event("unsubscribe", ""), time.Time{})
 		require.Nil(t, r)
 	})
 }
@@ -214,6 +215,6 @@ func TestMatcherSkipsBadStoredRegex(t *testing.T) {
 	m := buildMatcher(1, []*Rule{textRule(1, "(bad", MatchRegex), textRule(2, "ok", MatchRegex)},
 		func(r *Rule, err error) { skipped = append(skipped, r.ID) })
 	require.Equal(t, []int64{1}, skipped)
-	r, _ := m.match(text("ok"))
+	r, _ := m.match(text("ok"), time.Time{})
 	require.Equal(t, int64(2), r.id)
 }

@@ -149,7 +149,12 @@ func (s *Service) Add(ctx context.Context, accountID int64, in Input) (*Rule, er
 	if in.Enabled != nil {
 		r.Enabled = *in.Enabled
 	}
-	err = s.change(ctx, accountID, func(tx *gorm.DB) error { return insertRule(tx, r) })
+	err = s.change(ctx, accountID, func(tx *gorm.DB) error {
+		if err := checkCaps(tx, accountID, r.Match == MatchRegex, 0); err != nil {
+			return err
+		}
+		return insertRule(tx, r)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -180,6 +185,11 @@ func (s *Service) Update(ctx context.Context, accountID int64, sel Selector, ch 
 			return err
 		}
 		if ch.Match != nil {
+			if mode == MatchRegex && r.Match != MatchRegex {
+				if err := checkCaps(tx, accountID, true, r.ID); err != nil {
+					return err
+				}
+			}
 			r.Match = mode
 		}
 		kwField, kw := "request", r.Keyword
@@ -338,7 +348,10 @@ func (s *Service) Match(ctx context.Context, accountID int64, msg *wxcrypto.Mess
 	if err != nil {
 		return nil, err
 	}
-	r, kind := m.match(msg)
+	// The regexes stop at ctx's deadline (the callback's matching budget): the message then gets what it
+	// would get had none matched.
+	deadline, _ := ctx.Deadline()
+	r, kind := m.match(msg, deadline)
 	if r == nil {
 		return nil, nil
 	}

@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/socialinzen/socialinzen/internal/apperr"
 	"github.com/socialinzen/socialinzen/internal/db"
 )
 
@@ -111,20 +112,41 @@ type store struct {
 // NOTIFY, so every process reloads the account's rules once it commits.
 func (s *store) change(ctx context.Context, accountID int64, fn func(tx *gorm.DB) error) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := fn(tx); err != nil {
-			return err
-		}
+		// The version first: its row lock makes one account's changes take turns, so the caps
+		// (checkCaps) hold under concurrent adds.
 		err := tx.Exec(`INSERT INTO reply_versions (account_id, version) VALUES (?, 1)
 			ON CONFLICT (account_id) DO UPDATE SET version = reply_versions.version + 1, updated_at = now()`,
 			accountID).Error
 		if err != nil {
 			return fmt.Errorf("bump reply version: %w", err)
 		}
+		if err := fn(tx); err != nil {
+			return err
+		}
 		if err := tx.Exec(`SELECT pg_notify(?, ?)`, notifyChannel, strconv.FormatInt(accountID, 10)).Error; err != nil {
 			return fmt.Errorf("notify reply change: %w", err)
 		}
 		return nil
 	})
+}
+
+// checkCaps refuses one more keyword rule (regex: one more regex rule) past the account's caps; except is a
+// rule not to count (the one being changed). It runs inside change, which holds the account's turn.
+func checkCaps(tx *gorm.DB, accountID int64, regex bool, except int64) error {
+	var n struct{ Total, Regex int64 }
+	err := tx.Raw(`SELECT count(*) AS total, count(*) FILTER (WHERE match_mode = ?) AS regex
+		FROM reply_rules WHERE account_id = ? AND kind = ? AND id <> ?`,
+		string(MatchRegex), accountID, string(KindKeyword), except).Scan(&n).Error
+	if err != nil {
+		return fmt.Errorf("count reply rules: %w", err)
+	}
+	if n.Total >= MaxKeywordRules {
+		return apperr.Invalidf("request", "an account may have at most %d keyword rules", MaxKeywordRules)
+	}
+	if regex && n.Regex >= MaxRegexRules {
+		return apperr.Invalidf("match", "an account may have at most %d regex rules", MaxRegexRules)
+	}
+	return nil
 }
 
 func insertRule(tx *gorm.DB, r *Rule) error {

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"gorm.io/gorm"
 
@@ -53,7 +54,8 @@ func (b *Box) Derive(purpose string) []byte {
 	return m.Sum(nil)
 }
 
-// Seal encrypts plaintext; the answer is base64 text holding nonce and ciphertext. Empty stays empty.
+// Seal encrypts plaintext; the answer is base64 text holding nonce and ciphertext. Empty stays empty. It
+// binds the value to nothing: stored secrets use SealFor.
 func (b *Box) Seal(plaintext string) (string, error) {
 	if plaintext == "" {
 		return "", nil
@@ -65,6 +67,56 @@ func (b *Box) Seal(plaintext string) (string, error) {
 	out := b.aead.Seal(nonce, nonce, []byte(plaintext), nil)
 	return base64.RawStdEncoding.EncodeToString(out), nil
 }
+
+// boundPrefix marks a value sealed with SealFor: base64 never holds ':', so it cannot be mistaken for a
+// value of Seal.
+const boundPrefix = "2:"
+
+// Bind names one stored secret for SealFor and OpenFor: its table, its column and the identity of its row
+// (the appid, or the row's key columns). Binding the column as well as the row means a value moved to
+// another column (say the AppSecret into the MSDK key, which the API shows) does not open either.
+func Bind(table, column string, row ...string) string {
+	return table + "/" + column + "/" + strings.Join(row, "/")
+}
+
+// SealFor seals plaintext bound to the place it is stored (Bind's answer, the additional data of AES-GCM):
+// a copy of the value into another row or column, or another database, does not open. Empty stays empty.
+func (b *Box) SealFor(bound, plaintext string) (string, error) {
+	if plaintext == "" {
+		return "", nil
+	}
+	nonce := make([]byte, b.aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return "", fmt.Errorf("secretbox: %w", err)
+	}
+	out := b.aead.Seal(nonce, nonce, []byte(plaintext), []byte(bound))
+	return boundPrefix + base64.RawStdEncoding.EncodeToString(out), nil
+}
+
+// OpenFor opens what SealFor sealed for the same place. A value of the older unbound format (Seal) does not
+// open: UpgradeLegacy reseals those at start.
+func (b *Box) OpenFor(bound, sealed string) (string, error) {
+	if sealed == "" {
+		return "", nil
+	}
+	rest, ok := strings.CutPrefix(sealed, boundPrefix)
+	if !ok {
+		return "", ErrOpen
+	}
+	raw, err := base64.RawStdEncoding.DecodeString(rest)
+	if err != nil || len(raw) < b.aead.NonceSize() {
+		return "", ErrOpen
+	}
+	ns := b.aead.NonceSize()
+	pt, err := b.aead.Open(nil, raw[:ns], raw[ns:], []byte(bound))
+	if err != nil {
+		return "", ErrOpen
+	}
+	return string(pt), nil
+}
+
+// IsBound reports whether a stored value is in SealFor's format.
+func IsBound(sealed string) bool { return strings.HasPrefix(sealed, boundPrefix) }
 
 // Open decrypts what Seal produced.
 func (b *Box) Open(sealed string) (string, error) {

@@ -32,7 +32,7 @@ func TestSealOpenRoundTrip(t *testing.T) {
 	for _, name := range []string{"", "x", "AppSecret 0123456789abcdef", "中文 秘密 🔑", strings.Repeat("long ", 10000)} {
 		sealed, err := b.Seal(name)
 		require.NoError(t, err)
-		if name != "" {
+		if len(name) > 4 { // a single letter turns up in base64 by chance half the time
 			require.NotContains(t, sealed, name, "sealed text does not show the secret")
 		}
 		got, err := b.Open(sealed)

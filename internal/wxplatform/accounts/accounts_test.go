@@ -208,3 +208,28 @@ func TestAuthorizeChecksCredentialsBeforeSayingAlreadyBound(t *testing.T) {
 	require.Equal(t, http.StatusConflict, code, "%v", out)
 	require.EqualValues(t, 40900, out["errcode"])
 }
+
+// TestSealedCredentialsAreBoundToTheirRow: an AppSecret copied into another account's row (by someone with
+// write access to the database but not the key) does not open there, nor does it moved to the MSDK key
+// column, which the API shows.
+func TestSealedCredentialsAreBoundToTheirRow(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	a, b := f.Emu.NewAccount("甲"), f.Emu.NewAccount("乙")
+	for i, acct := range []wxemu.Account{a, b} {
+		_, err := f.Accounts.Bind(ctx, f.users[i], accounts.BindInput{AppID: acct.AppID, Secret: acct.Secret, Token: acct.Token})
+		require.NoError(t, err)
+	}
+	require.NoError(t, f.DB.Exec(`UPDATE wx_accounts SET secret_enc = (SELECT secret_enc FROM wx_accounts WHERE appid = ?)
+		WHERE appid = ?`, a.AppID, b.AppID).Error)
+	require.NoError(t, f.DB.Exec(`UPDATE wx_accounts SET msdk_key_enc = secret_enc WHERE appid = ?`, a.AppID).Error)
+	fresh := accounts.NewService(f.DB, f.Box, accounts.Options{})
+	_, err := fresh.ByAppID(ctx, b.AppID)
+	require.Error(t, err, "a copied AppSecret must not open in another row")
+	_, err = fresh.ByAppID(ctx, a.AppID)
+	require.Error(t, err, "an AppSecret moved to the MSDK key column must not open there")
+	views, _ := fresh.Views(ctx, f.users[0])
+	for _, v := range views {
+		require.NotEqual(t, a.Secret, v.MsdkKey)
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/socialinzen/socialinzen/internal/apperr"
 	"github.com/socialinzen/socialinzen/internal/db"
+	"github.com/socialinzen/socialinzen/internal/secretbox"
 )
 
 // ErrRevoked answers every account-scoped call on an account whose administrator withdrew the
@@ -108,7 +109,7 @@ func (s *Service) saveAuthorizedTx(ctx context.Context, userID int64, in Authori
 			if userID == 0 {
 				return ErrNotFound
 			}
-			msdk, err := s.store.box.Seal(newMsdkKey())
+			msdk, err := s.store.box.SealFor(secretbox.Named("wx_accounts", "msdk_key_enc").Bound(in.AppID), newMsdkKey())
 			if err != nil {
 				return err
 			}
@@ -232,17 +233,17 @@ func (s *Service) IsComponent(ctx context.Context, appid string) (bool, error) {
 	return a.Mode == ModeComponent, nil
 }
 
-// sealRefresh seals a refresh token bound to its appid: the sealed text holds the appid, checked on
-// opening, so a value copied onto another account's row is refused rather than used for it.
+// sealRefresh seals a refresh token bound to its row (the appid as AES-GCM's additional data, and in the
+// sealed text as before), so a value copied onto another account's row does not open there.
 func (s *Service) sealRefresh(appid, token string) (string, error) {
-	return s.store.box.Seal(appid + "\n" + token)
+	return s.store.box.SealFor(secretbox.Named("wx_accounts", "refresh_token_enc").Bound(appid), appid+"\n"+token)
 }
 
 func (s *Service) openRefresh(appid, sealed string) (string, error) {
 	if sealed == "" {
 		return "", ErrNoRefreshToken
 	}
-	v, err := s.store.box.Open(sealed)
+	v, err := s.store.box.OpenFor(secretbox.Named("wx_accounts", "refresh_token_enc").Bound(appid), sealed)
 	if err != nil {
 		return "", fmt.Errorf("open refresh token of %s: %w", appid, err)
 	}

@@ -45,6 +45,9 @@ type Options struct {
 	// page's "check" button); optional.
 	Tokens AccessTokener
 	Logger *slog.Logger
+	// Bound is told of every account bound for the first time (the statistics queue its backfill); its
+	// failure is logged, the binding stands.
+	Bound func(ctx context.Context, a *Account) error
 	// CacheTTL bounds how stale ByAppID may be while the database answers (default 3 s). When the
 	// database does not answer, the last known account is used whatever its age: the callback must not
 	// fail because Postgres is restarting.
@@ -124,6 +127,11 @@ func (s *Service) Bind(ctx context.Context, userID int64, in BindInput) (*Accoun
 	}
 	s.invalidate(in.AppID)
 	s.opts.Logger.Info("official account bound", "appid", a.AppID, "user_id", userID)
+	if s.opts.Bound != nil {
+		if err := s.opts.Bound(ctx, a); err != nil {
+			s.opts.Logger.Warn("after binding", "appid", a.AppID, "err", err)
+		}
+	}
 	return a, nil
 }
 

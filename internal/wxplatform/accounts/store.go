@@ -52,11 +52,14 @@ func (s *store) seal(a *Account) (*accountRow, error) {
 		r.JSDomains = db.StringArray{}
 	}
 	var err error
+	// Each value is bound to its column and the row's appid: copied elsewhere, it does not open.
 	for _, f := range []struct {
 		dst *string
 		src string
-	}{{&r.SecretEnc, a.Secret}, {&r.TokenEnc, a.Token}, {&r.AesKeyEnc, a.EncodingAESKey}, {&r.MsdkKeyEnc, a.MsdkKey}} {
-		if *f.dst, err = s.box.Seal(f.src); err != nil {
+		col string
+	}{{&r.SecretEnc, a.Secret, "secret_enc"}, {&r.TokenEnc, a.Token, "token_enc"},
+		{&r.AesKeyEnc, a.EncodingAESKey, "aes_key_enc"}, {&r.MsdkKeyEnc, a.MsdkKey, "msdk_key_enc"}} {
+		if *f.dst, err = s.box.SealFor(secretbox.Named("wx_accounts", f.col).Bound(a.AppID), f.src); err != nil {
 			return nil, err
 		}
 	}
@@ -71,8 +74,10 @@ func (s *store) open(r *accountRow) (*Account, error) {
 	for _, f := range []struct {
 		dst *string
 		src string
-	}{{&a.Secret, r.SecretEnc}, {&a.Token, r.TokenEnc}, {&a.EncodingAESKey, r.AesKeyEnc}, {&a.MsdkKey, r.MsdkKeyEnc}} {
-		if *f.dst, err = s.box.Open(f.src); err != nil {
+		col string
+	}{{&a.Secret, r.SecretEnc, "secret_enc"}, {&a.Token, r.TokenEnc, "token_enc"},
+		{&a.EncodingAESKey, r.AesKeyEnc, "aes_key_enc"}, {&a.MsdkKey, r.MsdkKeyEnc, "msdk_key_enc"}} {
+		if *f.dst, err = s.box.OpenFor(secretbox.Named("wx_accounts", f.col).Bound(r.AppID), f.src); err != nil {
 			return nil, fmt.Errorf("open credentials of %s: %w", r.AppID, err)
 		}
 	}

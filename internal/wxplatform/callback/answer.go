@@ -126,6 +126,10 @@ func (h *Handler) enqueue(key msgKey, rec *record, received time.Time) (answer, 
 // match asks the rules for a reply and renders it for this message: To and From swapped, CreateTime now,
 // as many articles as WeChat shows.
 func (h *Handler) match(ctx context.Context, accountID int64, msg *wxcrypto.Message, now time.Time) answer {
+	// Matching gets half the budget at most (regex rules stop at this deadline and the message gets the
+	// default reply), so that storing the message and answering always fit in the rest.
+	ctx, cancel := context.WithTimeout(ctx, h.opts.Budget/2)
+	defer cancel()
 	m, err := h.opts.Replies.Match(ctx, accountID, msg)
 	if err != nil {
 		h.warnEvery(10*time.Second, "callback: rules unavailable, answering success", "account_id", accountID, "err", err)

@@ -104,8 +104,8 @@ func (h *Handler) storeBatch(ctx context.Context, batch []pending) {
 		firstOf[k] = i
 		if fresh[k] {
 			h.stats.stored.Add(1)
-			if r.msg != nil && observed(r.msg) {
-				h.notify(r.accountID, r.msg)
+			if r.msg != nil && (observed(r.msg) || h.hooked(r.msg)) {
+				h.notify(r.accountID, r.msg, r.raw)
 			}
 			p.done <- stored{inserted: true}
 			continue

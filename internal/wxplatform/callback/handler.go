@@ -61,6 +61,9 @@ type Options struct {
 	Accounts AccountSource
 	Replies  Matcher
 	Observer EventObserver // optional
+	// JobFinish hooks take WeChat's *JOBFINISH events by event name (upper case), e.g.
+	// "MASSSENDJOBFINISH" (optional; each capability adds its own).
+	JobFinish map[string]JobFinishHook
 	// Outcomes counts what became of each delivery, for /metrics (optional).
 	Outcomes OutcomeObserver
 	Logger   *slog.Logger // default slog.Default()

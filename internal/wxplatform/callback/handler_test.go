@@ -3,6 +3,7 @@ package callback_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/socialinzen/socialinzen/internal/reply"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxcrypto"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxemu"
 )
@@ -401,4 +403,31 @@ func mustJSON(t testing.TB, v any) []byte {
 	b, err := json.Marshal(v)
 	require.NoError(t, err)
 	return b
+}
+
+// TestRegexRulesCannotHoldTheAnswer: the costliest regex rules an account may have, as many as it may have,
+// and a 60 KB message that none matches: the answer (the default reply) still goes out well within 2 s.
+func TestRegexRulesCannotHoldTheAnswer(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	a := newAccount(t)
+	a.EncodingAESKey = "" // plaintext mode: the largest message fits the 64 KB body
+	acct := e.bind(a)
+	ctx := context.Background()
+	for i := range reply.MaxRegexRules {
+		_, err := e.replies.Add(ctx, acct.ID, reply.Input{Type: "text", Reply: mustJSON(t, map[string]string{"content": "r"}),
+			Request: fmt.Sprintf(`(?s).{1,30}.{1,30}.{1,30}q%03d`, i), Match: "regex"})
+		require.NoError(t, err)
+	}
+	_, err := e.replies.SetSpecial(ctx, acct.ID, "default", "text", mustJSON(t, map[string]string{"content": "默认回复"}))
+	require.NoError(t, err)
+	now := e.clock.now().Unix()
+	msg := textMsg(a, "oSlow", strings.Repeat("aé b1", 10<<10), now)
+	q, body := signed(t, a, msg, wxemu.ModePlain, now)
+	require.Greater(t, len(body), 60<<10)
+	ans := post(t, e.callbackURL(a.AppID), q, body)
+	require.Equal(t, 200, ans.status, string(ans.body))
+	require.Less(t, ans.took, 2*time.Second)
+	require.Contains(t, string(openAnswer(t, a, ans.body)), "默认回复")
+	require.EqualValues(t, 1, e.count(acct.ID))
 }

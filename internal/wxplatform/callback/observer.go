@@ -3,6 +3,7 @@ package callback
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxcrypto"
@@ -11,16 +12,30 @@ import (
 type eventJob struct {
 	accountID int64
 	msg       *wxcrypto.Message
+	raw       string
+}
+
+// JobFinishHook is told of one kind of WeChat's *JOBFINISH events (MASSSENDJOBFINISH,
+// TEMPLATESENDJOBFINISH, PUBLISHJOBFINISH …) once stored, with the message's plaintext XML: their counts
+// and results are elements Message does not model. It runs on the observer's goroutine, one event at a
+// time; an error is logged.
+type JobFinishHook interface {
+	OnJobFinish(ctx context.Context, accountID int64, raw []byte) error
+}
+
+// hooked reports whether a JobFinish hook takes msg.
+func (h *Handler) hooked(m *wxcrypto.Message) bool {
+	return isEvent(m) && h.opts.JobFinish[strings.ToUpper(m.Event)] != nil
 }
 
 // notify hands a stored event to the observer's goroutine without ever blocking the callback: when the
 // observer falls that far behind, the event is dropped, counted and logged.
-func (h *Handler) notify(accountID int64, msg *wxcrypto.Message) {
-	if h.opts.Observer == nil {
+func (h *Handler) notify(accountID int64, msg *wxcrypto.Message, raw string) {
+	if h.opts.Observer == nil && !h.hooked(msg) {
 		return
 	}
 	select {
-	case h.events <- eventJob{accountID: accountID, msg: msg}:
+	case h.events <- eventJob{accountID: accountID, msg: msg, raw: raw}:
 	default:
 		h.stats.eventsDropped.Add(1)
 		h.warnEvery(10*time.Second, "callback: event observer is behind, events dropped",
@@ -31,7 +46,7 @@ func (h *Handler) notify(accountID int64, msg *wxcrypto.Message) {
 // runObserver calls the observer, one event at a time in arrival order, until the handler closes; events
 // already queued then are still delivered.
 func (h *Handler) runObserver(ctx context.Context) {
-	if h.opts.Observer == nil {
+	if h.opts.Observer == nil && len(h.opts.JobFinish) == 0 {
 		return
 	}
 	base := context.WithoutCancel(ctx)
@@ -60,7 +75,15 @@ func (h *Handler) observe(base context.Context, job eventJob) {
 			h.log.Error("callback: event observer panicked", "panic", fmt.Sprint(r), "event", job.msg.Event)
 		}
 	}()
-	h.opts.Observer.OnEvent(ctx, job.accountID, job.msg)
+	if hook := h.opts.JobFinish[strings.ToUpper(job.msg.Event)]; hook != nil && isEvent(job.msg) {
+		if err := hook.OnJobFinish(ctx, job.accountID, []byte(job.raw)); err != nil {
+			h.log.Warn("callback: job finish hook failed", "event", job.msg.Event, "err", err)
+		}
+		return
+	}
+	if h.opts.Observer != nil && observed(job.msg) {
+		h.opts.Observer.OnEvent(ctx, job.accountID, job.msg)
+	}
 }
 
 // Observers tells each of several observers of every observed event, in order: the followers mirror

@@ -207,7 +207,7 @@ func (h *Handler) storedLate(ctx context.Context, batch []*record, fresh map[msg
 	for _, r := range batch {
 		if !fresh[r.key()] {
 			own := false
-			if r.uncertain && r.msg != nil && observed(r.msg) {
+			if r.uncertain && r.msg != nil && (observed(r.msg) || h.hooked(r.msg)) {
 				own, _ = h.store.isOwn(ctx, r)
 			}
 			if !own {
@@ -216,8 +216,8 @@ func (h *Handler) storedLate(ctx context.Context, batch []*record, fresh map[msg
 			}
 		}
 		h.stats.stored.Add(1)
-		if r.msg != nil && observed(r.msg) {
-			h.notify(r.accountID, r.msg)
+		if r.msg != nil && (observed(r.msg) || h.hooked(r.msg)) {
+			h.notify(r.accountID, r.msg, r.raw)
 		}
 	}
 }

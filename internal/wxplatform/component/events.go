@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
-	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxcrypto"
 )
 
@@ -101,24 +99,24 @@ func (s *Service) HandleEvent(ctx context.Context, ev *Event) error {
 	case "unauthorized":
 		return s.opts.Accounts.Revoke(ctx, ev.AuthorizerAppid)
 	case "authorized", "updateauthorized":
-		code, pre, appid := ev.AuthorizationCode, ev.PreAuthCode, ev.AuthorizerAppid
-		if code == "" {
+		if ev.AuthorizationCode == "" {
 			return nil
 		}
+		sealed, err := s.opts.Box.Seal(ev.AuthorizationCode)
+		if err != nil {
+			return err
+		}
+		args := AuthorizedArgs{AppID: ev.AuthorizerAppid, CodeSealed: sealed}
+		if ev.PreAuthCode != "" {
+			args.PreAuthHash = hashCode(ev.PreAuthCode)
+		}
+		if s.opts.Jobs != nil {
+			_, err := s.opts.Jobs.Enqueue(ctx, args, nil)
+			return err
+		}
 		s.goWork("authorized", func(ctx context.Context) {
-			uid, err := s.preAuthOwner(ctx, pre)
-			if err != nil {
-				s.log.Warn("authorized push: find the operator", "appid", appid, "err", err)
-				return
-			}
-			_, err = s.complete(ctx, uid, code)
-			switch {
-			case errors.Is(err, accounts.ErrNotFound):
-				s.log.Info("authorized push for an account no operator asked for; it binds when an operator authorizes it from the console", "appid", appid)
-			case errors.Is(err, accounts.ErrAlreadyBound):
-				s.log.Warn("authorized push for an account another operator owns; nothing changed", "appid", appid)
-			case err != nil:
-				s.log.Warn("authorized push could not be completed", "appid", appid, "err", err)
+			if err := s.completePush(ctx, args.AppID, ev.AuthorizationCode, args.PreAuthHash); err != nil {
+				s.log.Warn("authorized push could not be completed", "appid", args.AppID, "err", err)
 			}
 		})
 		return nil

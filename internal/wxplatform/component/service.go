@@ -21,6 +21,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/socialinzen/socialinzen/internal/apperr"
+	"github.com/socialinzen/socialinzen/internal/jobs"
 	"github.com/socialinzen/socialinzen/internal/secretbox"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxclient"
@@ -48,6 +49,9 @@ type Options struct {
 	BaseURL     string
 	Logger      *slog.Logger
 	Now         func() time.Time
+	// Jobs runs the work pushes start (completing an authorization, the release test's answer) as River
+	// jobs; nil runs it on goroutines of this process (tests).
+	Jobs *jobs.Queue
 	// WorkTimeout bounds the work started by one push (api_query_auth, api_get_authorizer_info, the
 	// release test's answer), which runs after the push was answered (default 20 s).
 	WorkTimeout time.Duration
@@ -92,6 +96,11 @@ func New(opts Options) (*Service, error) {
 	}
 	s := &Service{opts: opts, log: opts.Logger.With("component", "wxcomponent"), now: opts.Now, cipher: c,
 		state: opts.Box.Derive("component-authorize-state")}
+	if opts.Jobs != nil {
+		if err := s.registerJobs(opts.Jobs); err != nil {
+			return nil, fmt.Errorf("component: %w", err)
+		}
+	}
 	return s, nil
 }
 

@@ -10,6 +10,8 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/socialinzen/socialinzen/internal/secretbox"
 )
 
 // ticketRow is wx_component_tickets: the latest ticket, sealed.
@@ -46,7 +48,7 @@ func (s *Service) Ticket(ctx context.Context) (Ticket, error) {
 	if err != nil {
 		return Ticket{}, fmt.Errorf("load ticket: %w", err)
 	}
-	v, err := s.opts.Box.Open(r.TicketEnc)
+	v, err := s.opts.Box.OpenFor(secretbox.Named("wx_component_tickets", "ticket_enc").Bound(r.ComponentAppID), r.TicketEnc)
 	if err != nil {
 		s.log.Warn("stored ticket cannot be opened; waiting for the next push", "err", err)
 		return Ticket{}, nil
@@ -56,7 +58,7 @@ func (s *Service) Ticket(ctx context.Context) (Ticket, error) {
 
 // saveTicket keeps a pushed ticket as the latest.
 func (s *Service) saveTicket(ctx context.Context, ticket string, at time.Time) error {
-	enc, err := s.opts.Box.Seal(ticket)
+	enc, err := s.opts.Box.SealFor(secretbox.Named("wx_component_tickets", "ticket_enc").Bound(s.AppID()), ticket)
 	if err != nil {
 		return err
 	}
@@ -89,13 +91,13 @@ func (s *Service) rememberPreAuth(ctx context.Context, code string, userID int64
 	return nil
 }
 
-// preAuthOwner answers the operator a pre_auth_code was handed to (0 when unknown).
-func (s *Service) preAuthOwner(ctx context.Context, code string) (int64, error) {
-	if code == "" {
+// preAuthOwnerByHash answers the operator a pre_auth_code (by its hash) was handed to (0 when unknown).
+func (s *Service) preAuthOwnerByHash(ctx context.Context, hash string) (int64, error) {
+	if hash == "" {
 		return 0, nil
 	}
 	var r preauthRow
-	err := s.opts.DB.WithContext(ctx).Where("code_hash = ?", hashCode(code)).Take(&r).Error
+	err := s.opts.DB.WithContext(ctx).Where("code_hash = ?", hash).Take(&r).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return 0, nil
 	}

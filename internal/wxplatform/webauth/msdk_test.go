@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/socialinzen/socialinzen/internal/secretbox"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/webauth"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxemu"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxtest"
@@ -25,9 +26,9 @@ func (f *fixture) tokens() (access, refresh string) {
 	require.NoError(f.t, f.DB.Raw(`SELECT access_token_enc, refresh_token_enc FROM wx_oauth_tokens WHERE account_id = ? AND openid = ?`,
 		f.acct.ID, f.users[1]).Scan(&row).Error)
 	var err error
-	access, err = f.Box.Open(row.AccessTokenEnc)
+	access, err = f.Box.OpenFor(secretbox.Named("wx_oauth_tokens", "access_token_enc").Bound(strconv.FormatInt(f.acct.ID, 10), f.users[1]), row.AccessTokenEnc)
 	require.NoError(f.t, err)
-	refresh, err = f.Box.Open(row.RefreshTokenEnc)
+	refresh, err = f.Box.OpenFor(secretbox.Named("wx_oauth_tokens", "refresh_token_enc").Bound(strconv.FormatInt(f.acct.ID, 10), f.users[1]), row.RefreshTokenEnc)
 	require.NoError(f.t, err)
 	return access, refresh
 }
@@ -155,7 +156,7 @@ func TestMSDKRefreshToken(t *testing.T) {
 		Nick           string
 	}
 	require.NoError(t, f.DB.Raw(`SELECT access_token_enc, userinfo->>'nickname' AS nick FROM wx_oauth_tokens WHERE openid = ?`, f.users[1]).Scan(&row).Error)
-	stored, err := f.Box.Open(row.AccessTokenEnc)
+	stored, err := f.Box.OpenFor(secretbox.Named("wx_oauth_tokens", "access_token_enc").Bound(strconv.FormatInt(f.acct.ID, 10), f.users[1]), row.AccessTokenEnc)
 	require.NoError(t, err)
 	require.Equal(t, out["accessToken"], stored)
 	require.NotEmpty(t, row.Nick)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -39,11 +40,13 @@ func (s store) consume(ctx context.Context, id string, accountID int64, expires 
 // profile already stored stays). A refresh (refreshed) keeps the refresh_token's expiry: WeChat answers
 // the same refresh_token, valid 30 days from the authorization.
 func (s store) saveTokens(ctx context.Context, accountID int64, t wxclient.OAuthToken, profile *wxclient.SNSUserInfo, refreshed bool, now time.Time) error {
-	access, err := s.box.Seal(t.AccessToken)
+	// Bound to the row (account and follower), so a token copied to another row does not open.
+	id := []string{strconv.FormatInt(accountID, 10), t.OpenID}
+	access, err := s.box.SealFor(secretbox.Named("wx_oauth_tokens", "access_token_enc").Bound(id...), t.AccessToken)
 	if err != nil {
 		return fmt.Errorf("seal OAuth token: %w", err)
 	}
-	refresh, err := s.box.Seal(t.RefreshToken)
+	refresh, err := s.box.SealFor(secretbox.Named("wx_oauth_tokens", "refresh_token_enc").Bound(id...), t.RefreshToken)
 	if err != nil {
 		return fmt.Errorf("seal OAuth token: %w", err)
 	}

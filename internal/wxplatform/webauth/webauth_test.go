@@ -5,12 +5,14 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/socialinzen/socialinzen/internal/secretbox"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/webauth"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxemu"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxtest"
@@ -56,7 +58,7 @@ func TestWebauthBase(t *testing.T) {
 	require.NoError(t, f.DB.Raw(`SELECT access_token_enc, refresh_token_enc, access_expires_at, refresh_expires_at, scope
 		FROM wx_oauth_tokens WHERE account_id = ? AND openid = ?`, f.acct.ID, f.users[1]).Scan(&row).Error)
 	require.Equal(t, "snsapi_base", row.Scope)
-	access, err := f.Box.Open(row.AccessTokenEnc)
+	access, err := f.Box.OpenFor(secretbox.Named("wx_oauth_tokens", "access_token_enc").Bound(strconv.FormatInt(f.acct.ID, 10), f.users[1]), row.AccessTokenEnc)
 	require.NoError(t, err)
 	require.True(t, strings.HasPrefix(access, "86_"), "a WeChat token, sealed")
 	require.NotContains(t, row.AccessTokenEnc, access)

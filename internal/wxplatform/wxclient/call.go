@@ -195,6 +195,9 @@ type envelope struct {
 	Errmsg  string `json:"errmsg"`
 }
 
+// keepOnError marks an answer type whose fields WeChat also fills beside a non-zero errcode.
+type keepOnError interface{ keepOnError() }
+
 // decodeAnswer turns an answer into *Error when errcode is not 0, else decodes it into out. Malformed
 // JSON is an error, never a panic.
 func decodeAnswer(path string, data []byte, out any) error {
@@ -203,6 +206,9 @@ func decodeAnswer(path string, data []byte, out any) error {
 		return apperr.Wrap(apperr.Upstream, ErrBadAnswer.Msg, fmt.Errorf("wechat %s: %w", path, err))
 	}
 	if env.Errcode != 0 {
+		if _, keep := out.(keepOnError); keep {
+			_ = json.Unmarshal(data, out) // e.g. 45065 names the earlier mass message's msg_id
+		}
 		return &Error{Errcode: env.Errcode, Errmsg: env.Errmsg, Path: path}
 	}
 	if out == nil {

@@ -50,7 +50,7 @@ func (c *Client) CheckCredentials(ctx context.Context, appid, secret string) err
 		if err != nil {
 			return err
 		}
-		sealed, err := c.opts.Box.Seal(f.value)
+		sealed, err := c.opts.Box.SealFor(credentialBound(appid, string(kindAccessToken)), f.value)
 		if err != nil {
 			return fmt.Errorf("seal access_token of %s: %w", appid, err)
 		}

@@ -79,7 +79,7 @@ func (c *Client) PutAccessToken(ctx context.Context, appid, token string, expire
 	if expiresIn <= 0 {
 		expiresIn = defaultExpiresIn * time.Second
 	}
-	sealed, err := c.opts.Box.Seal(token)
+	sealed, err := c.opts.Box.SealFor(credentialBound(appid, string(kindAccessToken)), token)
 	if err != nil {
 		return fmt.Errorf("seal access_token of %s: %w", appid, err)
 	}

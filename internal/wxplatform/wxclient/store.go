@@ -8,6 +8,8 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/socialinzen/socialinzen/internal/secretbox"
 )
 
 // kind is what a wx_credentials row holds.
@@ -32,6 +34,12 @@ type credentialRow struct {
 }
 
 func (credentialRow) TableName() string { return "wx_credentials" }
+
+// credentialBound is what a stored token is sealed for: its row (appid and kind), so a value copied to
+// another account's row does not open.
+func credentialBound(appid, kind string) string {
+	return secretbox.Named("wx_credentials", "value_enc").Bound(appid, kind)
+}
 
 // loadRow reads a row without locking it; nil when there is none.
 func loadRow(ctx context.Context, db *gorm.DB, appid string, k kind) (*credentialRow, error) {

@@ -168,7 +168,7 @@ func (c *Client) load(ctx context.Context, appid string, k kind, failed string, 
 			}
 			return saveError(tx, appid, k, describe(err), now)
 		}
-		sealed, err := c.opts.Box.Seal(f.value)
+		sealed, err := c.opts.Box.SealFor(credentialBound(appid, string(k)), f.value)
 		if err != nil {
 			return fmt.Errorf("seal %s of %s: %w", k, appid, err)
 		}
@@ -213,7 +213,7 @@ func (c *Client) open(row *credentialRow) (cacheEntry, bool) {
 	if row == nil || row.ValueEnc == "" {
 		return cacheEntry{}, false
 	}
-	v, err := c.opts.Box.Open(row.ValueEnc)
+	v, err := c.opts.Box.OpenFor(credentialBound(row.AppID, row.Kind), row.ValueEnc)
 	if err != nil || v == "" {
 		// Sealed under another SECRET_KEY: fetching a new one is the way out.
 		c.log.Warn("stored wechat credential cannot be opened; fetching a new one", "appid", row.AppID, "kind", row.Kind, "err", err)

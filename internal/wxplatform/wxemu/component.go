@@ -939,6 +939,21 @@ func (e *Emulator) handleSandboxUnauthorize(w http.ResponseWriter, r *http.Reque
 	writeJSON(w, okResp)
 }
 
+// componentOAuthProblem checks web OAuth on an account's behalf (component_appid on the authorize link):
+// the component must exist and hold the account's authorization.
+func (e *Emulator) componentOAuthProblem(appid, componentAppID string) string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	c := e.cs().components[componentAppID]
+	if c == nil {
+		return "10003 component_appid 无效 (unknown component)"
+	}
+	if a := c.authorized[appid]; a == nil || a.revoked {
+		return "该公众号未授权给此第三方平台 (the account did not authorize this component)"
+	}
+	return ""
+}
+
 // setVia records that appid's messages go through componentAppID. The caller holds e.mu.
 func (st *componentState) setVia(appid, componentAppID string) {
 	st.via[appid] = componentAppID

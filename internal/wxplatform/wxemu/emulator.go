@@ -54,6 +54,9 @@ type Options struct {
 	PublishDelay time.Duration
 	// MaxRequests is how many received requests Requests keeps, oldest dropped first (default 10000).
 	MaxRequests int
+	// JobFinishDelay is how long after a mass or template message WeChat's MASSSENDJOBFINISH or
+	// TEMPLATESENDJOBFINISH event reaches the account's callback (default 2s; negative: never).
+	JobFinishDelay time.Duration
 }
 
 // Account is an official account known to the emulator: its credentials as WeChat's admin shows them.
@@ -85,7 +88,9 @@ type Emulator struct {
 	snsRefresh map[string]*snsRefresh
 	requests   []Request
 	faults     map[string]*Fault
-	comp       *componentState // the Open Platform component side (component.go)
+	comp       *componentState            // the Open Platform component side (component.go)
+	bcStates   map[string]*broadcastState // mass and template messages, per appid (broadcast.go)
+	lastMsgID  int64
 }
 
 // New returns an emulator holding one demo account (see Demo) with generated followers.
@@ -210,6 +215,7 @@ type account struct {
 
 	callbackURL  string
 	callbackMode string
+	delivered    map[string]int // messages the simulator delivered, per Beijing day (datacube.go)
 
 	news     *newsState           // draft box and publishing (drafts.go)
 	windows  map[string]*csWindow // openid -> customer-service window (customservice.go)

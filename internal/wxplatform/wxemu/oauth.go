@@ -60,6 +60,9 @@ func (e *Emulator) parseAuthorize(v url.Values) (authorizeReq, string) {
 	if !known {
 		return a, "10003 appid 无效 (unknown appid)"
 	}
+	if cid := v.Get("component_appid"); cid != "" {
+		return a, e.componentOAuthProblem(a.appid, cid)
+	}
 	return a, ""
 }
 

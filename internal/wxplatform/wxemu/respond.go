@@ -76,6 +76,13 @@ const (
 	codeAPIUnauthorized     = 48001
 	codeMaterialInUse       = 48005
 	codeInvalidArticleID    = 53600
+	// Mass and template messages (broadcast.go).
+	codeInvalidTemplateID  = 40037
+	codeOpenIDListTooShort = 40130
+	codeRequireSubscribe   = 43004
+	codeUserRefused        = 43101
+	codeTooManyTemplates   = 45026
+	codeClientMsgIDExists  = 45065
 )
 
 var errmsgs = map[int]string{
@@ -150,6 +157,13 @@ var errmsgs = map[int]string{
 	codeArticleSizeLimit:   "article size out of limit",
 	codeResponseTimeLimit:  "response out of time limit or subscription is canceled",
 	codeResponseCountLimit: "response count limit exceeded",
+	// broadcast.go
+	codeInvalidTemplateID:  "invalid template_id",
+	codeOpenIDListTooShort: "invalid openid list size, at least two openid",
+	codeRequireSubscribe:   "require subscribe",
+	codeUserRefused:        "user refuse to accept the msg",
+	codeTooManyTemplates:   "template num exceeds limit",
+	codeClientMsgIDExists:  "clientmsgid exist",
 }
 
 // apiError is a WeChat error answer: HTTP 200 with errcode and errmsg.

@@ -73,6 +73,16 @@ func (e *Emulator) routes() http.Handler {
 		"/cgi-bin/message/custom/send":   post(e.handleCustomSend),
 		"/cgi-bin/message/custom/typing": post(e.handleCustomTyping),
 		"/simulator/received":            getOpen(e.handleSimulatorReceived),
+		// broadcast.go
+		"/cgi-bin/message/mass/sendall":              post(e.handleMassSendAll),
+		"/cgi-bin/message/mass/send":                 post(e.handleMassSend),
+		"/cgi-bin/message/mass/preview":              post(e.handleMassPreview),
+		"/cgi-bin/message/mass/delete":               post(e.handleMassDelete),
+		"/cgi-bin/message/mass/get":                  post(e.handleMassGet),
+		"/cgi-bin/template/get_all_private_template": get(e.handleTemplateList),
+		"/cgi-bin/template/api_add_template":         post(e.handleTemplateAdd),
+		"/cgi-bin/template/del_private_template":     post(e.handleTemplateDelete),
+		"/cgi-bin/message/template/send":             post(e.handleTemplateSend),
 		// oauth.go
 		"/connect/oauth2/authorize": getOpen(e.handleAuthorize),
 		"/connect/oauth2/consent":   postOpen(e.handleConsent),
@@ -87,6 +97,10 @@ func (e *Emulator) routes() http.Handler {
 	}
 	for k, v := range e.componentRoutes() {
 		table[k] = v
+	}
+
+	for path, h := range e.datacubeRoutes() { // datacube.go
+		table[path] = post(h)
 	}
 
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -276,6 +276,13 @@ func (e *Emulator) Deliver(ctx context.Context, appid string, msg *wxcrypto.Mess
 		return nil, fmt.Errorf("wxemu: deliver: read reply: %w", err)
 	}
 	d := &Delivery{Status: resp.StatusCode, Body: answer, Message: &m, Sent: body, URL: target}
+	if m.MsgType != "event" {
+		e.mu.Lock()
+		if acc := e.account(appid); acc != nil {
+			acc.countDelivered(now)
+		}
+		e.mu.Unlock()
+	}
 	if resp.StatusCode != http.StatusOK {
 		return d, nil
 	}
