@@ -84,6 +84,8 @@
   $all("[data-progress-url]").forEach(function (box) {
     var url = box.getAttribute("data-progress-url");
     var bar = $("progress", box), out = $("output", box);
+    // A short job may end before the first poll: what the server rendered counts as the last state seen.
+    box.setAttribute("data-was", box.getAttribute("data-state") || "");
     function tick() {
       fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
         .then(function (r) { return r.json(); })
