@@ -7,8 +7,9 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/socialinzen/socialinzen/internal/db"
 )
 
 // listenerAppName names the listener's connection in pg_stat_activity.
@@ -178,28 +179,11 @@ func (s *Service) listenLoop(ctx context.Context) {
 // listenOnce connects, listens and handles notifications until the connection fails. listened says
 // whether LISTEN succeeded.
 func (s *Service) listenOnce(ctx context.Context) (listened bool, err error) {
-	cfg, err := pgx.ParseConfig(s.opts.DSN)
+	conn, closeConn, err := db.Listen(ctx, s.opts.DSN, listenerAppName, notifyChannel)
 	if err != nil {
 		return false, err
 	}
-	cfg.RuntimeParams["application_name"] = listenerAppName
-	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	conn, err := pgx.ConnectConfig(cctx, cfg)
-	cancel()
-	if err != nil {
-		return false, err
-	}
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		_ = conn.Close(cctx)
-	}()
-	lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	_, err = conn.Exec(lctx, "LISTEN "+notifyChannel)
-	cancel()
-	if err != nil {
-		return false, err
-	}
+	defer closeConn()
 	s.listening.Store(true)
 	// Whatever was announced while nobody listened: compare versions now.
 	if err := s.checkVersions(ctx); err != nil && ctx.Err() == nil {

@@ -12,8 +12,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/socialinzen/socialinzen/internal/db"
 )
 
 // The live stream's tuning.
@@ -193,28 +194,11 @@ func (h *Hub) listen(ctx context.Context) {
 }
 
 func (h *Hub) listenOnce(ctx context.Context) (bool, error) {
-	cfg, err := pgx.ParseConfig(h.dsn)
+	conn, closeConn, err := db.Listen(ctx, h.dsn, "socialinzen-live", notifyChannel)
 	if err != nil {
 		return false, err
 	}
-	cfg.RuntimeParams["application_name"] = "socialinzen-live"
-	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	conn, err := pgx.ConnectConfig(cctx, cfg)
-	cancel()
-	if err != nil {
-		return false, err
-	}
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		_ = conn.Close(cctx)
-	}()
-	lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	_, err = conn.Exec(lctx, "LISTEN "+notifyChannel)
-	cancel()
-	if err != nil {
-		return false, err
-	}
+	defer closeConn()
 	h.listening.Store(true)
 	for {
 		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
