@@ -85,7 +85,7 @@ func TestAPISyncGetExport(t *testing.T) {
 	require.NotContains(t, m, "articles")
 	last := m["users"].([]any)[6].(map[string]any)
 	require.Equal(t, "2026-02-28", last["date"])
-	require.EqualValues(t, len(e.Emu.Followers(e.acct.AppID)), last["cumulate"])
+	require.EqualValues(t, e.followersBy("2026-02-28"), last["cumulate"])
 	require.EqualValues(t, last["new"].(float64)-last["cancel"].(float64), last["net"])
 	iface := m["interface"].([]any)[6].(map[string]any)
 	require.Positive(t, iface["calls"])

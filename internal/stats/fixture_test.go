@@ -53,6 +53,19 @@ func day(s string) time.Time {
 	return d
 }
 
+// followersBy counts the emulator's followers subscribed before the end of date in Beijing. The seeded ones
+// spread up to the clock's now (18:00 on March 1 there), so the last may not count on February 28.
+func (e *env) followersBy(date string) int {
+	end := day(date).AddDate(0, 0, 1).Add(-8 * time.Hour).Unix()
+	n := 0
+	for _, f := range e.Emu.Followers(e.acct.AppID) {
+		if f.Subscribed && f.SubscribeTime < end {
+			n++
+		}
+	}
+	return n
+}
+
 func (e *env) pull(from, to string, force bool) (PullResult, error) {
 	e.t.Helper()
 	return e.svc.Pull(context.Background(), e.acct.ID, e.acct.AppID, day(from), day(to), force)

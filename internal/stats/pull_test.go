@@ -55,7 +55,7 @@ func TestPullSplitsRangesBySpan(t *testing.T) {
 	var cum int
 	require.NoError(t, e.DB.Raw(`SELECT cumulate_user FROM wx_stats_user_cumulate WHERE account_id = ? AND ref_date = '2026-02-28'`,
 		e.acct.ID).Scan(&cum).Error)
-	require.Equal(t, len(e.Emu.Followers(e.acct.AppID)), cum, "the cumulative count is the emulator's followers")
+	require.Equal(t, e.followersBy("2026-02-28"), cum, "the cumulative count is the emulator's followers subscribed by that day")
 	require.Positive(t, e.count("wx_stats_article_read"))
 	require.Equal(t, 60, e.count("wx_stats_biz_summary"))
 	var detail string
