@@ -3,11 +3,8 @@ package reply
 import (
 	"context"
 	"errors"
-	"math/rand/v2"
 	"strconv"
 	"time"
-
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/socialinzen/socialinzen/internal/db"
 )
@@ -152,65 +149,21 @@ func (s *Service) checkVersions(ctx context.Context) error {
 	return nil
 }
 
+// listenLoop follows the rules' notifications; after every (re)connection it compares versions, since
+// whatever was announced while nobody listened is lost.
 func (s *Service) listenLoop(ctx context.Context) {
-	const minBackoff, maxBackoff = 100 * time.Millisecond, 10 * time.Second
-	backoff := minBackoff
-	for {
-		listened, err := s.listenOnce(ctx)
-		s.listening.Store(false)
-		if ctx.Err() != nil {
-			return
-		}
-		if listened {
-			backoff = minBackoff
-		}
-		s.log.Warn("reply listener disconnected; reconnecting", "err", err, "in", backoff)
-		// Full jitter keeps many processes from reconnecting in step after a Postgres restart.
-		wait := backoff/2 + rand.N(backoff/2+1)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(wait):
-		}
-		backoff = min(backoff*2, maxBackoff)
-	}
-}
-
-// listenOnce connects, listens and handles notifications until the connection fails. listened says
-// whether LISTEN succeeded.
-func (s *Service) listenOnce(ctx context.Context) (listened bool, err error) {
-	conn, closeConn, err := db.Listen(ctx, s.opts.DSN, listenerAppName, notifyChannel)
-	if err != nil {
-		return false, err
-	}
-	defer closeConn()
-	s.listening.Store(true)
-	// Whatever was announced while nobody listened: compare versions now.
-	if err := s.checkVersions(ctx); err != nil && ctx.Err() == nil {
-		s.log.Warn("reply version check after LISTEN", "err", err)
-	}
-	for {
-		wctx, cancel := context.WithTimeout(ctx, s.listenerPing)
-		n, err := conn.WaitForNotification(wctx)
-		cancel()
-		if err != nil {
-			if ctx.Err() != nil {
-				return true, ctx.Err()
+	db.Follow(ctx, db.Follower{
+		DSN: s.opts.DSN, AppName: listenerAppName, Channel: notifyChannel, Ping: s.listenerPing,
+		Listening: &s.listening, Log: s.log.With("listener", "reply"),
+		OnListen: func(ctx context.Context) {
+			if err := s.checkVersions(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("reply version check after LISTEN", "err", err)
 			}
-			if !errors.Is(err, context.DeadlineExceeded) && !pgconn.Timeout(err) {
-				return true, err
+		},
+		OnNotify: func(payload string) {
+			if id, err := strconv.ParseInt(payload, 10, 64); err == nil {
+				s.markDirty(id)
 			}
-			// Quiet for a while: make sure the connection is still alive.
-			pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			err = conn.Ping(pctx)
-			cancel()
-			if err != nil {
-				return true, err
-			}
-			continue
-		}
-		if id, err := strconv.ParseInt(n.Payload, 10, 64); err == nil {
-			s.markDirty(id)
-		}
-	}
+		},
+	})
 }

@@ -3,16 +3,12 @@ package conversations
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/socialinzen/socialinzen/internal/db"
 )
@@ -170,66 +166,25 @@ func (h *Hub) publish(events []Event) {
 	}
 }
 
+// listen follows wx_live; each notification names an event for the loader. A reconnecting browser replays
+// what it missed (Last-Event-ID), so nothing is caught up here after a reconnection.
 func (h *Hub) listen(ctx context.Context) {
-	const minBackoff, maxBackoff = 200 * time.Millisecond, 10 * time.Second
-	backoff := minBackoff
-	for ctx.Err() == nil {
-		listened, err := h.listenOnce(ctx)
-		h.listening.Store(false)
-		if ctx.Err() != nil {
-			return
-		}
-		if listened {
-			backoff = minBackoff
-		}
-		h.log.Warn("live stream listener disconnected; reconnecting", "err", err, "in", backoff)
-		wait := backoff/2 + rand.N(backoff/2+1)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(wait):
-		}
-		backoff = min(backoff*2, maxBackoff)
-	}
-}
-
-func (h *Hub) listenOnce(ctx context.Context) (bool, error) {
-	conn, closeConn, err := db.Listen(ctx, h.dsn, "socialinzen-live", notifyChannel)
-	if err != nil {
-		return false, err
-	}
-	defer closeConn()
-	h.listening.Store(true)
-	for {
-		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		n, err := conn.WaitForNotification(wctx)
-		cancel()
-		if err != nil {
-			if ctx.Err() != nil {
-				return true, ctx.Err()
-			}
-			if !errors.Is(err, context.DeadlineExceeded) && !pgconn.Timeout(err) {
-				return true, err
-			}
-			pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			err = conn.Ping(pctx)
-			cancel()
+	db.Follow(ctx, db.Follower{
+		DSN: h.dsn, AppName: "socialinzen-live", Channel: notifyChannel, MinBackoff: 200 * time.Millisecond,
+		Listening: &h.listening, Log: h.log.With("listener", "live stream"),
+		OnNotify: func(payload string) {
+			id, err := strconv.ParseInt(payload, 10, 64)
 			if err != nil {
-				return true, err
+				return
 			}
-			continue
-		}
-		id, err := strconv.ParseInt(n.Payload, 10, 64)
-		if err != nil {
-			continue
-		}
-		select {
-		case h.ids <- id:
-		default:
-			// The loader is far behind: clients miss this event live (a reconnect replays it).
-			h.dropped.Add(1)
-		}
-	}
+			select {
+			case h.ids <- id:
+			default:
+				// The loader is far behind: clients miss this event live (a reconnect replays it).
+				h.dropped.Add(1)
+			}
+		},
+	})
 }
 
 // load turns notified ids into events, in batches, and publishes them.
