@@ -68,21 +68,22 @@ func (c *console) stream(lastID int64) *stream {
 	return s
 }
 
-// next answers the next event within a second.
+// next answers the next event. The wait is generous: delivery speed is a benchmark's business, and under
+// -race on a loaded 2-core machine a healthy stream has been seen to take over a second.
 func (s *stream) next() sseEvent {
 	s.t.Helper()
 	select {
 	case ev, ok := <-s.events:
 		require.True(s.t, ok, "the stream ended")
 		return ev
-	case <-time.After(time.Second):
-		s.t.Fatal("no event within a second")
+	case <-time.After(10 * time.Second):
+		s.t.Fatal("no event within 10 s")
 	}
 	return sseEvent{}
 }
 
 // TestLiveStream: the follower's message, the rule's answer, an operator's answer and the conversation's
-// changes reach an open stream within a second; a stream reconnecting with Last-Event-ID gets what it
+// changes reach an open stream; a stream reconnecting with Last-Event-ID gets what it
 // missed.
 func TestLiveStream(t *testing.T) {
 	c := start(t)
