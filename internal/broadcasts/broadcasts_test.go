@@ -6,11 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lib/pq"
 	"github.com/stretchr/testify/require"
 
 	"github.com/socialinzen/socialinzen/internal/apperr"
 	"github.com/socialinzen/socialinzen/internal/broadcasts"
+	"github.com/socialinzen/socialinzen/internal/db"
 	"github.com/socialinzen/socialinzen/internal/domain"
 	"github.com/socialinzen/socialinzen/internal/jobs/jobstest"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxemu"
@@ -35,7 +35,7 @@ func newFixture(t *testing.T, n int, opts broadcasts.Options) *fixture {
 	ids := env.Emu.AddFollowers(a.AppID, n)
 	acct := env.Bind(op, a)
 	for i, id := range ids {
-		tags := pq.Int64Array{}
+		tags := db.Int64Array{}
 		if i < n/2 {
 			tags = append(tags, 100)
 		}

@@ -6,10 +6,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lib/pq"
 	"gorm.io/gorm"
 
 	"github.com/socialinzen/socialinzen/internal/apperr"
+	"github.com/socialinzen/socialinzen/internal/db"
 	"github.com/socialinzen/socialinzen/internal/domain"
 )
 
@@ -130,7 +130,7 @@ func (s *Service) SyncTemplates(ctx context.Context, a *domain.Account) ([]Templ
 		for _, t := range list {
 			if err := tx.Exec(`INSERT INTO broadcast_templates (account_id, template_id, title, content, example, fields)
 				VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, a.ID, t.TemplateID, t.Title, t.Content, t.Example,
-				pq.StringArray(Fields(t.Content))).Error; err != nil {
+				db.StringArray(Fields(t.Content))).Error; err != nil {
 				return err
 			}
 		}
@@ -147,7 +147,7 @@ type templateRow struct {
 	Title      string
 	Content    string
 	Example    string
-	Fields     pq.StringArray `gorm:"type:text[]"`
+	Fields     db.StringArray `gorm:"type:text[]"`
 }
 
 // Templates answers the stored templates of the account.

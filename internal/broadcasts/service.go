@@ -13,10 +13,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lib/pq"
 	"gorm.io/gorm"
 
 	"github.com/socialinzen/socialinzen/internal/apperr"
+	"github.com/socialinzen/socialinzen/internal/db"
 	"github.com/socialinzen/socialinzen/internal/domain"
 	"github.com/socialinzen/socialinzen/internal/jobs"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxclient"
@@ -374,7 +374,7 @@ func insertOpenIDs(tx *gorm.DB, id int64, openids []string, kind string, chunkSi
 	}
 	if err := tx.Exec(`INSERT INTO broadcast_recipients (broadcast_id, seq, openid, chunk)
 		SELECT ?, o.n, o.openid, c.chunk FROM unnest(?::text[]) WITH ORDINALITY AS o(openid, n)
-		JOIN unnest(?::int[]) WITH ORDINALITY AS c(chunk, n) ON c.n = o.n`, id, pq.StringArray(openids), pq.Int64Array(chunks)).Error; err != nil {
+		JOIN unnest(?::int[]) WITH ORDINALITY AS c(chunk, n) ON c.n = o.n`, id, db.StringArray(openids), db.Int64Array(chunks)).Error; err != nil {
 		return err
 	}
 	return tx.Exec(`UPDATE broadcasts SET materialized = true WHERE id = ?`, id).Error

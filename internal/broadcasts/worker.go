@@ -8,11 +8,11 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/lib/pq"
 	"github.com/riverqueue/river"
 	"golang.org/x/time/rate"
 	"gorm.io/gorm"
 
+	"github.com/socialinzen/socialinzen/internal/db"
 	"github.com/socialinzen/socialinzen/internal/jobs"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxclient"
 )
@@ -289,10 +289,10 @@ func massClientMsgID(nonce string, chunk int) string {
 
 // outcomes are one batch's results, as arrays for one UPDATE.
 type outcomes struct {
-	seqs    pq.Int64Array
-	status  pq.StringArray
-	msgids  pq.Int64Array
-	reasons pq.StringArray
+	seqs    db.Int64Array
+	status  db.StringArray
+	msgids  db.Int64Array
+	reasons db.StringArray
 	sent    int
 	failed  int
 }
