@@ -6,13 +6,13 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/stretchr/testify/require"
 
+	"github.com/socialinzen/socialinzen/internal/testenv"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/webauth"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxemu"
@@ -21,23 +21,6 @@ import (
 
 const consoleBase = "http://console.test"
 
-type clock struct {
-	mu  sync.Mutex
-	off time.Duration
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return time.Now().Add(c.off)
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.off += d
-	c.mu.Unlock()
-}
-
 // fixture is the shared WeChat fixture (the emulator consenting at once) with one operator whose account
 // has three followers, the second of them logging in, and the JS domain shop.example.com; and the webauth
 // routes on a clock the test moves.
@@ -45,7 +28,7 @@ type fixture struct {
 	*wxtest.Env
 	t      *testing.T
 	acct   *accounts.Account
-	clock  *clock
+	clock  *testenv.Clock
 	engine *gin.Engine
 	users  []string // the emulator's followers of the account
 }
@@ -54,7 +37,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	env := wxtest.New(t, wxtest.Options{Emulator: wxemu.Options{DemoFollowers: -1, AutoConsent: true}, BaseURL: consoleBase,
 		Unchecked: true})
-	f := &fixture{Env: env, t: t, clock: &clock{}}
+	f := &fixture{Env: env, t: t, clock: testenv.NewClockAt(time.Now())}
 	userID := env.Operator("op")
 	ea := env.Emu.NewAccount("网页授权")
 	f.users = env.Emu.AddFollowers(ea.AppID, 3)
@@ -64,7 +47,7 @@ func newFixture(t *testing.T) *fixture {
 	require.NoError(t, err)
 	env.Emu.SetOAuthUser(ea.AppID, f.users[1])
 
-	svc := webauth.New(webauth.Options{DB: env.DB, Box: env.Box, WeChat: env.WX, Accounts: env.Accounts, BaseURL: consoleBase, Now: f.clock.now})
+	svc := webauth.New(webauth.Options{DB: env.DB, Box: env.Box, WeChat: env.WX, Accounts: env.Accounts, BaseURL: consoleBase, Now: f.clock.Now})
 	f.engine = wxtest.Router()
 	webauth.NewHandler(svc).PublicRoutes(f.engine)
 	return f

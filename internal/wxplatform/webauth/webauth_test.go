@@ -163,7 +163,7 @@ func TestWebauthRedirectWithTicket(t *testing.T) {
 	w = f.get(back, "")
 	require.Equal(t, http.StatusFound, w.Code, w.Body.String())
 	ticket = queryOf(t, w.Header().Get("Location"), "ticket")
-	f.clock.advance(6 * time.Minute)
+	f.clock.Add(6 * time.Minute)
 	w = f.get("/wxplatform/webauth/ticket?ticket="+url.QueryEscape(ticket), "")
 	require.Equal(t, 401, w.Code)
 	require.Contains(t, wxtest.Decode(t, w)["msg"], "expired")
@@ -205,7 +205,7 @@ func TestWebauthBadStates(t *testing.T) {
 
 	// A state lives 10 minutes.
 	back = f.wechat(f.start("snsapi_base", ""))
-	f.clock.advance(11 * time.Minute)
+	f.clock.Add(11 * time.Minute)
 	w = f.get(back, "text/html")
 	require.Equal(t, 400, w.Code)
 	require.Contains(t, w.Body.String(), "授权已过期")
