@@ -526,6 +526,30 @@ func (e *Emulator) componentRoutes() map[string]route {
 }
 
 // componentOf checks component_appid: unknown 40013; a blocked IP 61004. The caller holds e.mu.
+// componentToken checks a component_access_token as WeChat does: missing 41001, unknown 40001, expired
+// 42001. The caller holds e.mu.
+func (e *Emulator) componentToken(tok string) (*componentToken, *apiError) {
+	t := e.cs().tokens[tok]
+	switch {
+	case tok == "":
+		return nil, wxErr(codeMissingToken)
+	case t == nil:
+		return nil, wxErr(codeInvalidCredential)
+	case !e.now().Before(t.expires):
+		return nil, wxErr(codeTokenExpired)
+	}
+	return t, nil
+}
+
+// componentTokenOf is componentToken for a token that must be c's (another component's is 40001).
+func (e *Emulator) componentTokenOf(c *component, tok string) (*componentToken, *apiError) {
+	t, ae := e.componentToken(tok)
+	if ae == nil && t.component != c.AppID {
+		return nil, wxErr(codeInvalidCredential)
+	}
+	return t, ae
+}
+
 func (e *Emulator) componentOf(appid string) (*component, *apiError) {
 	if appid == "" {
 		return nil, wxErr(codeMissingAppID)
@@ -605,20 +629,11 @@ func (e *Emulator) withComponentToken(h componentHandler) http.HandlerFunc {
 			writeJSON(w, ae)
 			return
 		}
-		tok := r.URL.Query().Get("component_access_token")
 		e.mu.Lock()
 		defer e.mu.Unlock()
-		if tok == "" {
-			writeJSON(w, wxErr(codeMissingToken))
-			return
-		}
-		t := e.cs().tokens[tok]
-		switch {
-		case t == nil:
-			writeJSON(w, wxErr(codeInvalidCredential))
-			return
-		case !e.now().Before(t.expires):
-			writeJSON(w, wxErr(codeTokenExpired))
+		t, ae := e.componentToken(r.URL.Query().Get("component_access_token"))
+		if ae != nil {
+			writeJSON(w, ae)
 			return
 		}
 		c, ae := e.componentOf(t.component)
@@ -835,17 +850,8 @@ func (e *Emulator) handleComponentOAuthToken(w http.ResponseWriter, r *http.Requ
 		writeJSON(w, ae)
 		return
 	}
-	t := e.cs().tokens[q.Get("component_access_token")]
-	now := e.now()
-	switch {
-	case q.Get("component_access_token") == "":
-		writeJSON(w, wxErr(codeMissingToken))
-		return
-	case t == nil || t.component != c.AppID:
-		writeJSON(w, wxErr(codeInvalidCredential))
-		return
-	case !now.Before(t.expires):
-		writeJSON(w, wxErr(codeTokenExpired))
+	if _, ae := e.componentTokenOf(c, q.Get("component_access_token")); ae != nil {
+		writeJSON(w, ae)
 		return
 	}
 	if a := c.authorized[q.Get("appid")]; a == nil || a.revoked {
@@ -856,26 +862,7 @@ func (e *Emulator) handleComponentOAuthToken(w http.ResponseWriter, r *http.Requ
 		writeJSON(w, wxErr(codeInvalidGrantType))
 		return
 	}
-	code := q.Get("code")
-	oc := e.oauthCodes[code]
-	switch {
-	case code == "":
-		writeJSON(w, wxErr(codeMissingCode))
-		return
-	case oc == nil || oc.appid != q.Get("appid"):
-		writeJSON(w, wxErr(codeInvalidCode))
-		return
-	case oc.used:
-		writeJSON(w, wxErr(codeCodeUsed))
-		return
-	case !now.Before(oc.expires):
-		writeJSON(w, wxErr(codeCodeExpired))
-		return
-	}
-	oc.used = true
-	refresh := randString(openidChars, 86)
-	e.snsRefresh[refresh] = &snsRefresh{appid: oc.appid, openid: oc.openid, scope: oc.scope, expires: now.Add(refreshTokenTTL)}
-	writeJSON(w, e.issueSNSToken(oc.appid, oc.openid, oc.scope, refresh, now))
+	e.redeemOAuthCode(w, q)
 }
 
 // handleComponentOAuthRefresh serves GET sns/oauth2/component/refresh_token?appid&grant_type=refresh_token
@@ -893,15 +880,12 @@ func (e *Emulator) handleComponentOAuthRefresh(w http.ResponseWriter, r *http.Re
 		writeJSON(w, ae)
 		return
 	}
-	t := e.cs().tokens[q.Get("component_access_token")]
+	if _, ae := e.componentTokenOf(c, q.Get("component_access_token")); ae != nil {
+		writeJSON(w, ae)
+		return
+	}
 	now := e.now()
 	switch {
-	case t == nil || t.component != c.AppID:
-		writeJSON(w, wxErr(codeInvalidCredential))
-		return
-	case !now.Before(t.expires):
-		writeJSON(w, wxErr(codeTokenExpired))
-		return
 	case q.Get("grant_type") != "refresh_token":
 		writeJSON(w, wxErr(codeInvalidGrantType))
 		return

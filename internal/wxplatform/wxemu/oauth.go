@@ -192,6 +192,12 @@ func (e *Emulator) handleSNSAccessToken(w http.ResponseWriter, r *http.Request) 
 		writeJSON(w, wxErr(codeInvalidGrantType))
 		return
 	}
+	e.redeemOAuthCode(w, q)
+}
+
+// redeemOAuthCode answers an access token for q's code: single use (40163 again), 5 minutes (42003), unknown
+// or another account's 40029. The caller holds e.mu.
+func (e *Emulator) redeemOAuthCode(w http.ResponseWriter, q url.Values) {
 	code := q.Get("code")
 	if code == "" {
 		writeJSON(w, wxErr(codeMissingCode))
