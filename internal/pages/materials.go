@@ -141,16 +141,16 @@ func readUploadForm(c *gin.Context, fileField string, maxFile int64) (*upload.Fo
 	var big *upload.FileTooLargeError
 	switch {
 	case errors.Is(err, upload.ErrNotMultipart):
-		return empty, apperr.Invalidf(fileField, "the form must be sent as multipart/form-data").WithKey("pages.err.multipart", fileField)
+		return empty, apperr.Invalidf(fileField, "the form must be sent as multipart/form-data").WithKey("error.multipart", fileField)
 	case errors.Is(err, upload.ErrBodyTooLarge), errors.As(err, &big):
 		return empty, &apperr.Error{Kind: apperr.TooLarge, Field: fileField,
-			Msg: fileField + ": the file is too large (at most " + itoa(int(maxFile>>20)) + " MB)", Key: "pages.err.file_too_large", Args: []any{fileField, int(maxFile >> 20)}}
+			Msg: fileField + ": the file is too large (at most " + itoa(int(maxFile>>20)) + " MB)", Key: "error.file_too_large", Args: []any{fileField, int(maxFile >> 20)}}
 	case errors.As(err, &fe) && !fe.NotFile:
 		return empty, apperr.Invalidf(fe.Name, "is too long").WithKey("err.field.too_long", fe.Name)
 	case apperr.KindOf(err) != apperr.Internal:
 		return empty, err // a field's own check (httpapi.CheckField)
 	}
-	return empty, apperr.Invalidf(fileField, "the form could not be read").WithKey("pages.err.form", fileField)
+	return empty, apperr.Invalidf(fileField, "the form could not be read").WithKey("error.form", fileField)
 }
 
 // flashFieldError carries a failed upload's error and values to the page the browser is sent back to:
