@@ -68,13 +68,19 @@ func (e *Error) WithKey(key string, args ...any) *Error {
 	return &c
 }
 
+// Term is an argument of a key that is itself a word of the catalogue (e.g. "materials.kind.a.image"):
+// the pages show it in the operator's language too.
+type Term string
+
 // New makes a sentinel or one-off error of a kind.
 func New(kind Kind, msg string) *Error { return &Error{Kind: kind, Msg: msg} }
 
 // Wrap gives err a kind and a caller-safe message; err stays reachable through errors.Is/As for logs.
 func Wrap(kind Kind, msg string, err error) *Error { return &Error{Kind: kind, Msg: msg, Err: err} }
 
-// Invalidf reports an invalid or missing field; the message names it.
+// Invalidf reports an invalid or missing field; the message names it. Key it like every message, with
+// the field as the first argument: Invalidf("name", "must be at most %d characters", n).
+// WithKey("err.field.max_chars", "name", n).
 func Invalidf(field, format string, args ...any) *Error {
 	msg := fmt.Sprintf(format, args...)
 	return &Error{Kind: Invalid, Field: field, Msg: field + ": " + msg}

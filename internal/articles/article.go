@@ -132,7 +132,7 @@ type Publish struct {
 var (
 	ErrDraftNotFound   = apperr.New(apperr.NotFound, "draft not found: no draft with this mediaId").WithKey("articles.err.draft_not_found")
 	ErrPublishNotFound = apperr.New(apperr.NotFound, "publishing job not found: no job with this publishId").WithKey("articles.err.publish_not_found")
-	ErrImageNotFound   = apperr.New(apperr.NotFound, "image not found")
+	ErrImageNotFound   = apperr.New(apperr.NotFound, "image not found").WithKey("articles.err.image_not_found")
 	ErrPublishing      = apperr.New(apperr.Conflict, "this draft is being published already").WithKey("articles.publishing.already")
 	ErrAlreadyOut      = apperr.New(apperr.Conflict, "this draft was published: WeChat removed it from the draft box").WithKey("articles.err.published")
 )
@@ -165,7 +165,7 @@ func (a *Article) validate(prefix string) error {
 		max     int
 	}{{"title", a.Title, MaxTitle}, {"author", a.Author, MaxAuthor}, {"digest", a.Digest, MaxDigest}} {
 		if !utf8.ValidString(f.v) {
-			return apperr.Invalidf(prefix+f.name, "is not valid UTF-8")
+			return apperr.Invalidf(prefix+f.name, "is not valid UTF-8").WithKey("err.field.utf8", prefix+f.name)
 		}
 		if n := utf8.RuneCountInString(f.v); n > f.max {
 			return apperr.Invalidf(prefix+f.name, "must be at most %d characters, not %d", f.max, n).WithKey("articles.err.too_long", prefix+f.name, f.max, n)
@@ -177,15 +177,15 @@ func (a *Article) validate(prefix string) error {
 	case len(a.Content) >= MaxContentBytes:
 		return apperr.New(apperr.TooLarge, fmt.Sprintf("%scontent: must be under 1 MB, not %d bytes", prefix, len(a.Content))).WithKey("articles.err.content_bytes", prefix+"content", len(a.Content))
 	case !utf8.ValidString(a.Content):
-		return apperr.Invalidf(prefix+"content", "is not valid UTF-8")
+		return apperr.Invalidf(prefix+"content", "is not valid UTF-8").WithKey("err.field.utf8", prefix+"content")
 	case strings.TrimSpace(a.Content) == "":
 		return apperr.Missing(prefix + "content")
 	case a.ThumbMediaID == "":
 		return apperr.Invalidf(prefix+"thumbMediaId", "is required: the cover, a permanent image from the materials").WithKey("articles.err.cover_required", prefix+"thumbMediaId")
 	case len(a.ContentSourceURL) > MaxSourceURL:
-		return apperr.Invalidf(prefix+"contentSourceUrl", "must be at most %d bytes", MaxSourceURL)
+		return apperr.Invalidf(prefix+"contentSourceUrl", "must be at most %d bytes", MaxSourceURL).WithKey("err.field.max_bytes", prefix+"contentSourceUrl", MaxSourceURL)
 	case a.ContentSourceURL != "" && !strings.HasPrefix(a.ContentSourceURL, "http://") && !strings.HasPrefix(a.ContentSourceURL, "https://"):
-		return apperr.Invalidf(prefix+"contentSourceUrl", "must be an http(s) URL")
+		return apperr.Invalidf(prefix+"contentSourceUrl", "must be an http(s) URL").WithKey("err.url.http", prefix+"contentSourceUrl")
 	}
 	return nil
 }
@@ -196,7 +196,7 @@ func checkContentLength(prefix, content string) error {
 		return apperr.Invalidf(prefix+"content", "must be under %d characters, not %d", MaxContentRunes, n).WithKey("articles.err.content_chars", prefix+"content", MaxContentRunes, n)
 	}
 	if strings.TrimSpace(content) == "" {
-		return apperr.Invalidf(prefix+"content", "is empty once sanitized")
+		return apperr.Invalidf(prefix+"content", "is empty once sanitized").WithKey("articles.err.sanitized_empty", prefix+"content")
 	}
 	return nil
 }

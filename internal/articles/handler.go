@@ -89,7 +89,7 @@ func flag(field string, vs ...any) (bool, error) {
 				return false, nil
 			}
 		}
-		return false, apperr.Invalidf(field, "must be true or false")
+		return false, apperr.Invalidf(field, "must be true or false").WithKey("err.field.bool", field)
 	}
 	return false, nil
 }
@@ -108,11 +108,11 @@ func ParseArticles(b *httpapi.Body) ([]Article, error) {
 	if t := strings.TrimSpace(string(raw)); strings.HasPrefix(t, "{") {
 		var one articleIn
 		if err := json.Unmarshal(raw, &one); err != nil {
-			return nil, apperr.Invalidf("articles", "must be a list of articles: %s", jsonProblem(err))
+			return nil, apperr.Invalidf("articles", "must be a list of articles: %s", jsonProblem(err)).WithKey("articles.err.list", "articles", jsonProblem(err))
 		}
 		ins = []articleIn{one}
 	} else if err := json.Unmarshal(raw, &ins); err != nil {
-		return nil, apperr.Invalidf("articles", "must be a list of articles: %s", jsonProblem(err))
+		return nil, apperr.Invalidf("articles", "must be a list of articles: %s", jsonProblem(err)).WithKey("articles.err.list", "articles", jsonProblem(err))
 	}
 	out := make([]Article, 0, len(ins))
 	for i, in := range ins {
@@ -203,7 +203,7 @@ func page(b *httpapi.Body) (offset, count int, err error) {
 		return 0, 0, err
 	}
 	if o < 0 || o > 1<<31 {
-		return 0, 0, apperr.Invalidf("offset", "must be 0 or more")
+		return 0, 0, apperr.Invalidf("offset", "must be 0 or more").WithKey("err.field.not_negative", "offset")
 	}
 	n, ok, err := b.Int("count")
 	if err != nil {
@@ -213,7 +213,7 @@ func page(b *httpapi.Body) (offset, count int, err error) {
 		n = MaxList
 	}
 	if n < 1 || n > MaxList {
-		return 0, 0, apperr.Invalidf("count", "must be between 1 and %d", MaxList)
+		return 0, 0, apperr.Invalidf("count", "must be between 1 and %d", MaxList).WithKey("err.field.between", "count", 1, MaxList)
 	}
 	return int(o), int(n), nil
 }

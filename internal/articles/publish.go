@@ -290,12 +290,12 @@ func (s *Service) DeletePublished(ctx context.Context, acct *accounts.Account, a
 		return apperr.Missing("articleId")
 	}
 	if index < 0 || index > MaxArticles {
-		return apperr.Invalidf("index", "must be 0 (every article) or 1 to %d", MaxArticles)
+		return apperr.Invalidf("index", "must be 0 (every article) or 1 to %d", MaxArticles).WithKey("articles.err.delete_index", "index", MaxArticles)
 	}
 	if err := s.wx.DeletePublished(ctx, acct.AppID, articleID, index); err != nil {
 		if wxclient.Code(err) == wxclient.CodeInvalidArticleID {
 			// Not wrapped: the edge would answer WeChat's error (50200) rather than 40400.
-			return apperr.New(apperr.NotFound, "published article not found: WeChat does not know this articleId (or index)")
+			return apperr.New(apperr.NotFound, "published article not found: WeChat does not know this articleId (or index)").WithKey("articles.err.published_not_found")
 		}
 		return fmt.Errorf("delete published: %w", err)
 	}

@@ -106,10 +106,10 @@ func (s *Service) Save(ctx context.Context, acct *accounts.Account, userID int64
 	in.MediaID = strings.TrimSpace(in.MediaID)
 	if in.Index != nil {
 		if in.MediaID == "" {
-			return nil, apperr.Invalidf("index", "needs the mediaId of the draft")
+			return nil, apperr.Invalidf("index", "needs the mediaId of the draft").WithKey("articles.err.index_media", "index")
 		}
 		if len(in.Articles) != 1 {
-			return nil, apperr.Invalidf("articles", "must hold the one article to put at index %d", *in.Index)
+			return nil, apperr.Invalidf("articles", "must hold the one article to put at index %d", *in.Index).WithKey("articles.err.index_one", "articles", *in.Index)
 		}
 	}
 	if err := Validate(in.Articles); err != nil {
@@ -132,7 +132,7 @@ func (s *Service) Save(ctx context.Context, acct *accounts.Account, userID int64
 		prev, old = r, d.Articles
 		if in.Index != nil {
 			if *in.Index < 0 || *in.Index >= len(old) {
-				return nil, apperr.Invalidf("index", "must be between 0 and %d", len(old)-1)
+				return nil, apperr.Invalidf("index", "must be between 0 and %d", len(old)-1).WithKey("err.field.between", "index", 0, len(old)-1)
 			}
 			merged := append([]Article(nil), old...)
 			merged[*in.Index] = in.Articles[0]

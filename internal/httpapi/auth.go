@@ -26,7 +26,7 @@ type Authenticator interface {
 }
 
 // ErrNoToken answers a request that carries no access_token at all.
-var ErrNoToken = apperr.New(apperr.Unauthenticated, "access_token is missing")
+var ErrNoToken = apperr.New(apperr.Unauthenticated, "access_token is missing").WithKey("err.token.missing")
 
 // TokenSource says where a request's token came from.
 type TokenSource int
@@ -65,7 +65,7 @@ func RequireAuth(auth Authenticator, cop *http.CrossOriginProtection) gin.Handle
 		}
 		if src == FromCookie && cop != nil {
 			if err := cop.Check(c.Request); err != nil {
-				Fail(c, apperr.New(apperr.Forbidden, "cross-origin request refused"))
+				Fail(c, apperr.New(apperr.Forbidden, "cross-origin request refused").WithKey("err.cross_origin"))
 				return
 			}
 		}

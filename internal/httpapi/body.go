@@ -22,7 +22,7 @@ import (
 const MaxBodyBytes = 1 << 20
 
 // ErrBodyTooLarge answers a body over MaxBodyBytes.
-var ErrBodyTooLarge = apperr.New(apperr.TooLarge, "request body is larger than 1 MB")
+var ErrBodyTooLarge = apperr.New(apperr.TooLarge, "request body is larger than 1 MB").WithKey("err.body.too_large")
 
 // keyAliases are the spec's typos, accepted on input; answers use the right names (contract §2).
 var keyAliases = map[string]string{
@@ -97,7 +97,7 @@ func readLimited(r io.Reader) ([]byte, error) {
 		if errors.As(err, &mbe) {
 			return nil, ErrBodyTooLarge
 		}
-		return nil, apperr.Wrap(apperr.Invalid, "body: could not be read", err)
+		return nil, apperr.Wrap(apperr.Invalid, "body: could not be read", err).WithKey("err.field.unreadable", "body")
 	}
 	if len(data) > MaxBodyBytes {
 		return nil, ErrBodyTooLarge
@@ -120,21 +120,21 @@ func decodeRaw(r io.Reader, fields map[string]any) error {
 		dec.UseNumber()
 		var obj map[string]any
 		if err := dec.Decode(&obj); err != nil {
-			return apperr.Invalidf("body", "is not valid JSON (%s)", jsonProblem(err))
+			return apperr.Invalidf("body", "is not valid JSON (%s)", jsonProblem(err)).WithKey("err.field.json_problem", "body", jsonProblem(err))
 		}
 		if dec.More() {
-			return apperr.Invalidf("body", "has data after the JSON object")
+			return apperr.Invalidf("body", "has data after the JSON object").WithKey("err.body.trailing", "body")
 		}
 		for k, v := range obj {
 			fields[k] = v
 		}
 		return nil
 	case '[':
-		return apperr.Invalidf("body", "must be a JSON object, not an array")
+		return apperr.Invalidf("body", "must be a JSON object, not an array").WithKey("err.body.array", "body")
 	}
 	vals, err := url.ParseQuery(string(trimmed))
 	if err != nil {
-		return apperr.Invalidf("body", "is neither a JSON object nor form fields")
+		return apperr.Invalidf("body", "is neither a JSON object nor form fields").WithKey("err.body.format", "body")
 	}
 	for k, vs := range vals {
 		if len(vs) > 0 {
@@ -168,7 +168,7 @@ func decodeMultipart(r io.Reader, boundary string, fields map[string]any) error 
 			if errors.As(err, &mbe) {
 				return ErrBodyTooLarge
 			}
-			return apperr.Invalidf("body", "is not valid multipart/form-data")
+			return apperr.Invalidf("body", "is not valid multipart/form-data").WithKey("err.field.multipart", "body")
 		}
 		name := p.FormName()
 		if p.FileName() != "" || name == "" {
@@ -183,7 +183,7 @@ func decodeMultipart(r io.Reader, boundary string, fields map[string]any) error 
 			if errors.As(err, &mbe) {
 				return ErrBodyTooLarge
 			}
-			return apperr.Invalidf("body", "is not valid multipart/form-data")
+			return apperr.Invalidf("body", "is not valid multipart/form-data").WithKey("err.field.multipart", "body")
 		}
 		budget -= int64(len(data))
 		if budget < 0 {
@@ -245,7 +245,7 @@ func (b *Body) String(key string) (string, error) {
 	case bool:
 		return strconv.FormatBool(v), nil
 	default:
-		return "", apperr.Invalidf(key, "must be a string")
+		return "", apperr.Invalidf(key, "must be a string").WithKey("err.field.string", key)
 	}
 }
 
@@ -263,7 +263,7 @@ func (b *Body) Int(key string) (n int64, ok bool, err error) {
 	case json.Number:
 		n, err := v.Int64()
 		if err != nil {
-			return 0, true, apperr.Invalidf(key, "must be an integer")
+			return 0, true, apperr.Invalidf(key, "must be an integer").WithKey("err.field.integer", key)
 		}
 		return n, true, nil
 	case string:
@@ -273,11 +273,11 @@ func (b *Body) Int(key string) (n int64, ok bool, err error) {
 		}
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			return 0, true, apperr.Invalidf(key, "must be an integer")
+			return 0, true, apperr.Invalidf(key, "must be an integer").WithKey("err.field.integer", key)
 		}
 		return n, true, nil
 	default:
-		return 0, true, apperr.Invalidf(key, "must be an integer")
+		return 0, true, apperr.Invalidf(key, "must be an integer").WithKey("err.field.integer", key)
 	}
 }
 
@@ -291,7 +291,7 @@ func (b *Body) IntBetween(key string, def, lo, hi int64) (int64, error) {
 		return def, nil
 	}
 	if n < lo || n > hi {
-		return 0, apperr.Invalidf(key, "must be between %d and %d", lo, hi)
+		return 0, apperr.Invalidf(key, "must be between %d and %d", lo, hi).WithKey("err.field.between", key, lo, hi)
 	}
 	return n, nil
 }
@@ -315,7 +315,7 @@ func (b *Body) Bool(key string) (v bool, ok bool, err error) {
 			return false, false, nil
 		}
 	}
-	return false, true, apperr.Invalidf(key, "must be true or false")
+	return false, true, apperr.Invalidf(key, "must be true or false").WithKey("err.field.bool", key)
 }
 
 // JSON answers a nested field as raw JSON: an object or array as sent, or a form field holding JSON text
@@ -333,7 +333,7 @@ func (b *Body) JSON(key string) (json.RawMessage, error) {
 			dec := json.NewDecoder(strings.NewReader(t))
 			dec.UseNumber()
 			if err := dec.Decode(&parsed); err != nil {
-				return nil, apperr.Invalidf(key, "is not valid JSON")
+				return nil, apperr.Invalidf(key, "is not valid JSON").WithKey("err.field.json", key)
 			}
 			normalize(parsed)
 			v = parsed
@@ -341,7 +341,7 @@ func (b *Body) JSON(key string) (json.RawMessage, error) {
 	}
 	raw, err := json.Marshal(v)
 	if err != nil {
-		return nil, apperr.Invalidf(key, "could not be read")
+		return nil, apperr.Invalidf(key, "could not be read").WithKey("err.field.unreadable", key)
 	}
 	return raw, nil
 }
@@ -350,14 +350,14 @@ func (b *Body) JSON(key string) (json.RawMessage, error) {
 func (b *Body) Decode(dst any) error {
 	raw, err := json.Marshal(b.fields)
 	if err != nil {
-		return apperr.Invalidf("body", "could not be read")
+		return apperr.Invalidf("body", "could not be read").WithKey("err.field.unreadable", "body")
 	}
 	if err := json.Unmarshal(raw, dst); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
-			return apperr.Invalidf(te.Field, "has the wrong type")
+			return apperr.Invalidf(te.Field, "has the wrong type").WithKey("err.field.type", te.Field)
 		}
-		return apperr.Invalidf("body", "has a field of the wrong type")
+		return apperr.Invalidf("body", "has a field of the wrong type").WithKey("err.body.field_type", "body")
 	}
 	return nil
 }

@@ -51,11 +51,17 @@ func CheckField(name, value string) error {
 	return nil
 }
 
+// textProblemKeys name BadText's answers in the i18n catalogue.
+var textProblemKeys = map[string]string{
+	"contains a control character": "err.text.control",
+	"is not valid UTF-8":           "err.text.utf8",
+}
+
 // textProblem is a refused input: where it was and what is wrong.
 type textProblem struct{ field, problem string }
 
 func (p *textProblem) err() error {
-	return apperr.Invalidf(p.field, "%s (control characters are not allowed)", p.problem)
+	return apperr.Invalidf(p.field, "%s (control characters are not allowed)", p.problem).WithKey(textProblemKeys[p.problem], p.field)
 }
 
 // checkValue walks a decoded JSON value (objects, arrays, strings), keys included.

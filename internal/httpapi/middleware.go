@@ -109,7 +109,7 @@ func LimitBody(n int64) gin.HandlerFunc {
 // NotFound answers unknown /apis paths in the envelope.
 func NotFound(c *gin.Context) {
 	if strings.HasPrefix(c.Request.URL.Path, "/apis/") {
-		Fail(c, apperr.New(apperr.NotFound, "no such endpoint: "+c.Request.URL.Path))
+		Fail(c, apperr.New(apperr.NotFound, "no such endpoint: "+c.Request.URL.Path).WithKey("err.no_endpoint", c.Request.URL.Path))
 		return
 	}
 	c.String(http.StatusNotFound, "404 page not found")

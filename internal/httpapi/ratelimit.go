@@ -36,7 +36,7 @@ func NewClientRate(every time.Duration, burst int) *ClientRate {
 func (r *ClientRate) Middleware() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if ok, wait := r.allow(c.ClientIP(), time.Now()); !ok {
-			Fail(c, &apperr.Error{Kind: apperr.TooManyRequests, Msg: "too many requests from this address: wait before trying again", RetryAfter: wait})
+			Fail(c, &apperr.Error{Kind: apperr.TooManyRequests, Msg: "too many requests from this address: wait before trying again", Key: "err.rate.address", RetryAfter: wait})
 			return
 		}
 		c.Next()

@@ -137,7 +137,7 @@ func (c *Catalogue) Error(lang string, err error) string {
 			return c.T(lang, "err.internal")
 		}
 		if ae.Key != "" && c.Has(lang, ae.Key) {
-			return c.T(lang, ae.Key, ae.Args...)
+			return c.T(lang, ae.Key, c.terms(lang, ae.Args)...)
 		}
 		return ae.Msg
 	}
@@ -145,4 +145,18 @@ func (c *Catalogue) Error(lang string, err error) string {
 		return c.T(lang, "err.timeout")
 	}
 	return c.T(lang, "err.internal")
+}
+
+// terms answers args with every apperr.Term in lang's words.
+func (c *Catalogue) terms(lang string, args []any) []any {
+	out := args
+	for i, a := range args {
+		if t, ok := a.(apperr.Term); ok {
+			if &out[0] == &args[0] {
+				out = append([]any(nil), args...)
+			}
+			out[i] = c.T(lang, string(t))
+		}
+	}
+	return out
 }

@@ -80,6 +80,11 @@ func TestError(t *testing.T) {
 	require.Equal(t, "title：必填", c.Error(ZH, fmt.Errorf("add: %w", apperr.Missing("title"))))
 	require.Equal(t, "title: is required", c.Error(EN, apperr.Missing("title")))
 	require.Equal(t, "name: too long", c.Error(ZH, apperr.Invalidf("name", "too long")), "an unkeyed message shows as the API words it")
+	big := apperr.New(apperr.TooLarge, "file too large: an image may be at most 10 MB").
+		WithKey("materials.err.too_large", apperr.Term("materials.kind.a.image"), "10 MB")
+	require.Equal(t, "文件太大：图片最大 10 MB", c.Error(ZH, big), "a Term argument is a word of the catalogue")
+	require.Equal(t, big.Msg, c.Error(EN, big))
+	require.Equal(t, apperr.Term("materials.kind.a.image"), big.Args[0], "the error's arguments stay as they were")
 	require.Equal(t, "内部错误，详情见控制台日志", c.Error(ZH, apperr.Wrap(apperr.Internal, "db down", errors.New("secret detail"))))
 	require.Equal(t, "内部错误，详情见控制台日志", c.Error(ZH, errors.New("secret detail")))
 }

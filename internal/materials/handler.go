@@ -81,7 +81,7 @@ func (h *Handler) acquire(c *gin.Context) (release func(), err error) {
 	case h.slots <- struct{}{}:
 		return func() { <-h.slots }, nil
 	case <-t.C:
-		return nil, &apperr.Error{Kind: apperr.TooManyRequests, Msg: "too many uploads at once; try again in a moment", RetryAfter: 5 * time.Second}
+		return nil, &apperr.Error{Kind: apperr.TooManyRequests, Msg: "too many uploads at once; try again in a moment", Key: "materials.err.busy", RetryAfter: 5 * time.Second}
 	case <-c.Request.Context().Done():
 		return nil, c.Request.Context().Err()
 	}
@@ -288,7 +288,7 @@ func page(b *httpapi.Body, sizeField string, max int) (offset, size int, err err
 		return 0, 0, err
 	}
 	if ok && o < 0 {
-		return 0, 0, apperr.Invalidf("offset", "must be 0 or more")
+		return 0, 0, apperr.Invalidf("offset", "must be 0 or more").WithKey("err.field.not_negative", "offset")
 	}
 	n, ok, err := b.Int(sizeField)
 	if err != nil {
@@ -298,10 +298,10 @@ func page(b *httpapi.Body, sizeField string, max int) (offset, size int, err err
 		n = 20
 	}
 	if n < 1 || n > int64(max) {
-		return 0, 0, apperr.Invalidf(sizeField, "must be between 1 and %d", max)
+		return 0, 0, apperr.Invalidf(sizeField, "must be between 1 and %d", max).WithKey("err.field.between", sizeField, 1, max)
 	}
 	if o > 1<<31 {
-		return 0, 0, apperr.Invalidf("offset", "is too large")
+		return 0, 0, apperr.Invalidf("offset", "is too large").WithKey("err.field.too_large", "offset")
 	}
 	return int(o), int(n), nil
 }

@@ -67,7 +67,7 @@ func ParseKind(s string) (Kind, error) {
 	case Image, Voice, Video, Thumb:
 		return k, nil
 	}
-	return "", apperr.Invalidf("type", "must be image, voice, video or thumb, not %q", s)
+	return "", apperr.Invalidf("type", "must be image, voice, video or thumb, not %q", s).WithKey("materials.err.type", "type", s)
 }
 
 // Limit answers the largest file of kind k, in bytes.
@@ -118,18 +118,19 @@ type Upload struct {
 func (u *Upload) Check() (*format, error) {
 	r, ok := rules[u.Kind]
 	if !ok {
-		return nil, apperr.Invalidf("type", "must be image, voice, video or thumb, not %q", u.Kind)
+		return nil, apperr.Invalidf("type", "must be image, voice, video or thumb, not %q", u.Kind).WithKey("materials.err.type", "type", u.Kind)
 	}
 	if int64(len(u.Data)) > r.limit {
 		return nil, tooLarge(u.Kind, int64(len(u.Data)))
 	}
 	if len(u.Data) == 0 {
-		return nil, apperr.Invalidf("file", "is empty")
+		return nil, apperr.Invalidf("file", "is empty").WithKey("err.field.empty", "file")
 	}
 	f, detected := detect(u.Data)
 	if f == nil || !containsFormat(r.formats, f) {
 		return nil, apperr.New(apperr.UnsupportedType, fmt.Sprintf(
-			"file type not allowed: the file's content is %s; %s must be %s", detected, u.Kind.article(), u.Kind.Allowed()))
+			"file type not allowed: the file's content is %s; %s must be %s", detected, u.Kind.article(), u.Kind.Allowed())).
+			WithKey("materials.err.file_type", detected, apperr.Term("materials.kind.a."+string(u.Kind)), apperr.Term("materials.formats."+string(u.Kind)))
 	}
 	if u.Kind == Video {
 		u.Title = strings.TrimSpace(u.Title)
@@ -138,9 +139,9 @@ func (u *Upload) Check() (*format, error) {
 		case u.Title == "":
 			return nil, apperr.Missing("title")
 		case !utf8.ValidString(u.Title) || utf8.RuneCountInString(u.Title) > MaxTitleRunes:
-			return nil, apperr.Invalidf("title", "must be at most %d characters", MaxTitleRunes)
+			return nil, apperr.Invalidf("title", "must be at most %d characters", MaxTitleRunes).WithKey("err.field.max_chars", "title", MaxTitleRunes)
 		case !utf8.ValidString(u.Description) || utf8.RuneCountInString(u.Description) > MaxDescriptionRunes:
-			return nil, apperr.Invalidf("desc", "must be at most %d characters", MaxDescriptionRunes)
+			return nil, apperr.Invalidf("desc", "must be at most %d characters", MaxDescriptionRunes).WithKey("err.field.max_chars", "desc", MaxDescriptionRunes)
 		}
 	} else {
 		u.Title, u.Description = "", ""
@@ -163,7 +164,10 @@ func tooLarge(k Kind, size int64) error {
 	if size > 0 {
 		msg = fmt.Sprintf("file too large: %s may be at most %s, this file has %s", k.article(), humanBytes(k.Limit()), humanBytes(size))
 	}
-	return apperr.New(apperr.TooLarge, msg)
+	if size > 0 {
+		return apperr.New(apperr.TooLarge, msg).WithKey("materials.err.too_large_size", apperr.Term("materials.kind.a."+string(k)), humanBytes(k.Limit()), humanBytes(size))
+	}
+	return apperr.New(apperr.TooLarge, msg).WithKey("materials.err.too_large", apperr.Term("materials.kind.a."+string(k)), humanBytes(k.Limit()))
 }
 
 // humanBytes writes n as operators read sizes: 64 KB, 2 MB, 10.5 MB (1 KB = 1024 bytes, as WeChat counts).
@@ -215,10 +219,10 @@ func LogoPath(appid string) string { return "/materials/logo/" + appid }
 
 // Errors of the package.
 var (
-	ErrNotFound      = apperr.New(apperr.NotFound, "material not found")
-	ErrNoLogo        = apperr.New(apperr.NotFound, "this official account has no logo")
+	ErrNotFound      = apperr.New(apperr.NotFound, "material not found").WithKey("materials.err.not_found")
+	ErrNoLogo        = apperr.New(apperr.NotFound, "this official account has no logo").WithKey("materials.err.no_logo")
 	ErrMissingMedia  = apperr.Missing("mediaId")
-	ErrNotMultipart  = apperr.Invalidf("body", "must be multipart/form-data with the file")
-	ErrTooManyFiles  = apperr.Invalidf("file", "send one file per upload")
-	ErrTooManyFields = apperr.Invalidf("body", "has too many fields")
+	ErrNotMultipart  = apperr.Invalidf("body", "must be multipart/form-data with the file").WithKey("materials.err.not_multipart", "body")
+	ErrTooManyFiles  = apperr.Invalidf("file", "send one file per upload").WithKey("materials.err.one_file", "file")
+	ErrTooManyFields = apperr.Invalidf("body", "has too many fields").WithKey("err.body.too_many_fields", "body")
 )

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/socialinzen/socialinzen/internal/apperr"
+	"github.com/socialinzen/socialinzen/internal/i18n"
 )
 
 func TestDetect(t *testing.T) {
@@ -157,4 +158,25 @@ func TestHumanBytes(t *testing.T) {
 	require.Equal(t, "10 MB", humanBytes(10<<20))
 	require.Equal(t, "70.0 KB", humanBytes(70<<10 + 1)[:7])
 	require.Equal(t, "512 bytes", humanBytes(512))
+}
+
+// TestKindTerms: the words of the upload errors' keys (a kind, its formats) exist in both languages, and
+// in English say what the API's msg says.
+func TestKindTerms(t *testing.T) {
+	t.Parallel()
+	c := i18n.Embedded()
+	for k := range rules {
+		require.Equal(t, k.article(), c.T(i18n.EN, "materials.kind.a."+string(k)), k)
+		require.Equal(t, k.Allowed(), c.T(i18n.EN, "materials.formats."+string(k)), k)
+		require.True(t, c.Has(i18n.ZH, "materials.kind.a."+string(k)), k)
+		require.True(t, c.Has(i18n.ZH, "materials.formats."+string(k)), k)
+	}
+	u := &Upload{Kind: Thumb, Data: make([]byte, 65<<10)}
+	_, err := u.Check()
+	require.Equal(t, err.Error(), c.Error(i18n.EN, err))
+	require.Equal(t, "文件太大：缩略图最大 64 KB，这个文件有 65 KB", c.Error(i18n.ZH, err))
+	u = &Upload{Kind: Voice, Data: pngBytes(t)}
+	_, err = u.Check()
+	require.Equal(t, err.Error(), c.Error(i18n.EN, err))
+	require.Equal(t, "文件类型不支持：这个文件是 image/png，语音只能是 mp3、wma、wav 或 amr", c.Error(i18n.ZH, err))
 }

@@ -164,13 +164,13 @@ func (s *Service) ListRemote(ctx context.Context, acct *accounts.Account, typ st
 	case "":
 		return nil, apperr.Missing("type")
 	default:
-		return nil, apperr.Invalidf("type", "must be image, voice, video or news, not %q", typ)
+		return nil, apperr.Invalidf("type", "must be image, voice, video or news, not %q", typ).WithKey("materials.err.remote_type", "type", typ)
 	}
 	if offset < 0 {
-		return nil, apperr.Invalidf("offset", "must be 0 or more")
+		return nil, apperr.Invalidf("offset", "must be 0 or more").WithKey("err.field.not_negative", "offset")
 	}
 	if count < 1 || count > MaxListCount {
-		return nil, apperr.Invalidf("count", "must be between 1 and %d", MaxListCount)
+		return nil, apperr.Invalidf("count", "must be between 1 and %d", MaxListCount).WithKey("err.field.between", "count", 1, MaxListCount)
 	}
 	page, err := s.wx.BatchGetMaterial(ctx, acct.AppID, typ, offset, count)
 	if err != nil {
@@ -205,13 +205,13 @@ func (s *Service) ListLocal(ctx context.Context, acct *accounts.Account, kind Ki
 	switch kind {
 	case "", Image, Voice, Video, Thumb, Logo:
 	default:
-		return nil, 0, apperr.Invalidf("type", "must be image, voice, video, thumb or logo, not %q", kind)
+		return nil, 0, apperr.Invalidf("type", "must be image, voice, video, thumb or logo, not %q", kind).WithKey("materials.err.local_type", "type", kind)
 	}
 	if offset < 0 {
-		return nil, 0, apperr.Invalidf("offset", "must be 0 or more")
+		return nil, 0, apperr.Invalidf("offset", "must be 0 or more").WithKey("err.field.not_negative", "offset")
 	}
 	if limit < 1 || limit > MaxLocalLimit {
-		return nil, 0, apperr.Invalidf("limit", "must be between 1 and %d", MaxLocalLimit)
+		return nil, 0, apperr.Invalidf("limit", "must be between 1 and %d", MaxLocalLimit).WithKey("err.field.between", "limit", 1, MaxLocalLimit)
 	}
 	rows, total, err := s.store.list(ctx, acct.ID, kind, offset, limit)
 	if err != nil {

@@ -105,11 +105,11 @@ func uploadError(err error, spec uploadSpec, fields map[string]string) error {
 	case errors.Is(err, upload.ErrTooManyFiles):
 		return ErrTooManyFiles
 	case errors.As(err, &fe) && fe.NotFile:
-		return apperr.Invalidf(fe.Name, "is not a file field: send the file as %q", spec.fileFields[0])
+		return apperr.Invalidf(fe.Name, "is not a file field: send the file as %q", spec.fileFields[0]).WithKey("materials.err.not_file", fe.Name, spec.fileFields[0])
 	case errors.As(err, &fe):
-		return apperr.Invalidf(fe.Name, "is longer than %s", humanBytes(maxFieldBytes))
+		return apperr.Invalidf(fe.Name, "is longer than %s", humanBytes(maxFieldBytes)).WithKey("err.field.longer_than", fe.Name, humanBytes(maxFieldBytes))
 	case errors.As(err, &broken):
-		return apperr.Wrap(apperr.Invalid, "body: is not valid multipart/form-data, or ended early", broken.Err)
+		return apperr.Wrap(apperr.Invalid, "body: is not valid multipart/form-data, or ended early", broken.Err).WithKey("materials.err.multipart")
 	}
 	return err // the kind's own error (an invalid type)
 }
@@ -123,5 +123,5 @@ func bodyTooLarge(spec uploadSpec, fields map[string]any) error {
 }
 
 func anyTooLarge(max int64) error {
-	return apperr.New(apperr.TooLarge, fmt.Sprintf("file too large: no file larger than %s is accepted here", humanBytes(max)))
+	return apperr.New(apperr.TooLarge, fmt.Sprintf("file too large: no file larger than %s is accepted here", humanBytes(max))).WithKey("materials.err.too_large_any", humanBytes(max))
 }

@@ -350,7 +350,7 @@ func (p *Pages) authorizePost(c *gin.Context) {
 
 func (p *Pages) authorizeDemo(c *gin.Context) {
 	if !p.deps.Sandbox || p.deps.DemoAccount == nil {
-		p.fail(c, apperr.New(apperr.NotFound, "sandbox mode is off"))
+		p.fail(c, apperr.New(apperr.NotFound, "sandbox mode is off").WithKey("error.sandbox_off"))
 		return
 	}
 	p.bind(c, p.deps.DemoAccount())

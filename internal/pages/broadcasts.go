@@ -88,7 +88,7 @@ func broadcastTarget(c *gin.Context) (broadcasts.Target, error) {
 	case "tag":
 		n, err := strconv.Atoi(strings.TrimSpace(c.PostForm("tagId")))
 		if err != nil {
-			return broadcasts.Target{}, fieldErr("tagId", "choose a tag")
+			return broadcasts.Target{}, apperr.Invalidf("tagId", "choose a tag").WithKey("broadcasts.err.tag", "tagId")
 		}
 		return broadcasts.Target{TagID: &n}, nil
 	case "openids":
@@ -103,11 +103,7 @@ func broadcastTarget(c *gin.Context) (broadcasts.Target, error) {
 	case "all":
 		return broadcasts.Target{All: true}, nil
 	}
-	return broadcasts.Target{}, fieldErr("target", "choose who receives it")
-}
-
-func fieldErr(field, msg string) error {
-	return apperr.Invalidf(field, "%s", msg)
+	return broadcasts.Target{}, apperr.Invalidf("target", "choose who receives it").WithKey("broadcasts.err.target", "target")
 }
 
 // massContentOf turns the form's content into the API's: text as is, image ids one per line.
@@ -275,7 +271,7 @@ func (p *Pages) templateSend(c *gin.Context) {
 	if one := strings.TrimSpace(c.PostForm("openid")); c.PostForm("target") == "openid" {
 		in.Target = broadcasts.Target{OpenID: one}
 		if one == "" {
-			err = fieldErr("openid", "is required")
+			err = apperr.Missing("openid")
 		}
 	} else {
 		in.Target, err = broadcastTarget(c)

@@ -33,7 +33,7 @@ func (p *Pages) componentRoutes(g, in, con gin.IRoutes) {
 // authorizeComponent sends the operator to WeChat's authorization page with a fresh pre_auth_code.
 func (p *Pages) authorizeComponent(c *gin.Context) {
 	if p.deps.Component == nil {
-		p.fail(c, apperr.New(apperr.NotFound, t(c, "component.none")))
+		p.fail(c, apperr.New(apperr.NotFound, "No third-party platform is configured (WECHAT_COMPONENT_*).").WithKey("component.none"))
 		return
 	}
 	u, err := p.deps.Component.AuthorizeURL(c.Request.Context(), httpapi.UserID(c), c.PostForm("mobile") == "1")
@@ -49,16 +49,16 @@ func (p *Pages) authorizeComponent(c *gin.Context) {
 // componentReturn completes an authorization: GET /wxplatform/component/return?auth_code&expires_in&state.
 func (p *Pages) componentReturn(c *gin.Context) {
 	if p.deps.Component == nil {
-		p.fail(c, apperr.New(apperr.NotFound, t(c, "component.none")))
+		p.fail(c, apperr.New(apperr.NotFound, "No third-party platform is configured (WECHAT_COMPONENT_*).").WithKey("component.none"))
 		return
 	}
 	a, err := p.deps.Component.Return(c.Request.Context(), c.Query("auth_code"), c.Query("state"))
 	switch {
 	case errors.Is(err, component.ErrBadState):
-		p.fail(c, apperr.New(apperr.Invalid, t(c, "component.return.badstate")))
+		p.fail(c, apperr.New(apperr.Invalid, "The authorization link is invalid or expired (10 minutes); no account was bound. Start the authorization again.").WithKey("component.return.badstate"))
 		return
 	case errors.Is(err, accounts.ErrAlreadyBound):
-		p.fail(c, apperr.New(apperr.Conflict, t(c, "component.return.taken")))
+		p.fail(c, apperr.New(apperr.Conflict, "Another operator already bound this account; nothing was changed.").WithKey("component.return.taken"))
 		return
 	case errors.Is(err, component.ErrWeChatDown):
 		logger(c).Warn("component return: WeChat unavailable", "err", err)
@@ -81,7 +81,7 @@ func (p *Pages) componentReturn(c *gin.Context) {
 func (p *Pages) settingsComponentPush(c *gin.Context) {
 	a := accounts.Current(c)
 	if p.deps.Component == nil {
-		p.failed(c, withAppID("/console/settings", a), apperr.New(apperr.NotFound, t(c, "component.none")))
+		p.failed(c, withAppID("/console/settings", a), apperr.New(apperr.NotFound, "No third-party platform is configured (WECHAT_COMPONENT_*).").WithKey("component.none"))
 		return
 	}
 	if err := p.deps.Component.StartPushTicket(c.Request.Context()); err != nil {

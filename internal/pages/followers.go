@@ -192,7 +192,7 @@ func (p *Pages) followerMove(c *gin.Context) {
 	openid := strings.TrimSpace(c.PostForm("openid"))
 	g, err := strconv.Atoi(strings.TrimSpace(c.PostForm("groupId")))
 	if err != nil || g < 0 {
-		p.failed(c, back, apperr.Invalidf("groupId", "must be a group id (0 or more)"))
+		p.failed(c, back, apperr.Invalidf("groupId", "must be a group id (0 or more)").WithKey("followers.err.group_id", "groupId"))
 		return
 	}
 	if err := p.deps.Followers.MoveUsers(c.Request.Context(), a, g, []string{openid}); err != nil {

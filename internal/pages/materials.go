@@ -141,22 +141,22 @@ func readUploadForm(c *gin.Context, fileField string, maxFile int64) (*upload.Fo
 	var big *upload.FileTooLargeError
 	switch {
 	case errors.Is(err, upload.ErrNotMultipart):
-		return empty, apperr.Invalidf(fileField, "the form must be sent as multipart/form-data")
+		return empty, apperr.Invalidf(fileField, "the form must be sent as multipart/form-data").WithKey("error.multipart", fileField)
 	case errors.Is(err, upload.ErrBodyTooLarge), errors.As(err, &big):
 		return empty, &apperr.Error{Kind: apperr.TooLarge, Field: fileField,
-			Msg: fileField + ": the file is too large (at most " + itoa(int(maxFile>>20)) + " MB)"}
+			Msg: fileField + ": the file is too large (at most " + itoa(int(maxFile>>20)) + " MB)", Key: "error.file_too_large", Args: []any{fileField, int(maxFile >> 20)}}
 	case errors.As(err, &fe) && !fe.NotFile:
-		return empty, apperr.Invalidf(fe.Name, "is too long")
+		return empty, apperr.Invalidf(fe.Name, "is too long").WithKey("err.field.too_long", fe.Name)
 	case apperr.KindOf(err) != apperr.Internal:
 		return empty, err // a field's own check (httpapi.CheckField)
 	}
-	return empty, apperr.Invalidf(fileField, "the form could not be read")
+	return empty, apperr.Invalidf(fileField, "the form could not be read").WithKey("error.form", fileField)
 }
 
 // flashFieldError carries a failed upload's error and values to the page the browser is sent back to:
 // an error naming a field goes next to it, one about the file (too large, wrong type) next to the file.
 func (p *Pages) flashFieldError(c *gin.Context, err error, fileField string, values map[string]string) {
-	v := &View{Errors: map[string]string{}}
+	v := &View{Errors: map[string]string{}, Lang: pickLang(c.Request)}
 	formError(v, err)
 	if v.Error != "" {
 		switch apperr.KindOf(err) {

@@ -53,7 +53,7 @@ func TestMaterialsUploadListDelete(t *testing.T) {
 	p = e.multipartPost(action, map[string]string{"type": "image"}, "file", "notes.txt", []byte("plain text, not an image"))
 	require.Equal(t, http.StatusSeeOther, p.Status)
 	doc = requirePage(t, e.get(p.Location), LangZH)
-	requireFieldError(t, doc, "f-file", "not allowed")
+	requireFieldError(t, doc, "f-file", "不支持")
 	require.Equal(t, "", strings.TrimSpace(flashText(doc)), "carried as a field error, not a flash")
 
 	p = e.multipartPost(action, map[string]string{"type": "video", "desc": "no title"}, "file", "v.mp4", []byte("x"))

@@ -204,7 +204,7 @@ func (r replyPost) content() reply.Content {
 // formErrorIn puts a reply service error next to the form's field: the service's "reply.content" is the
 // form's content, "newRequest" its request. An error naming the whole reply goes on its first field.
 func formErrorIn(f replyForm, v *View, err error) {
-	sub := &View{Errors: map[string]string{}}
+	sub := &View{Errors: map[string]string{}, Lang: v.Lang}
 	formError(sub, err)
 	for field, msg := range sub.Errors {
 		// The service names a reply's fields reply.<field>, with the form's names.

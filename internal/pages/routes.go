@@ -45,7 +45,7 @@ func (p *Pages) mailRate() gin.HandlerFunc {
 		}
 		if ok, wait := p.deps.MailRate.Allow(c.ClientIP()); !ok {
 			c.Header("Retry-After", itoa(int(wait.Seconds())+1))
-			p.fail(c, &apperr.Error{Kind: apperr.TooManyRequests, Msg: t(c, "error.toomany"), RetryAfter: wait})
+			p.fail(c, &apperr.Error{Kind: apperr.TooManyRequests, Msg: "Too many requests from your address: please wait a moment and try again.", Key: "error.toomany", RetryAfter: wait})
 			return
 		}
 		c.Next()

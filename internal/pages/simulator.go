@@ -70,7 +70,7 @@ func (in simInput) message(openid string) (*wxcrypto.Message, error) {
 		}
 		m.MsgType, m.Event, m.EventKey = "event", "CLICK", in.EventKey
 	default:
-		return nil, apperr.Invalidf("event", "must be subscribe or CLICK")
+		return nil, apperr.Invalidf("event", "must be subscribe or CLICK").WithKey("error.sim_event", "event")
 	}
 	return m, nil
 }

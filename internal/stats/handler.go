@@ -110,7 +110,7 @@ func stringList(b *httpapi.Body, key string) ([]string, error) {
 	if json.Unmarshal(raw, &text) == nil {
 		return strings.FieldsFunc(text, func(r rune) bool { return r == ',' || r == ' ' }), nil
 	}
-	return nil, apperr.Invalidf(key, "must be a list of users, messages, interface, articles")
+	return nil, apperr.Invalidf(key, "must be a list of users, messages, interface, articles").WithKey("stats.err.metrics", key)
 }
 
 // Sync is syncStats: the days named are asked again; without from and to, the days of the last 180 that

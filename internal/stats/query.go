@@ -29,7 +29,7 @@ func ParseMetrics(list []string) (map[string]bool, error) {
 			out[m] = true
 		case "":
 		default:
-			return nil, apperr.Invalidf("metrics", "unknown metric %q: use users, messages, interface, articles", m)
+			return nil, apperr.Invalidf("metrics", "unknown metric %q: use users, messages, interface, articles", m).WithKey("stats.err.metric", "metrics", m)
 		}
 	}
 	if len(out) == 0 {
@@ -105,7 +105,7 @@ func (s *Service) Report(ctx context.Context, accountID int64, first, last time.
 	first, last = dateOf(first), dateOf(last)
 	n := int(last.Sub(first).Hours()/24) + 1
 	if n < 1 {
-		return nil, apperr.Invalidf("from", "must not be after to")
+		return nil, apperr.Invalidf("from", "must not be after to").WithKey("stats.err.order")
 	}
 	r := &Report{From: ds(first), To: ds(last), TimeZone: s.loc.String()}
 	idx := func(d time.Time) (int, bool) {

@@ -120,7 +120,7 @@ func (h *Handler) forgotPassword(req *httpapi.Request) (httpapi.Answer, error) {
 func (h *Handler) login(req *httpapi.Request) (httpapi.Answer, error) {
 	if h.cop != nil {
 		if err := h.cop.Check(req.Gin.Request); err != nil {
-			return nil, apperr.New(apperr.Forbidden, "cross-origin request refused: log in from the console's own pages")
+			return nil, apperr.New(apperr.Forbidden, "cross-origin request refused: log in from the console's own pages").WithKey("user.err.cross_origin")
 		}
 	}
 	f, err := bodyStrings(req.Body, "username", "password")
@@ -147,7 +147,7 @@ func (h *Handler) logout(req *httpapi.Request) (httpapi.Answer, error) {
 	tok, src := httpapi.TokenFrom(r)
 	if src == httpapi.FromCookie && h.cop != nil {
 		if err := h.cop.Check(r); err != nil {
-			return nil, apperr.New(apperr.Forbidden, "cross-origin request refused")
+			return nil, apperr.New(apperr.Forbidden, "cross-origin request refused").WithKey("err.cross_origin")
 		}
 	}
 	if err := h.svc.Logout(req.Ctx, tok); err != nil {

@@ -72,5 +72,5 @@ func (s *Service) beginLogin(ctx context.Context, keys []string, now time.Time) 
 	}
 	retry := since.Add(ThrottleWindow).Sub(now)
 	s.log.WarnContext(ctx, "login throttled", "keys", keys, "retry_after", retry.Round(time.Second))
-	return nil, &apperr.Error{Kind: ErrThrottled.Kind, Msg: ErrThrottled.Msg, RetryAfter: retry}
+	return nil, &apperr.Error{Kind: ErrThrottled.Kind, Msg: ErrThrottled.Msg, Key: ErrThrottled.Key, RetryAfter: retry}
 }

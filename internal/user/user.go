@@ -51,16 +51,16 @@ type Session struct {
 
 // Errors of the package; the API edge maps their kinds to the contract's errcodes.
 var (
-	ErrBadCredentials  = apperr.New(apperr.BadCredentials, "wrong username or password")
-	ErrUnverified      = apperr.New(apperr.Unverified, "email not verified yet: follow the link in the mail, or ask for a new one")
-	ErrUnauthenticated = apperr.New(apperr.Unauthenticated, "access_token is invalid, expired or revoked")
-	ErrUsernameTaken   = &apperr.Error{Kind: apperr.Conflict, Field: "username", Msg: "username: is already taken"}
-	ErrEmailTaken      = &apperr.Error{Kind: apperr.Conflict, Field: "email", Msg: "email: is already registered"}
-	ErrTokenInvalid    = apperr.Invalidf("token", "is invalid or has already been used")
-	ErrTokenExpired    = apperr.Invalidf("token", "has expired")
-	ErrNotFound        = apperr.New(apperr.NotFound, "no such user")
+	ErrBadCredentials  = apperr.New(apperr.BadCredentials, "wrong username or password").WithKey("user.err.credentials")
+	ErrUnverified      = apperr.New(apperr.Unverified, "email not verified yet: follow the link in the mail, or ask for a new one").WithKey("user.err.unverified")
+	ErrUnauthenticated = apperr.New(apperr.Unauthenticated, "access_token is invalid, expired or revoked").WithKey("user.err.token")
+	ErrUsernameTaken   = &apperr.Error{Kind: apperr.Conflict, Field: "username", Msg: "username: is already taken", Key: "user.err.username_taken"}
+	ErrEmailTaken      = &apperr.Error{Kind: apperr.Conflict, Field: "email", Msg: "email: is already registered", Key: "user.err.email_taken"}
+	ErrTokenInvalid    = apperr.Invalidf("token", "is invalid or has already been used").WithKey("user.err.link_invalid", "token")
+	ErrTokenExpired    = apperr.Invalidf("token", "has expired").WithKey("user.err.link_expired", "token")
+	ErrNotFound        = apperr.New(apperr.NotFound, "no such user").WithKey("user.err.not_found")
 	// ErrThrottled is matched with errors.Is; the error actually returned also carries RetryAfter.
-	ErrThrottled = apperr.New(apperr.TooManyRequests, "too many failed logins: wait before trying again")
+	ErrThrottled = apperr.New(apperr.TooManyRequests, "too many failed logins: wait before trying again").WithKey("user.err.throttled")
 )
 
 // Limits of contract §3.
@@ -91,9 +91,9 @@ func ValidateUsername(s string) error {
 	case s == "":
 		return apperr.Missing("username")
 	case len(s) < minUsername || len(s) > maxUsername:
-		return apperr.Invalidf("username", "must be %d to %d characters long", minUsername, maxUsername)
+		return apperr.Invalidf("username", "must be %d to %d characters long", minUsername, maxUsername).WithKey("err.field.length", "username", minUsername, maxUsername)
 	case !usernameRE.MatchString(s):
-		return apperr.Invalidf("username", "may only contain letters, digits, '_', '.' and '-'")
+		return apperr.Invalidf("username", "may only contain letters, digits, '_', '.' and '-'").WithKey("user.err.username_chars", "username")
 	}
 	return nil
 }
@@ -105,9 +105,9 @@ func ValidatePassword(s string) error {
 	case s == "":
 		return apperr.Missing("password")
 	case !utf8.ValidString(s):
-		return apperr.Invalidf("password", "must be valid UTF-8 text")
+		return apperr.Invalidf("password", "must be valid UTF-8 text").WithKey("err.field.utf8_text", "password")
 	case n < minPassword || n > maxPassword:
-		return apperr.Invalidf("password", "must be %d to %d characters long", minPassword, maxPassword)
+		return apperr.Invalidf("password", "must be %d to %d characters long", minPassword, maxPassword).WithKey("err.field.length", "password", minPassword, maxPassword)
 	}
 	return nil
 }
@@ -119,11 +119,11 @@ func ValidateEmail(s string) error {
 	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || len(s) > maxEmail {
-		return apperr.Invalidf("email", "is not a valid address")
+		return apperr.Invalidf("email", "is not a valid address").WithKey("user.err.email", "email")
 	}
 	at := strings.LastIndexByte(s, '@')
 	if domain := s[at+1:]; domain == "" || strings.HasPrefix(domain, "[") {
-		return apperr.Invalidf("email", "is not a valid address")
+		return apperr.Invalidf("email", "is not a valid address").WithKey("user.err.email", "email")
 	}
 	return nil
 }

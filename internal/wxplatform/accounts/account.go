@@ -24,10 +24,10 @@ const (
 
 // Errors of the package.
 var (
-	ErrNoAccount    = apperr.New(apperr.Forbidden, "no official account is bound: bind one with /apis/wxplatform/authorize")
-	ErrNotYours     = apperr.New(apperr.Forbidden, "this official account is not bound by you")
-	ErrNotFound     = apperr.New(apperr.NotFound, "official account not found")
-	ErrAlreadyBound = apperr.New(apperr.Conflict, "this appid is already bound")
+	ErrNoAccount    = apperr.New(apperr.Forbidden, "no official account is bound: bind one with /apis/wxplatform/authorize").WithKey("accounts.err.none")
+	ErrNotYours     = apperr.New(apperr.Forbidden, "this official account is not bound by you").WithKey("accounts.err.not_yours")
+	ErrNotFound     = apperr.New(apperr.NotFound, "official account not found").WithKey("accounts.err.not_found")
+	ErrAlreadyBound = apperr.New(apperr.Conflict, "this appid is already bound").WithKey("accounts.err.bound")
 )
 
 var (
@@ -57,19 +57,19 @@ func (in *BindInput) Validate() error {
 	case in.AppID == "":
 		return apperr.Missing("appid")
 	case !appIDPattern.MatchString(in.AppID):
-		return apperr.Invalidf("appid", "must be \"wx\" followed by 16 letters or digits")
+		return apperr.Invalidf("appid", "must be \"wx\" followed by 16 letters or digits").WithKey("accounts.err.appid", "appid")
 	case in.Secret == "":
 		return apperr.Missing("secret")
 	case !secretPattern.MatchString(in.Secret):
-		return apperr.Invalidf("secret", "must be the AppSecret from WeChat's admin (letters and digits)")
+		return apperr.Invalidf("secret", "must be the AppSecret from WeChat's admin (letters and digits)").WithKey("accounts.err.secret", "secret")
 	case in.Token == "":
 		return apperr.Missing("token")
 	case !tokenPattern.MatchString(in.Token):
-		return apperr.Invalidf("token", "must be 3-32 letters or digits, as WeChat's admin requires")
+		return apperr.Invalidf("token", "must be 3-32 letters or digits, as WeChat's admin requires").WithKey("accounts.err.token", "token")
 	case in.EncodingAESKey != "" && !aesKeyPattern.MatchString(in.EncodingAESKey):
-		return apperr.Invalidf("encodingAESKey", "must be 43 letters or digits")
+		return apperr.Invalidf("encodingAESKey", "must be 43 letters or digits").WithKey("accounts.err.aes_key", "encodingAESKey")
 	case len([]rune(in.Name)) > 64:
-		return apperr.Invalidf("name", "must be at most 64 characters")
+		return apperr.Invalidf("name", "must be at most 64 characters").WithKey("err.field.max_chars", "name", 64)
 	}
 	return nil
 }
@@ -87,13 +87,13 @@ func ValidateJSDomains(in []string) ([]string, error) {
 			continue
 		}
 		if !domainPattern.MatchString(d) {
-			return nil, apperr.Invalidf("jsDomains", "%q is not a host name", d)
+			return nil, apperr.Invalidf("jsDomains", "%q is not a host name", d).WithKey("accounts.err.domain", "jsDomains", d)
 		}
 		seen[d] = true
 		out = append(out, d)
 	}
 	if len(out) > 20 {
-		return nil, apperr.Invalidf("jsDomains", "at most 20 domains")
+		return nil, apperr.Invalidf("jsDomains", "at most 20 domains").WithKey("accounts.err.domains", "jsDomains", 20)
 	}
 	return out, nil
 }

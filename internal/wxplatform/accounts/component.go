@@ -17,11 +17,11 @@ import (
 
 // ErrRevoked answers every account-scoped call on an account whose administrator withdrew the
 // authorization: its data is kept, and authorizing again revives it.
-var ErrRevoked = apperr.New(apperr.Forbidden, "authorization revoked: the account's administrator withdrew the authorization of this console; authorize it again (scan to authorize) to use it")
+var ErrRevoked = apperr.New(apperr.Forbidden, "authorization revoked: the account's administrator withdrew the authorization of this console; authorize it again (scan to authorize) to use it").WithKey("accounts.err.revoked")
 
 // ErrNoRefreshToken means a component account has no usable authorizer refresh token (never stored, or
 // sealed for another appid).
-var ErrNoRefreshToken = apperr.New(apperr.Forbidden, "authorization revoked: the account's authorization must be renewed (scan to authorize)")
+var ErrNoRefreshToken = apperr.New(apperr.Forbidden, "authorization revoked: the account's authorization must be renewed (scan to authorize)").WithKey("accounts.err.renew")
 
 // AccessTokener answers an account's access_token whatever its mode (the WeChat client implements it).
 type AccessTokener interface {
@@ -53,7 +53,7 @@ func (s *Service) ComponentCallbackURL(appid string) string {
 // A revoked account is revived.
 func (s *Service) SaveAuthorized(ctx context.Context, userID int64, in AuthorizedInput) (*Account, error) {
 	if !appIDPattern.MatchString(in.AppID) {
-		return nil, apperr.Invalidf("authorizer_appid", "is not an appid")
+		return nil, apperr.Invalidf("authorizer_appid", "is not an appid").WithKey("accounts.err.not_appid", "authorizer_appid")
 	}
 	if in.RefreshToken == "" {
 		return nil, apperr.Missing("authorizer_refresh_token")

@@ -127,7 +127,7 @@ func stringList(b *httpapi.Body, key string) ([]string, error) {
 	if json.Unmarshal(raw, &text) == nil {
 		return strings.FieldsFunc(text, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t' }), nil
 	}
-	return nil, apperr.Invalidf(key, "must be a list of host names")
+	return nil, apperr.Invalidf(key, "must be a list of host names").WithKey("accounts.err.domain_list", key)
 }
 
 // Request answers the decoded body and the account accounts.Scope chose, for a handler behind Scope; ok

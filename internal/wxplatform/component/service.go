@@ -76,7 +76,7 @@ var (
 	ErrNoTicket = &wxclient.Error{Errcode: wxclient.CodeTicketInvalid, Errmsg: "component ticket is invalid: no component_verify_ticket received in the last 12 hours (check the authorization-event URL, then restart the pushes from the settings page)",
 		Path: wxclient.PathComponentToken}
 	// ErrBadState: the return URL's state is forged, expired, or for another operator.
-	ErrBadState = apperr.New(apperr.Invalid, "the authorization link is invalid or expired (10 minutes): start the authorization again")
+	ErrBadState = apperr.New(apperr.Invalid, "the authorization link is invalid or expired (10 minutes): start the authorization again").WithKey("component.err.state")
 )
 
 // New builds the service. The credentials must be valid (config checks them).

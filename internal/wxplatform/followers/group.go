@@ -41,9 +41,9 @@ type Group struct {
 var (
 	// ErrReservedGroup answers renaming or deleting 0, 1 or 2. It is 40300 ("not allowed"), not 40000: the
 	// request is well formed, the group is simply WeChat's own, as WeChat's 45058 says.
-	ErrReservedGroup = apperr.New(apperr.Forbidden, "groups 0 (未分组), 1 (黑名单) and 2 (星标组) are WeChat's own and cannot be renamed or deleted")
-	ErrGroupNotFound = apperr.New(apperr.NotFound, "no such group")
-	ErrGroupTaken    = apperr.New(apperr.Conflict, "a group with this name already exists")
+	ErrReservedGroup = apperr.New(apperr.Forbidden, "groups 0 (未分组), 1 (黑名单) and 2 (星标组) are WeChat's own and cannot be renamed or deleted").WithKey("followers.err.reserved")
+	ErrGroupNotFound = apperr.New(apperr.NotFound, "no such group").WithKey("followers.err.group_not_found")
+	ErrGroupTaken    = apperr.New(apperr.Conflict, "a group with this name already exists").WithKey("followers.err.group_taken")
 )
 
 var openIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
@@ -55,7 +55,7 @@ func checkOpenID(field, openid string) error {
 	case openid == "":
 		return apperr.Missing(field)
 	case len(openid) > maxOpenIDLen || !openIDPattern.MatchString(openid):
-		return apperr.Invalidf(field, "is not an openid (letters, digits, - and _)")
+		return apperr.Invalidf(field, "is not an openid (letters, digits, - and _)").WithKey("followers.err.openid", field)
 	}
 	return nil
 }
@@ -68,9 +68,9 @@ func CheckGroupName(name string) (string, error) {
 	case name == "":
 		return "", apperr.Missing("groupName")
 	case !utf8.ValidString(name) || strings.IndexFunc(name, unicode.IsControl) >= 0:
-		return "", apperr.Invalidf("groupName", "must be printable text")
+		return "", apperr.Invalidf("groupName", "must be printable text").WithKey("err.field.printable", "groupName")
 	case len(name) > maxGroupNameBytes:
-		return "", apperr.Invalidf("groupName", "must be at most %d bytes of UTF-8 (WeChat's limit: 30 letters or 10 Chinese characters), got %d", maxGroupNameBytes, len(name))
+		return "", apperr.Invalidf("groupName", "must be at most %d bytes of UTF-8 (WeChat's limit: 30 letters or 10 Chinese characters), got %d", maxGroupNameBytes, len(name)).WithKey("followers.err.group_name_long", "groupName", maxGroupNameBytes, len(name))
 	}
 	for _, r := range reservedNames {
 		if r == name {
@@ -85,9 +85,9 @@ func CheckRemark(remark string) (string, error) {
 	remark = strings.TrimSpace(remark)
 	switch {
 	case !utf8.ValidString(remark) || strings.IndexFunc(remark, unicode.IsControl) >= 0:
-		return "", apperr.Invalidf("remark", "must be printable text")
+		return "", apperr.Invalidf("remark", "must be printable text").WithKey("err.field.printable", "remark")
 	case utf8.RuneCountInString(remark) > maxRemarkRunes:
-		return "", apperr.Invalidf("remark", "must be at most %d characters", maxRemarkRunes)
+		return "", apperr.Invalidf("remark", "must be at most %d characters", maxRemarkRunes).WithKey("err.field.max_chars", "remark", maxRemarkRunes)
 	}
 	return remark, nil
 }
@@ -95,7 +95,7 @@ func CheckRemark(remark string) (string, error) {
 // checkGroupID validates a group id as sent: a non-negative integer.
 func checkGroupID(id int64) (int, error) {
 	if id < 0 || id > 1<<31-1 {
-		return 0, apperr.Invalidf("groupId", "must be a group id (0 or more)")
+		return 0, apperr.Invalidf("groupId", "must be a group id (0 or more)").WithKey("followers.err.group_id", "groupId")
 	}
 	return int(id), nil
 }

@@ -80,7 +80,7 @@ func (s *Service) findTag(ctx context.Context, appid string, id int) (wxclient.T
 			return t, tags, nil
 		}
 	}
-	return wxclient.Tag{}, tags, apperr.Wrap(apperr.NotFound, fmt.Sprintf("groupId: no group %d", id), ErrGroupNotFound)
+	return wxclient.Tag{}, tags, apperr.Wrap(apperr.NotFound, fmt.Sprintf("groupId: no group %d", id), ErrGroupNotFound).WithKey("followers.err.no_group", id)
 }
 
 func nameTaken(tags []wxclient.Tag, name string, self int) bool {
@@ -202,7 +202,7 @@ func (s *Service) checkMove(ctx context.Context, a *accounts.Account, groupID in
 		return nil, apperr.Missing("openid")
 	}
 	if len(openids) > maxMoveOpenIDs {
-		return nil, apperr.Invalidf("openid", "at most %d followers at once", maxMoveOpenIDs)
+		return nil, apperr.Invalidf("openid", "at most %d followers at once", maxMoveOpenIDs).WithKey("followers.err.too_many", "openid", maxMoveOpenIDs)
 	}
 	openids = slices.Clone(openids)
 	slices.Sort(openids)

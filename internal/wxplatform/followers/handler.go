@@ -179,7 +179,7 @@ func openIDList(b *httpapi.Body) ([]string, error) {
 	if json.Unmarshal(raw, &one) == nil {
 		return []string{strings.TrimSpace(one)}, nil
 	}
-	return nil, apperr.Invalidf(key, "must be an openid or a list of openids")
+	return nil, apperr.Invalidf(key, "must be an openid or a list of openids").WithKey("followers.err.openids", key)
 }
 
 func (h *Handler) getGroupUsers(req *httpapi.Request) (httpapi.Answer, error) {
@@ -262,10 +262,10 @@ func parseQuery(b *httpapi.Body) (Query, error) {
 		return q, err
 	}
 	if !utf8.ValidString(s) || strings.IndexFunc(s, unicode.IsControl) >= 0 {
-		return q, apperr.Invalidf("q", "must be printable text")
+		return q, apperr.Invalidf("q", "must be printable text").WithKey("err.field.printable", "q")
 	}
 	if utf8.RuneCountInString(s) > maxQueryRunes {
-		return q, apperr.Invalidf("q", "must be at most %d characters", maxQueryRunes)
+		return q, apperr.Invalidf("q", "must be at most %d characters", maxQueryRunes).WithKey("err.field.max_chars", "q", maxQueryRunes)
 	}
 	q.Q = s
 	if n, present, err := b.Int("groupId"); err != nil {

@@ -38,7 +38,7 @@ var _ Accounts = (*accounts.Service)(nil)
 
 // Errors of the package.
 var (
-	ErrUnknownAppID = apperr.New(apperr.NotFound, "appid: no official account with this appid is bound here")
+	ErrUnknownAppID = apperr.New(apperr.NotFound, "appid: no official account with this appid is bound here").WithKey("accounts.err.unknown_appid")
 )
 
 // Config is what the page passes to wx.config (with jsApiList).
@@ -117,7 +117,7 @@ func (h *Handler) sign(req *httpapi.Request) (Config, error) {
 		}
 	} else {
 		if appid == "" {
-			return Config{}, apperr.Invalidf("appid", "is required without an access_token")
+			return Config{}, apperr.Invalidf("appid", "is required without an access_token").WithKey("jssdk.err.appid", "appid")
 		}
 		a, err = h.Accounts.ByAppID(ctx, appid)
 		if errors.Is(err, accounts.ErrNotFound) {
@@ -128,7 +128,7 @@ func (h *Handler) sign(req *httpapi.Request) (Config, error) {
 		}
 		if !a.HasJSDomain(host) {
 			return Config{}, apperr.New(apperr.Forbidden, fmt.Sprintf(
-				"url: %s is not one of the account's JS domains; send an access_token, or add the domain with setJsDomains", host))
+				"url: %s is not one of the account's JS domains; send an access_token, or add the domain with setJsDomains", host)).WithKey("jssdk.err.domain", host)
 		}
 		allowOrigin(req.Gin, a)
 	}

@@ -35,23 +35,23 @@ func PageURL(raw string) (signed, host string, err error) {
 		return "", "", apperr.Missing("url")
 	}
 	if len(raw) > maxURLBytes {
-		return "", "", apperr.Invalidf("url", "must be at most %d bytes", maxURLBytes)
+		return "", "", apperr.Invalidf("url", "must be at most %d bytes", maxURLBytes).WithKey("err.field.max_bytes", "url", maxURLBytes)
 	}
 	if i := strings.IndexByte(raw, '#'); i >= 0 {
 		raw = raw[:i]
 	}
 	if strings.IndexFunc(raw, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
-		return "", "", apperr.Invalidf("url", "must not contain spaces or control characters")
+		return "", "", apperr.Invalidf("url", "must not contain spaces or control characters").WithKey("err.url.spaces", "url")
 	}
 	u, perr := url.Parse(raw)
 	if perr != nil || !u.IsAbs() || u.Host == "" || u.Opaque != "" {
-		return "", "", apperr.Invalidf("url", "must be an absolute http(s) URL, such as https://example.com/page")
+		return "", "", apperr.Invalidf("url", "must be an absolute http(s) URL, such as https://example.com/page").WithKey("err.url.absolute_example", "url")
 	}
 	if s := strings.ToLower(u.Scheme); s != "http" && s != "https" {
-		return "", "", apperr.Invalidf("url", "must be an http or https URL")
+		return "", "", apperr.Invalidf("url", "must be an http or https URL").WithKey("err.url.scheme", "url")
 	}
 	if u.Hostname() == "" {
-		return "", "", apperr.Invalidf("url", "must name a host")
+		return "", "", apperr.Invalidf("url", "must name a host").WithKey("err.url.host", "url")
 	}
 	return raw, strings.ToLower(u.Host), nil
 }

@@ -54,14 +54,14 @@ const (
 
 // Errors of the package.
 var (
-	ErrUnknownAppID  = apperr.New(apperr.NotFound, "appid: no official account with this appid is bound here")
-	ErrStateInvalid  = apperr.New(apperr.Invalid, "state: is not one this console issued for this request")
-	ErrStateExpired  = apperr.New(apperr.Invalid, "state: has expired (it lives 10 minutes); start the login again")
-	ErrStateUsed     = apperr.New(apperr.Invalid, "state: was already used; start the login again")
-	ErrRefused       = apperr.New(apperr.Forbidden, "the user declined the authorization")
-	ErrTicketInvalid = apperr.New(apperr.Unauthenticated, "ticket: is invalid")
-	ErrTicketExpired = apperr.New(apperr.Unauthenticated, "ticket: has expired (it lives 5 minutes)")
-	ErrTicketUsed    = apperr.New(apperr.Unauthenticated, "ticket: was already used")
+	ErrUnknownAppID  = apperr.New(apperr.NotFound, "appid: no official account with this appid is bound here").WithKey("accounts.err.unknown_appid")
+	ErrStateInvalid  = apperr.New(apperr.Invalid, "state: is not one this console issued for this request").WithKey("webauth.err.state_invalid")
+	ErrStateExpired  = apperr.New(apperr.Invalid, "state: has expired (it lives 10 minutes); start the login again").WithKey("webauth.err.state_expired")
+	ErrStateUsed     = apperr.New(apperr.Invalid, "state: was already used; start the login again").WithKey("webauth.err.state_used")
+	ErrRefused       = apperr.New(apperr.Forbidden, "the user declined the authorization").WithKey("webauth.err.refused")
+	ErrTicketInvalid = apperr.New(apperr.Unauthenticated, "ticket: is invalid").WithKey("webauth.err.ticket_invalid")
+	ErrTicketExpired = apperr.New(apperr.Unauthenticated, "ticket: has expired (it lives 5 minutes)").WithKey("webauth.err.ticket_expired")
+	ErrTicketUsed    = apperr.New(apperr.Unauthenticated, "ticket: was already used").WithKey("webauth.err.ticket_used")
 )
 
 // Options wire a Service. All but Logger and Now are required.
@@ -123,7 +123,7 @@ func (s *Service) check(ctx context.Context, appid, scope, redirect string) (req
 		return request{}, apperr.Missing("scope")
 	case ScopeBase, ScopeUserInfo:
 	default:
-		return request{}, apperr.Invalidf("scope", "must be %s or %s", ScopeBase, ScopeUserInfo)
+		return request{}, apperr.Invalidf("scope", "must be %s or %s", ScopeBase, ScopeUserInfo).WithKey("err.field.either", "scope", ScopeBase, ScopeUserInfo)
 	}
 	if redirect != "" {
 		if err := checkRedirect(a, redirect); err != nil {
@@ -136,10 +136,10 @@ func (s *Service) check(ctx context.Context, appid, scope, redirect string) (req
 func checkRedirect(a *accounts.Account, redirect string) error {
 	u, err := url.Parse(redirect)
 	if err != nil || len(redirect) > 2048 || !u.IsAbs() || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
-		return apperr.Invalidf("redirect", "must be an absolute http(s) URL")
+		return apperr.Invalidf("redirect", "must be an absolute http(s) URL").WithKey("err.url.absolute", "redirect")
 	}
 	if !a.HasJSDomain(u.Host) {
-		return apperr.Invalidf("redirect", "%s is not one of the account's JS domains (setJsDomains)", u.Host)
+		return apperr.Invalidf("redirect", "%s is not one of the account's JS domains (setJsDomains)", u.Host).WithKey("webauth.err.domain", "redirect", u.Host)
 	}
 	return nil
 }

@@ -85,7 +85,7 @@ func (c *Client) MassSendAll(ctx context.Context, appid string, req MassRequest)
 // MassSend calls POST cgi-bin/message/mass/send for 2 to 10,000 openids.
 func (c *Client) MassSend(ctx context.Context, appid string, req MassRequest) (MassResult, error) {
 	if len(req.ToUser) > MaxMassOpenIDs {
-		return MassResult{}, apperr.Invalidf("touser", "at most %d openids", MaxMassOpenIDs)
+		return MassResult{}, apperr.Invalidf("touser", "at most %d openids", MaxMassOpenIDs).WithKey("wxclient.err.touser", "touser", MaxMassOpenIDs)
 	}
 	req.Filter = nil
 	var out MassResult

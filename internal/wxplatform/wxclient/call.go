@@ -167,10 +167,10 @@ func (c *Client) exchange(ctx context.Context, req request, tok string, out any)
 	}
 	if resp.StatusCode != http.StatusOK {
 		return apperr.Wrap(apperr.Upstream, "WeChat answered HTTP "+strconv.Itoa(resp.StatusCode),
-			fmt.Errorf("wechat %s: status %s", req.path, resp.Status))
+			fmt.Errorf("wechat %s: status %s", req.path, resp.Status)).WithKey("err.wechat.http", resp.StatusCode)
 	}
 	if len(data) > maxAnswer {
-		return apperr.Wrap(apperr.Upstream, ErrBadAnswer.Msg, fmt.Errorf("wechat %s: answer larger than %d bytes", req.path, maxAnswer))
+		return apperr.Wrap(apperr.Upstream, ErrBadAnswer.Msg, fmt.Errorf("wechat %s: answer larger than %d bytes", req.path, maxAnswer)).WithKey("err.wechat.bad_answer")
 	}
 	err = decodeAnswer(req.path, data, out)
 	c.log.DebugContext(ctx, "wechat call", "method", req.method, "url", redact.URL(hr.URL), "took", time.Since(start), "errcode", Code(err))
@@ -203,7 +203,7 @@ type keepOnError interface{ keepOnError() }
 func decodeAnswer(path string, data []byte, out any) error {
 	var env envelope
 	if err := json.Unmarshal(data, &env); err != nil {
-		return apperr.Wrap(apperr.Upstream, ErrBadAnswer.Msg, fmt.Errorf("wechat %s: %w", path, err))
+		return apperr.Wrap(apperr.Upstream, ErrBadAnswer.Msg, fmt.Errorf("wechat %s: %w", path, err)).WithKey("err.wechat.bad_answer")
 	}
 	if env.Errcode != 0 {
 		if _, keep := out.(keepOnError); keep {
@@ -215,7 +215,7 @@ func decodeAnswer(path string, data []byte, out any) error {
 		return nil
 	}
 	if err := json.Unmarshal(data, out); err != nil {
-		return apperr.Wrap(apperr.Upstream, ErrBadAnswer.Msg, fmt.Errorf("wechat %s: %w", path, err))
+		return apperr.Wrap(apperr.Upstream, ErrBadAnswer.Msg, fmt.Errorf("wechat %s: %w", path, err)).WithKey("err.wechat.bad_answer")
 	}
 	return nil
 }

@@ -171,13 +171,13 @@ func (c *Client) AuthorizeURL(appid, redirectURI, scope, state string) (string, 
 	}
 	u, err := url.Parse(redirectURI)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", apperr.Invalidf("redirect_uri", "must be an absolute http(s) URL")
+		return "", apperr.Invalidf("redirect_uri", "must be an absolute http(s) URL").WithKey("err.url.absolute", "redirect_uri")
 	}
 	if scope != ScopeBase && scope != ScopeUserInfo {
-		return "", apperr.Invalidf("scope", "must be %s or %s", ScopeBase, ScopeUserInfo)
+		return "", apperr.Invalidf("scope", "must be %s or %s", ScopeBase, ScopeUserInfo).WithKey("err.field.either", "scope", ScopeBase, ScopeUserInfo)
 	}
 	if len(state) > 128 || strings.IndexFunc(state, func(r rune) bool { return !isAlnum(r) }) >= 0 {
-		return "", apperr.Invalidf("state", "must be at most 128 letters or digits")
+		return "", apperr.Invalidf("state", "must be at most 128 letters or digits").WithKey("wxclient.err.state", "state")
 	}
 	return c.opts.OpenBase + "/connect/oauth2/authorize?appid=" + url.QueryEscape(appid) +
 		"&redirect_uri=" + url.QueryEscape(redirectURI) + "&response_type=code&scope=" + scope +
@@ -198,7 +198,7 @@ func checkAppID(appid string) error {
 		return apperr.Missing("appid")
 	}
 	if len(appid) > 64 || strings.IndexFunc(appid, func(r rune) bool { return !isAlnum(r) }) >= 0 {
-		return apperr.Invalidf("appid", "must be letters and digits")
+		return apperr.Invalidf("appid", "must be letters and digits").WithKey("err.field.alnum", "appid")
 	}
 	return nil
 }

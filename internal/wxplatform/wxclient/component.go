@@ -46,7 +46,7 @@ func (c *Client) ComponentToken(ctx context.Context, componentAppID, secret, tic
 		return out, err
 	}
 	if out.ComponentAccessToken == "" {
-		return out, apperr.Wrap(apperr.Upstream, ErrBadAnswer.Msg, fmt.Errorf("wechat %s: no component_access_token", PathComponentToken))
+		return out, apperr.Wrap(apperr.Upstream, ErrBadAnswer.Msg, fmt.Errorf("wechat %s: no component_access_token", PathComponentToken)).WithKey("err.wechat.bad_answer")
 	}
 	return out, nil
 }
@@ -62,7 +62,7 @@ func (c *Client) CreatePreAuthCode(ctx context.Context, componentToken, componen
 	var out PreAuthCode
 	err := c.componentCall(ctx, PathCreatePreAuthCode, componentToken, map[string]string{"component_appid": componentAppID}, &out)
 	if err == nil && out.PreAuthCode == "" {
-		err = apperr.Wrap(apperr.Upstream, ErrBadAnswer.Msg, fmt.Errorf("wechat %s: no pre_auth_code", PathCreatePreAuthCode))
+		err = apperr.Wrap(apperr.Upstream, ErrBadAnswer.Msg, fmt.Errorf("wechat %s: no pre_auth_code", PathCreatePreAuthCode)).WithKey("err.wechat.bad_answer")
 	}
 	return out, err
 }
@@ -103,7 +103,7 @@ func (c *Client) QueryAuth(ctx context.Context, componentToken, componentAppID, 
 	err := c.componentCall(ctx, PathQueryAuth, componentToken,
 		map[string]string{"component_appid": componentAppID, "authorization_code": authCode}, &out)
 	if err == nil && (out.AuthorizationInfo.AuthorizerAppID == "" || out.AuthorizationInfo.AuthorizerRefreshToken == "") {
-		err = apperr.Wrap(apperr.Upstream, ErrBadAnswer.Msg, fmt.Errorf("wechat %s: no authorizer_appid or refresh token", PathQueryAuth))
+		err = apperr.Wrap(apperr.Upstream, ErrBadAnswer.Msg, fmt.Errorf("wechat %s: no authorizer_appid or refresh token", PathQueryAuth)).WithKey("err.wechat.bad_answer")
 	}
 	return out.AuthorizationInfo, err
 }
@@ -122,7 +122,7 @@ func (c *Client) AuthorizerToken(ctx context.Context, componentToken, componentA
 	err := c.componentCall(ctx, PathAuthorizerToken, componentToken, map[string]string{"component_appid": componentAppID,
 		"authorizer_appid": authorizerAppID, "authorizer_refresh_token": refreshToken}, &out)
 	if err == nil && out.AuthorizerAccessToken == "" {
-		err = apperr.Wrap(apperr.Upstream, ErrBadAnswer.Msg, fmt.Errorf("wechat %s: no authorizer_access_token", PathAuthorizerToken))
+		err = apperr.Wrap(apperr.Upstream, ErrBadAnswer.Msg, fmt.Errorf("wechat %s: no authorizer_access_token", PathAuthorizerToken)).WithKey("err.wechat.bad_answer")
 	}
 	return out, err
 }

@@ -157,7 +157,7 @@ type DatacubeList[T any] struct {
 func datacube[T any](ctx context.Context, c *Client, appid, endpoint string, begin, end time.Time) (DatacubeList[T], error) {
 	var out DatacubeList[T]
 	if end.Before(begin) {
-		return out, apperr.Invalidf("end_date", "must not be before begin_date")
+		return out, apperr.Invalidf("end_date", "must not be before begin_date").WithKey("wxclient.err.date_order", "end_date")
 	}
 	body := dateRange{BeginDate: begin.Format(DateLayout), EndDate: end.Format(DateLayout)}
 	err := c.do(ctx, appid, request{method: "POST", path: "/datacube/" + endpoint, body: body, auth: true}, &out)

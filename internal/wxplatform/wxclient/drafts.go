@@ -106,10 +106,10 @@ type batchBody struct {
 
 func checkBatch(offset, count int) error {
 	if offset < 0 {
-		return apperr.Invalidf("offset", "must not be negative")
+		return apperr.Invalidf("offset", "must not be negative").WithKey("err.field.negative", "offset")
 	}
 	if count < 1 || count > MaxDraftBatch {
-		return apperr.Invalidf("count", "must be between 1 and %d", MaxDraftBatch)
+		return apperr.Invalidf("count", "must be between 1 and %d", MaxDraftBatch).WithKey("err.field.between", "count", 1, MaxDraftBatch)
 	}
 	return nil
 }

@@ -178,9 +178,9 @@ func (e *Error) Explanation() string {
 // Errors of the transport, for the API edge: WeChat not answering in time is 50400; not reachable or
 // answering something that is not WeChat's JSON is 50200.
 var (
-	ErrTimeout     = apperr.New(apperr.UpstreamTimeout, "WeChat did not answer in time")
-	ErrUnreachable = apperr.New(apperr.Upstream, "WeChat could not be reached")
-	ErrBadAnswer   = apperr.New(apperr.Upstream, "WeChat answered with something that is not its JSON")
+	ErrTimeout     = apperr.New(apperr.UpstreamTimeout, "WeChat did not answer in time").WithKey("err.wechat.timeout")
+	ErrUnreachable = apperr.New(apperr.Upstream, "WeChat could not be reached").WithKey("err.wechat.unreachable")
+	ErrBadAnswer   = apperr.New(apperr.Upstream, "WeChat answered with something that is not its JSON").WithKey("err.wechat.bad_answer")
 	// ErrNotConfigured means the client was built without what a call needs (database, key, credentials).
 	ErrNotConfigured = apperr.New(apperr.Internal, "the WeChat client is not fully configured")
 )
@@ -193,7 +193,7 @@ func transportError(ctx context.Context, path string, err error) error {
 	}
 	var ne net.Error
 	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-		return apperr.Wrap(apperr.UpstreamTimeout, ErrTimeout.Msg, fmt.Errorf("wechat %s: %w", path, err))
+		return apperr.Wrap(apperr.UpstreamTimeout, ErrTimeout.Msg, fmt.Errorf("wechat %s: %w", path, err)).WithKey("err.wechat.timeout")
 	}
-	return apperr.Wrap(apperr.Upstream, ErrUnreachable.Msg, fmt.Errorf("wechat %s: %w", path, err))
+	return apperr.Wrap(apperr.Upstream, ErrUnreachable.Msg, fmt.Errorf("wechat %s: %w", path, err)).WithKey("err.wechat.unreachable")
 }

@@ -22,8 +22,8 @@ const MaxMaterialBatch = 20
 
 var (
 	errMissingMedia    = apperr.Missing("media")
-	errMissingFilename = apperr.Invalidf("media", "needs a file name")
-	errUploadSize      = apperr.New(apperr.TooLarge, "the file is larger than WeChat accepts")
+	errMissingFilename = apperr.Invalidf("media", "needs a file name").WithKey("wxclient.err.filename", "media")
+	errUploadSize      = apperr.New(apperr.TooLarge, "the file is larger than WeChat accepts").WithKey("wxclient.err.file_size")
 )
 
 // VideoDescription is the "description" field of a video upload.
@@ -104,7 +104,7 @@ func (c *Client) AddMaterial(ctx context.Context, appid, typ string, f File, vid
 	switch typ {
 	case MaterialImage, MaterialVoice, MaterialThumb, MaterialVideo:
 	default:
-		return AddMaterialResponse{}, apperr.Invalidf("type", "must be image, voice, video or thumb")
+		return AddMaterialResponse{}, apperr.Invalidf("type", "must be image, voice, video or thumb").WithKey("wxclient.err.material_type", "type")
 	}
 	if err := f.validate(); err != nil {
 		return AddMaterialResponse{}, err
@@ -160,13 +160,13 @@ func (c *Client) BatchGetMaterial(ctx context.Context, appid, typ string, offset
 	switch typ {
 	case MaterialImage, MaterialVoice, MaterialVideo, MaterialNews:
 	default:
-		return MaterialList{}, apperr.Invalidf("type", "must be image, voice, video or news")
+		return MaterialList{}, apperr.Invalidf("type", "must be image, voice, video or news").WithKey("wxclient.err.list_type", "type")
 	}
 	if offset < 0 {
-		return MaterialList{}, apperr.Invalidf("offset", "must not be negative")
+		return MaterialList{}, apperr.Invalidf("offset", "must not be negative").WithKey("err.field.negative", "offset")
 	}
 	if count < 1 || count > MaxMaterialBatch {
-		return MaterialList{}, apperr.Invalidf("count", "must be between 1 and %d", MaxMaterialBatch)
+		return MaterialList{}, apperr.Invalidf("count", "must be between 1 and %d", MaxMaterialBatch).WithKey("err.field.between", "count", 1, MaxMaterialBatch)
 	}
 	var out MaterialList
 	body := BatchGetMaterialRequest{Type: typ, Offset: offset, Count: count}

@@ -110,7 +110,7 @@ func (c *Client) SNSUserInfo(ctx context.Context, appid, accessToken, openid, la
 
 func checkOAuthToken(path string, t *OAuthToken) error {
 	if t.AccessToken == "" || t.OpenID == "" {
-		return apperr.Wrap(apperr.Upstream, ErrBadAnswer.Msg, fmt.Errorf("wechat %s: no access_token or openid in the answer", path))
+		return apperr.Wrap(apperr.Upstream, ErrBadAnswer.Msg, fmt.Errorf("wechat %s: no access_token or openid in the answer", path)).WithKey("err.wechat.bad_answer")
 	}
 	if t.ExpiresIn <= 0 {
 		t.ExpiresIn = defaultExpiresIn

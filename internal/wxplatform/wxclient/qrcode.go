@@ -60,26 +60,26 @@ func (r *QRCodeRequest) Validate() error {
 			limit = MaxPermanentSceneID
 		}
 		if s.SceneID < 1 || s.SceneID > limit {
-			return apperr.Invalidf("scene_id", "must be between 1 and %d", limit)
+			return apperr.Invalidf("scene_id", "must be between 1 and %d", limit).WithKey("err.field.between", "scene_id", 1, limit)
 		}
 		if s.SceneStr != "" {
-			return apperr.Invalidf("scene_str", "not allowed with %s", r.ActionName)
+			return apperr.Invalidf("scene_str", "not allowed with %s", r.ActionName).WithKey("wxclient.err.not_with", "scene_str", r.ActionName)
 		}
 	case ActionQRStrScene, ActionQRLimitStrScene:
 		if n := utf8.RuneCountInString(s.SceneStr); n < 1 || n > MaxSceneStrLength {
-			return apperr.Invalidf("scene_str", "must be 1 to %d characters", MaxSceneStrLength)
+			return apperr.Invalidf("scene_str", "must be 1 to %d characters", MaxSceneStrLength).WithKey("err.field.chars_range", "scene_str", 1, MaxSceneStrLength)
 		}
 		if s.SceneID != 0 {
-			return apperr.Invalidf("scene_id", "not allowed with %s", r.ActionName)
+			return apperr.Invalidf("scene_id", "not allowed with %s", r.ActionName).WithKey("wxclient.err.not_with", "scene_id", r.ActionName)
 		}
 	default:
-		return apperr.Invalidf("action_name", "must be QR_SCENE, QR_STR_SCENE, QR_LIMIT_SCENE or QR_LIMIT_STR_SCENE")
+		return apperr.Invalidf("action_name", "must be QR_SCENE, QR_STR_SCENE, QR_LIMIT_SCENE or QR_LIMIT_STR_SCENE").WithKey("wxclient.err.qr_action", "action_name")
 	}
 	switch {
 	case temporary && (r.ExpireSeconds < 0 || r.ExpireSeconds > MaxQRExpireSeconds):
-		return apperr.Invalidf("expire_seconds", "must be at most %d", MaxQRExpireSeconds)
+		return apperr.Invalidf("expire_seconds", "must be at most %d", MaxQRExpireSeconds).WithKey("err.field.at_most", "expire_seconds", MaxQRExpireSeconds)
 	case !temporary && r.ExpireSeconds != 0:
-		return apperr.Invalidf("expire_seconds", "permanent codes do not expire")
+		return apperr.Invalidf("expire_seconds", "permanent codes do not expire").WithKey("wxclient.err.qr_permanent", "expire_seconds")
 	}
 	return nil
 }

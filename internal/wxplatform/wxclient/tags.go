@@ -98,7 +98,7 @@ func (c *Client) UpdateTag(ctx context.Context, appid string, id int, name strin
 		return err
 	}
 	if id <= 0 {
-		return apperr.Invalidf("tag.id", "must be a tag id")
+		return apperr.Invalidf("tag.id", "must be a tag id").WithKey("wxclient.err.tag_id", "tag.id")
 	}
 	return c.do(ctx, appid, request{method: "POST", path: "/cgi-bin/tags/update", body: TagRequest{Tag: TagFields{ID: id, Name: name}}, auth: true}, nil)
 }
@@ -106,7 +106,7 @@ func (c *Client) UpdateTag(ctx context.Context, appid string, id int, name strin
 // DeleteTag calls POST cgi-bin/tags/delete.
 func (c *Client) DeleteTag(ctx context.Context, appid string, id int) error {
 	if id <= 0 {
-		return apperr.Invalidf("tag.id", "must be a tag id")
+		return apperr.Invalidf("tag.id", "must be a tag id").WithKey("wxclient.err.tag_id", "tag.id")
 	}
 	return c.do(ctx, appid, request{method: "POST", path: "/cgi-bin/tags/delete", body: TagRequest{Tag: TagFields{ID: id}}, auth: true}, nil)
 }
@@ -173,7 +173,7 @@ func checkTagName(name string) error {
 	case name == "":
 		return apperr.Missing("tag.name")
 	case len(name) > MaxTagNameBytes:
-		return apperr.Invalidf("tag.name", "must be at most %d bytes of UTF-8", MaxTagNameBytes)
+		return apperr.Invalidf("tag.name", "must be at most %d bytes of UTF-8", MaxTagNameBytes).WithKey("wxclient.err.tag_name", "tag.name", MaxTagNameBytes)
 	}
 	return nil
 }

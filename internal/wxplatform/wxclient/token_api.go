@@ -68,7 +68,7 @@ func (c *Client) StableToken(ctx context.Context, appid, secret string, forceRef
 
 func checkToken(path string, t *TokenResponse) error {
 	if t.AccessToken == "" {
-		return apperr.Wrap(apperr.Upstream, ErrBadAnswer.Msg, fmt.Errorf("wechat %s: no access_token in the answer", path))
+		return apperr.Wrap(apperr.Upstream, ErrBadAnswer.Msg, fmt.Errorf("wechat %s: no access_token in the answer", path)).WithKey("err.wechat.bad_answer")
 	}
 	if t.ExpiresIn <= 0 {
 		t.ExpiresIn = defaultExpiresIn
@@ -92,7 +92,7 @@ type TicketResponse struct {
 // jsapi ticket shared and cached, as WeChat's small quota for this call requires.
 func (c *Client) GetTicket(ctx context.Context, appid, typ string) (TicketResponse, error) {
 	if typ != TicketJSAPI && typ != TicketWxCard {
-		return TicketResponse{}, apperr.Invalidf("type", "must be %s or %s", TicketJSAPI, TicketWxCard)
+		return TicketResponse{}, apperr.Invalidf("type", "must be %s or %s", TicketJSAPI, TicketWxCard).WithKey("err.field.either", "type", TicketJSAPI, TicketWxCard)
 	}
 	var out TicketResponse
 	req := request{method: "GET", path: pathTicket, query: url.Values{"type": {typ}}, auth: true}
@@ -100,7 +100,7 @@ func (c *Client) GetTicket(ctx context.Context, appid, typ string) (TicketRespon
 		return TicketResponse{}, err
 	}
 	if out.Ticket == "" {
-		return TicketResponse{}, apperr.Wrap(apperr.Upstream, ErrBadAnswer.Msg, fmt.Errorf("wechat %s: no ticket in the answer", pathTicket))
+		return TicketResponse{}, apperr.Wrap(apperr.Upstream, ErrBadAnswer.Msg, fmt.Errorf("wechat %s: no ticket in the answer", pathTicket)).WithKey("err.wechat.bad_answer")
 	}
 	if out.ExpiresIn <= 0 {
 		out.ExpiresIn = defaultExpiresIn

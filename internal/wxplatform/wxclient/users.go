@@ -130,7 +130,7 @@ func (c *Client) UpdateRemark(ctx context.Context, appid, openid, remark string)
 		return apperr.Missing("openid")
 	}
 	if utf8.RuneCountInString(remark) > MaxRemarkLength {
-		return apperr.Invalidf("remark", "must be at most %d characters", MaxRemarkLength)
+		return apperr.Invalidf("remark", "must be at most %d characters", MaxRemarkLength).WithKey("err.field.max_chars", "remark", MaxRemarkLength)
 	}
 	body := RemarkRequest{OpenID: openid, Remark: remark}
 	return c.do(ctx, appid, request{method: "POST", path: "/cgi-bin/user/info/updateremark", body: body, auth: true}, nil)
@@ -143,7 +143,7 @@ func checkLang(lang string) (string, error) {
 	case LangZhCN, LangZhTW, LangEN:
 		return lang, nil
 	}
-	return "", apperr.Invalidf("lang", "must be %s, %s or %s", LangZhCN, LangZhTW, LangEN)
+	return "", apperr.Invalidf("lang", "must be %s, %s or %s", LangZhCN, LangZhTW, LangEN).WithKey("err.field.one_of3", "lang", LangZhCN, LangZhTW, LangEN)
 }
 
 func checkOpenIDs(field string, openids []string, limit int) error {
@@ -151,11 +151,11 @@ func checkOpenIDs(field string, openids []string, limit int) error {
 		return apperr.Missing(field)
 	}
 	if len(openids) > limit {
-		return apperr.Invalidf(field, "at most %d openids per call", limit)
+		return apperr.Invalidf(field, "at most %d openids per call", limit).WithKey("wxclient.err.openids", field, limit)
 	}
 	for _, o := range openids {
 		if o == "" {
-			return apperr.Invalidf(field, "holds an empty openid")
+			return apperr.Invalidf(field, "holds an empty openid").WithKey("wxclient.err.openid_empty", field)
 		}
 	}
 	return nil
