@@ -60,12 +60,12 @@ func (s *Service) Publish(ctx context.Context, acct *accounts.Account, userID in
 			// No answer from WeChat (a timeout, a cut connection, the operator gone): it may have accepted
 			// the draft. The claim stays, so that nobody submits it again before it goes stale (2 minutes),
 			// rather than publishing the articles twice.
-			s.log.Warn("publish outcome unknown: WeChat did not answer freepublish/submit", "appid", acct.AppID,
+			s.log.WarnContext(ctx, "publish outcome unknown: WeChat did not answer freepublish/submit", "appid", acct.AppID,
 				"media_id", mediaID, "err", err)
 			return nil, fmt.Errorf("publish draft: %w", err)
 		}
 		if derr := s.store.dropPublish(sctx, row.ID); derr != nil {
-			s.log.Error("publish refused by WeChat, and its claim not released", "appid", acct.AppID, "err", derr)
+			s.log.ErrorContext(ctx, "publish refused by WeChat, and its claim not released", "appid", acct.AppID, "err", derr)
 		}
 		return nil, fmt.Errorf("publish draft: %w", err)
 	}
@@ -80,11 +80,11 @@ func (s *Service) Publish(ctx context.Context, acct *accounts.Account, userID in
 		return nil
 	})
 	if err != nil {
-		s.log.Error("draft submitted at WeChat but not recorded", "appid", acct.AppID, "media_id", mediaID,
+		s.log.ErrorContext(ctx, "draft submitted at WeChat but not recorded", "appid", acct.AppID, "media_id", mediaID,
 			"publish_id", sub.PublishID, "err", err)
 		return nil, err
 	}
-	s.log.Info("draft submitted for publishing", "appid", acct.AppID, "media_id", mediaID, "publish_id", sub.PublishID)
+	s.log.InfoContext(ctx, "draft submitted for publishing", "appid", acct.AppID, "media_id", mediaID, "publish_id", sub.PublishID)
 	row.PublishID.String, row.PublishID.Valid, row.Status = sub.PublishID, true, StatusPublishing
 	return row.publish(), nil
 }
@@ -109,7 +109,7 @@ func (s *Service) GetPublish(ctx context.Context, acct *accounts.Account, publis
 	if r.Status == StatusPublishing && (!r.CheckedAt.Valid || time.Since(r.CheckedAt.Time) > refreshAfter) &&
 		time.Since(r.CreatedAt) < PollWindow {
 		if _, err := s.poll(ctx, r); err != nil {
-			s.log.Warn("publish status not refreshed", "appid", acct.AppID, "publish_id", publishID, "err", err)
+			s.log.WarnContext(ctx, "publish status not refreshed", "appid", acct.AppID, "publish_id", publishID, "err", err)
 		} else if r, err = s.store.publishByID(ctx, r.ID); err != nil {
 			return nil, err
 		}
@@ -161,7 +161,7 @@ func (s *Service) poll(ctx context.Context, r *publishRow) (done bool, err error
 		return false, err
 	}
 	if changed {
-		s.log.Info("publishing ended", "appid", r.AppID, "publish_id", r.PublishID.String, "status", statusOf(st.PublishStatus), "by", "poll")
+		s.log.InfoContext(ctx, "publishing ended", "appid", r.AppID, "publish_id", r.PublishID.String, "status", statusOf(st.PublishStatus), "by", "poll")
 	}
 	return true, nil
 }
@@ -181,7 +181,7 @@ func (s *Service) PollOnce(ctx context.Context, publishRowID int64) (done bool, 
 		return true, age, nil
 	}
 	if age > PollWindow {
-		s.log.Warn("publishing job still running after the poll window; waiting for WeChat's event only",
+		s.log.WarnContext(ctx, "publishing job still running after the poll window; waiting for WeChat's event only",
 			"account_id", r.AccountID, "publish_id", r.PublishID.String)
 		return true, age, nil
 	}
@@ -199,7 +199,7 @@ func (s *Service) OnEvent(ctx context.Context, accountID int64, msg *wxcrypto.Me
 	r, err := s.store.publishByWxID(ctx, accountID, info.PublishID)
 	if err != nil {
 		if !errors.Is(err, ErrPublishNotFound) {
-			s.log.Warn("PUBLISHJOBFINISH not recorded", "account_id", accountID, "publish_id", info.PublishID, "err", err)
+			s.log.WarnContext(ctx, "PUBLISHJOBFINISH not recorded", "account_id", accountID, "publish_id", info.PublishID, "err", err)
 		}
 		return
 	}
@@ -210,11 +210,11 @@ func (s *Service) OnEvent(ctx context.Context, accountID int64, msg *wxcrypto.Me
 	status := statusOf(info.PublishStatus)
 	changed, err := s.store.settle(ctx, r.ID, status, info.PublishStatus, info.ArticleID, urls, info.FailIdx, "event")
 	if err != nil {
-		s.log.Warn("PUBLISHJOBFINISH not recorded", "account_id", accountID, "publish_id", info.PublishID, "err", err)
+		s.log.WarnContext(ctx, "PUBLISHJOBFINISH not recorded", "account_id", accountID, "publish_id", info.PublishID, "err", err)
 		return
 	}
 	if changed {
-		s.log.Info("publishing ended", "account_id", accountID, "publish_id", info.PublishID, "status", status, "by", "event")
+		s.log.InfoContext(ctx, "publishing ended", "account_id", accountID, "publish_id", info.PublishID, "status", status, "by", "event")
 	}
 }
 
@@ -304,6 +304,6 @@ func (s *Service) DeletePublished(ctx context.Context, acct *accounts.Account, a
 			return err
 		}
 	}
-	s.log.Info("published article deleted", "appid", acct.AppID, "article_id", articleID, "index", index)
+	s.log.InfoContext(ctx, "published article deleted", "appid", acct.AppID, "article_id", articleID, "index", index)
 	return nil
 }

@@ -163,7 +163,7 @@ func (s *Service) Save(ctx context.Context, acct *accounts.Account, userID int64
 	if err := s.store.saveDraft(sctx, acct.ID, prevKey, row, rev); err != nil {
 		return nil, err
 	}
-	s.log.Info("draft saved", "appid", acct.AppID, "media_id", mediaID, "articles", len(arts), "action", action, "removed", len(removed))
+	s.log.InfoContext(ctx, "draft saved", "appid", acct.AppID, "media_id", mediaID, "articles", len(arts), "action", action, "removed", len(removed))
 	return &Saved{MediaID: mediaID, Removed: removed}, nil
 }
 
@@ -284,7 +284,7 @@ func (s *Service) pushDraft(ctx context.Context, acct *accounts.Account, mediaID
 		// The draft grew or shrank: WeChat's update changes one article at a time, so the draft was added
 		// again; the old one goes.
 		if err := s.wx.DeleteDraft(ctx, acct.AppID, mediaID); err != nil && wxclient.Code(err) != wxclient.CodeInvalidMediaID {
-			s.log.Warn("old draft not deleted at WeChat", "appid", acct.AppID, "media_id", mediaID, "err", err)
+			s.log.WarnContext(ctx, "old draft not deleted at WeChat", "appid", acct.AppID, "media_id", mediaID, "err", err)
 		}
 	}
 	return newID, nil
@@ -377,7 +377,7 @@ func (s *Service) Delete(ctx context.Context, acct *accounts.Account, mediaID st
 	if err := s.store.deleteDraft(ctx, r.ID); err != nil {
 		return err
 	}
-	s.log.Info("draft deleted", "appid", acct.AppID, "media_id", mediaID)
+	s.log.InfoContext(ctx, "draft deleted", "appid", acct.AppID, "media_id", mediaID)
 	return nil
 }
 
@@ -417,7 +417,7 @@ func (s *Service) Sync(ctx context.Context, acct *accounts.Account, userID int64
 			break
 		}
 	}
-	s.log.Info("drafts synced", "appid", acct.AppID, "total", out.Total, "imported", out.Imported, "updated", out.Updated)
+	s.log.InfoContext(ctx, "drafts synced", "appid", acct.AppID, "total", out.Total, "imported", out.Imported, "updated", out.Updated)
 	return out, nil
 }
 
@@ -490,7 +490,7 @@ func (s *Service) UploadImage(ctx context.Context, acct *accounts.Account, userI
 	if err := s.store.insertImage(ictx, row); err != nil {
 		return nil, err
 	}
-	s.log.Info("article image uploaded", "appid", acct.AppID, "size", row.Size, "id", row.ID)
+	s.log.InfoContext(ctx, "article image uploaded", "appid", acct.AppID, "size", row.Size, "id", row.ID)
 	return &Image{ID: row.ID, URL: url, LocalURL: LocalImagePath(row.ID)}, nil
 }
 
@@ -515,7 +515,7 @@ func (s *Service) ImageData(ctx context.Context, accountIDs []int64, id int64) (
 func (s *Service) DisplayContent(ctx context.Context, accountID int64, content string) string {
 	known, err := s.store.imagesByURL(ctx, accountID, imageSources(content))
 	if err != nil {
-		s.log.Warn("display content", "err", err)
+		s.log.WarnContext(ctx, "display content", "err", err)
 		return content
 	}
 	for u, id := range known {

@@ -75,7 +75,7 @@ func (s *Service) undoAdd(appid, mediaID string, cause error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := s.wx.DeleteMaterial(ctx, appid, mediaID); err != nil {
-		s.log.Error("material added at WeChat but not kept, and could not be removed", "appid", appid,
+		s.log.ErrorContext(ctx, "material added at WeChat but not kept, and could not be removed", "appid", appid,
 			"media_id", mediaID, "cause", cause, "err", err)
 	}
 }

@@ -129,7 +129,7 @@ func (s *Service) pullChunk(ctx context.Context, res *PullResult, accountID int6
 			states = append(states, dayState{day: d, errcode: wxclient.Code(err), err: msg})
 		}
 		res.Fails += len(states)
-		s.log.Warn("stats pull failed", "appid", appid, "endpoint", ep, "from", ds(begin), "to", ds(end), "err", err)
+		s.log.WarnContext(ctx, "stats pull failed", "appid", appid, "endpoint", ep, "from", ds(begin), "to", ds(end), "err", err)
 		if merr := markDays(s.db.WithContext(context.WithoutCancel(ctx)), accountID, ep, states, s.now()); merr != nil {
 			return errors.Join(err, merr)
 		}

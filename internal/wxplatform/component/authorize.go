@@ -130,7 +130,7 @@ func (s *Service) complete(ctx context.Context, userID int64, authCode string) (
 	})
 	if err != nil {
 		// The account can be bound without its description; the next updateauthorized fills it in.
-		s.log.Warn("api_get_authorizer_info failed; binding without the account's name", "appid", info.AuthorizerAppID, "err", err)
+		s.log.WarnContext(ctx, "api_get_authorizer_info failed; binding without the account's name", "appid", info.AuthorizerAppID, "err", err)
 	} else {
 		st, vt := ai.AuthorizerInfo.ServiceTypeInfo.ID, ai.AuthorizerInfo.VerifyTypeInfo.ID
 		in.Name, in.OriginalID, in.ServiceType, in.VerifyType = ai.AuthorizerInfo.NickName, ai.AuthorizerInfo.UserName, &st, &vt
@@ -141,7 +141,7 @@ func (s *Service) complete(ctx context.Context, userID int64, authCode string) (
 	}
 	if info.AuthorizerAccessToken != "" {
 		if err := s.opts.WeChat.PutAccessToken(ctx, a.AppID, info.AuthorizerAccessToken, wxclient.Seconds(info.ExpiresIn)); err != nil {
-			s.log.Warn("keep the authorizer token", "appid", a.AppID, "err", err)
+			s.log.WarnContext(ctx, "keep the authorizer token", "appid", a.AppID, "err", err)
 		}
 	}
 	return a, nil

@@ -116,12 +116,12 @@ func (s *Service) HandleEvent(ctx context.Context, ev *Event) error {
 		}
 		s.goWork("authorized", func(ctx context.Context) {
 			if err := s.completePush(ctx, args.AppID, ev.AuthorizationCode, args.PreAuthHash); err != nil {
-				s.log.Warn("authorized push could not be completed", "appid", args.AppID, "err", err)
+				s.log.WarnContext(ctx, "authorized push could not be completed", "appid", args.AppID, "err", err)
 			}
 		})
 		return nil
 	default:
-		s.log.Info("component push ignored", "info_type", ev.InfoType)
+		s.log.InfoContext(ctx, "component push ignored", "info_type", ev.InfoType)
 		return nil
 	}
 }
@@ -146,7 +146,7 @@ func (s *Service) events(c *gin.Context) {
 	defer cancel()
 	if err := s.HandleEvent(ctx, ev); err != nil {
 		// WeChat retries a push that is not answered success: let it, the store failed.
-		s.log.Warn("component push not stored", "info_type", ev.InfoType, "err", err)
+		s.log.WarnContext(ctx, "component push not stored", "info_type", ev.InfoType, "err", err)
 		text(c, http.StatusServiceUnavailable, "try again later")
 		return
 	}

@@ -93,13 +93,13 @@ func (s *Service) completePush(ctx context.Context, appid, code, preAuthHash str
 	_, err = s.complete(ctx, uid, code)
 	switch {
 	case errors.Is(err, accounts.ErrNotFound):
-		s.log.Info("authorized push for an account no operator asked for; it binds when an operator authorizes it from the console", "appid", appid)
+		s.log.InfoContext(ctx, "authorized push for an account no operator asked for; it binds when an operator authorizes it from the console", "appid", appid)
 		return nil
 	case errors.Is(err, accounts.ErrAlreadyBound):
-		s.log.Warn("authorized push for an account another operator owns; nothing changed", "appid", appid)
+		s.log.WarnContext(ctx, "authorized push for an account another operator owns; nothing changed", "appid", appid)
 		return nil
 	case err != nil && !isWeChatDown(err):
-		s.log.Warn("authorized push could not be completed", "appid", appid, "err", err)
+		s.log.WarnContext(ctx, "authorized push could not be completed", "appid", appid, "err", err)
 		return river.JobCancel(err)
 	}
 	return err

@@ -20,11 +20,11 @@ func (s *Service) AnswerQueryAuthCode(ctx context.Context, authCode, openid stri
 		if err == nil {
 			return
 		}
-		s.log.Warn("release test: enqueue the answer; answering in this process", "err", err)
+		s.log.WarnContext(ctx, "release test: enqueue the answer; answering in this process", "err", err)
 	}
 	s.goWork("release-test", func(ctx context.Context) {
 		if err := s.answerRelease(ctx, authCode, openid); err != nil {
-			s.log.Warn("release test answer failed", "err", err)
+			s.log.WarnContext(ctx, "release test answer failed", "err", err)
 		}
 	})
 }

@@ -137,7 +137,7 @@ func (s *Service) goWork(name string, fn func(ctx context.Context)) {
 		defer cancel()
 		defer func() {
 			if r := recover(); r != nil {
-				s.log.Error("component work panicked", "work", name, "panic", r)
+				s.log.ErrorContext(ctx, "component work panicked", "work", name, "panic", r)
 			}
 		}()
 		fn(ctx)
@@ -203,14 +203,14 @@ func (s *Service) AuthorizerAccessToken(ctx context.Context, appid string) (stri
 		return err
 	})
 	if code := wxclient.Code(err); code == wxclient.CodeRefreshTokenInvalid || code == wxclient.CodeComponentNotAuthorized {
-		s.log.Warn("WeChat refused the account's authorization; marking it revoked", "appid", appid, "errcode", code)
+		s.log.WarnContext(ctx, "WeChat refused the account's authorization; marking it revoked", "appid", appid, "errcode", code)
 		if rerr := s.opts.Accounts.MarkRevoked(context.WithoutCancel(ctx), appid); rerr != nil {
-			s.log.Warn("revoke account", "appid", appid, "err", rerr)
+			s.log.WarnContext(ctx, "revoke account", "appid", appid, "err", rerr)
 		}
 		// This runs under the token row's lock: its tokens are forgotten once the refresh released it.
 		s.goWork("forget-revoked", func(ctx context.Context) {
 			if err := s.opts.WeChat.Forget(ctx, appid); err != nil {
-				s.log.Warn("forget the revoked account's tokens", "appid", appid, "err", err)
+				s.log.WarnContext(ctx, "forget the revoked account's tokens", "appid", appid, "err", err)
 			}
 		})
 		return "", 0, true, accounts.ErrRevoked
@@ -220,7 +220,7 @@ func (s *Service) AuthorizerAccessToken(ctx context.Context, appid string) (stri
 	}
 	if out.AuthorizerRefreshToken != "" && out.AuthorizerRefreshToken != refresh {
 		if err := s.opts.Accounts.SetAuthorizerRefreshToken(ctx, appid, out.AuthorizerRefreshToken); err != nil {
-			s.log.Warn("keep the rotated refresh token", "appid", appid, "err", err)
+			s.log.WarnContext(ctx, "keep the rotated refresh token", "appid", appid, "err", err)
 		}
 	}
 	return out.AuthorizerAccessToken, wxclient.Seconds(out.ExpiresIn), true, nil

@@ -50,7 +50,7 @@ func (s *Service) Ticket(ctx context.Context) (Ticket, error) {
 	}
 	v, err := s.opts.Box.OpenFor(secretbox.Named("wx_component_tickets", "ticket_enc").Bound(r.ComponentAppID), r.TicketEnc)
 	if err != nil {
-		s.log.Warn("stored ticket cannot be opened; waiting for the next push", "err", err)
+		s.log.WarnContext(ctx, "stored ticket cannot be opened; waiting for the next push", "err", err)
 		return Ticket{}, nil
 	}
 	return Ticket{Value: v, ReceivedAt: r.ReceivedAt}, nil
@@ -81,7 +81,7 @@ func hashCode(code string) string {
 func (s *Service) rememberPreAuth(ctx context.Context, code string, userID int64, expires time.Time) error {
 	db := s.opts.DB.WithContext(ctx)
 	if err := db.Where("expires_at < ?", s.now().Add(-time.Hour)).Delete(&preauthRow{}).Error; err != nil {
-		s.log.Warn("purge pre_auth_codes", "err", err)
+		s.log.WarnContext(ctx, "purge pre_auth_codes", "err", err)
 	}
 	err := db.Clauses(clause.OnConflict{DoNothing: true}).
 		Create(&preauthRow{CodeHash: hashCode(code), UserID: userID, ExpiresAt: expires}).Error

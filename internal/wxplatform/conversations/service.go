@@ -384,7 +384,7 @@ func (s *Service) refund(ctx context.Context, accountID int64, openid string) {
 		evt_left = CASE WHEN evt_until > $3 THEN least(evt_left + 1, $5) ELSE evt_left END
 		WHERE account_id = $1 AND openid = $2`, accountID, openid, now, MessageQuota, EventQuota)
 	if err != nil {
-		s.log.Warn("conversations: give back window quota", "err", err)
+		s.log.WarnContext(ctx, "conversations: give back window quota", "err", err)
 	}
 }
 

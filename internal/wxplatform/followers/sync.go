@@ -198,15 +198,15 @@ func (s *Service) run(parent context.Context, acct account, c claim) outcome {
 	}
 	switch {
 	case lost.Load():
-		s.log.Warn("follower sync lost its lease to another process", "appid", acct.AppID)
+		s.log.WarnContext(ctx, "follower sync lost its lease to another process", "appid", acct.AppID)
 		return outcomeEnded
 	case errors.Is(err, errBudget):
 		return outcomePaused
 	case parent.Err() != nil:
-		s.log.Info("follower sync interrupted; it resumes from its last page", "appid", acct.AppID)
+		s.log.InfoContext(ctx, "follower sync interrupted; it resumes from its last page", "appid", acct.AppID)
 		return outcomePaused
 	case err != nil:
-		s.log.Warn("follower sync failed", "appid", acct.AppID, "err", err)
+		s.log.WarnContext(ctx, "follower sync failed", "appid", acct.AppID, "err", err)
 		s.finish(acct, c, StateFailed, int(done.Load()), total, err)
 	default:
 		s.finish(acct, c, StateDone, int(done.Load()), total, nil)
@@ -381,6 +381,6 @@ func (s *Service) finish(acct account, c claim, state string, done, total int, c
 		msg = safeMessage(cause)
 	}
 	if err := s.syncs().finish(ctx, acct.ID, c, state, done, total, msg); err != nil {
-		s.log.Warn("record follower sync end", "appid", acct.AppID, "err", err)
+		s.log.WarnContext(ctx, "record follower sync end", "appid", acct.AppID, "err", err)
 	}
 }

@@ -103,7 +103,7 @@ func (h *Handler) begin(c *gin.Context) (msdkCall, bool) {
 		return call, false
 	}
 	if err != nil {
-		h.Service.log.Error("msdk: account lookup", "err", err)
+		h.Service.log.ErrorContext(c.Request.Context(), "msdk: account lookup", "err", err)
 		msdkFail(c, RetUnavailable, "internal error", call.ext)
 		return call, false
 	}
@@ -207,7 +207,7 @@ func (h *Handler) wechatFail(c *gin.Context, err error, ext string) {
 	case apperr.KindOf(err) == apperr.Upstream:
 		msdkFail(c, RetUnavailable, "WeChat could not be reached", ext)
 	default:
-		h.Service.log.Error("msdk call failed", "err", err)
+		h.Service.log.ErrorContext(c.Request.Context(), "msdk call failed", "err", err)
 		msdkFail(c, RetUnavailable, "internal error", ext)
 	}
 }
@@ -269,7 +269,7 @@ func (h *Handler) refreshToken(c *gin.Context) {
 	}
 	if err := h.Service.st.saveTokens(ctx, call.acct.ID, tok, nil, true, h.Service.now()); err != nil {
 		// The caller has its tokens; the console's copy is only a convenience.
-		h.Service.log.Warn("msdk: store refreshed tokens", "appid", call.acct.AppID, "err", err)
+		h.Service.log.WarnContext(ctx, "msdk: store refreshed tokens", "appid", call.acct.AppID, "err", err)
 	}
 	msdkAnswer(c, http.StatusOK, RetOK, "success", call.ext, gin.H{
 		"accessToken": tok.AccessToken, "expiresIn": tok.ExpiresIn, "refreshToken": tok.RefreshToken,
