@@ -114,9 +114,9 @@ func (s *store) list(ctx context.Context, accountID, me int64, q ListQuery, now 
 			UNION SELECT openid FROM wx_conversations WHERE account_id = $1 AND lower(openid) LIKE $`+n+`)`)
 	}
 	cond := strings.Join(where, " AND ")
-	var total int64
-	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM wx_conversations c WHERE "+cond, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count conversations: %w", err)
+	total, err := s.count(ctx, accountID, q, cond, args)
+	if err != nil {
+		return nil, 0, err
 	}
 	out := []Conversation{}
 	if total == 0 || int64(q.Offset) >= total {
@@ -137,6 +137,37 @@ func (s *store) list(ctx context.Context, accountID, me int64, q ListQuery, now 
 		out = append(out, *c)
 	}
 	return out, total, rows.Err()
+}
+
+// count answers the exact number of conversations q selects. Without a search it is read from the
+// counters the triggers keep per account and assignee (migration 00150): one index lookup whatever the
+// account's size. A search counts its matches (bounded by the trigram indexes' candidates).
+func (s *store) count(ctx context.Context, accountID int64, q ListQuery, cond string, args []any) (int64, error) {
+	var total int64
+	var err error
+	if q.Q != "" {
+		err = s.db.QueryRowContext(ctx, "SELECT count(*) FROM wx_conversations c WHERE "+cond, args...).Scan(&total)
+	} else {
+		col := "total"
+		if q.Unread {
+			col = "unread"
+		}
+		where := "account_id = $1"
+		cargs := []any{accountID}
+		switch {
+		case q.Assignee == AssigneeNone:
+			where += " AND assignee_id = 0"
+		case q.Assignee > 0:
+			where += " AND assignee_id = $2"
+			cargs = append(cargs, q.Assignee)
+		}
+		err = s.db.QueryRowContext(ctx, "SELECT coalesce(sum("+col+"), 0)::bigint FROM wx_conversation_counts WHERE "+where,
+			cargs...).Scan(&total)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("count conversations: %w", err)
+	}
+	return total, nil
 }
 
 // conversation answers one conversation, or ErrNoConversation.
