@@ -214,10 +214,15 @@ func (acc *account) checkContent(b *massBody, preview bool) *apiError {
 	}
 	switch b.MsgType {
 	case "mpnews":
-		// A draft's media_id: drafts live beside the emulator's materials (draft/*); only its presence is
-		// checked here.
+		// A draft's media_id (draft/*), or a permanent news material of the older API: WeChat answers
+		// 40007 for anything else.
 		if b.MPNews == nil || b.MPNews.MediaID == "" {
 			return wxErr(codeMissingMediaID)
+		}
+		if d, _ := acc.findDraft(b.MPNews.MediaID); d == nil {
+			if m, _ := acc.findMaterial(b.MPNews.MediaID); m == nil || m.Type != "news" {
+				return wxErr(codeInvalidMediaID)
+			}
 		}
 	case "text":
 		if b.Text == nil || strings.TrimSpace(b.Text.Content) == "" {
