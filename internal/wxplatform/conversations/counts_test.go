@@ -45,6 +45,15 @@ func TestListTotalsFromCounters(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, want, total, "%s: %+v", step, q)
 		}
+		// A search counts its matches with the page, and alone past the last page.
+		var want int64
+		require.NoError(t, gdb.Raw(`SELECT count(*) FROM wx_conversations WHERE account_id = ? AND openid LIKE 'oCount1%'`, acctID).Scan(&want).Error)
+		for _, q := range []conversations.ListQuery{{Q: "ocount1", Limit: 2}, {Q: "oCount1", Offset: 2, Limit: 2}, {Q: "oCount1", Offset: 50}} {
+			page, total, err := svc.List(ctx, acct, q)
+			require.NoError(t, err)
+			require.Equal(t, want, total, "%s: %+v", step, q)
+			require.Len(t, page, max(0, min(int(want)-q.Offset, q.Limit)), "%s: %+v", step, q)
+		}
 	}
 	check("empty")
 	msgs(acctID, 1, 10, 1)
