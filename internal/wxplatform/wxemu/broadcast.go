@@ -67,6 +67,7 @@ type broadcastState struct {
 	deliveries map[DeliveryKey]int
 	failShare  float64
 	noCount    bool
+	massDelay  time.Duration
 }
 
 // nextMsgID numbers mass and template messages, increasing like WeChat's. The caller holds e.mu.
@@ -100,6 +101,17 @@ func (e *Emulator) SetFailShare(appid string, share float64) {
 	defer e.mu.Unlock()
 	e.bc(appid).failShare = share
 }
+
+// SetMassDelay makes appid's mass/send and mass/sendall answer d after WeChat accepted the message: the
+// followers have it, the caller does not know yet. A fault test kills the caller in that gap.
+func (e *Emulator) SetMassDelay(appid string, d time.Duration) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.bc(appid).massDelay = d
+}
+
+// massDelay answers appid's SetMassDelay. The caller holds e.mu.
+func (e *Emulator) massDelay(appid string) time.Duration { return e.bc(appid).massDelay }
 
 // CountDeliveries turns the delivery counter of appid on (the default) or off: a benchmark of 100,000
 // sends need not keep 100,000 keys.
@@ -296,7 +308,9 @@ func (e *Emulator) handleMassSendAll(w http.ResponseWriter, r *http.Request, app
 		}
 	}
 	ans, job := e.acceptMass(appid, acc, &b, to, 0)
+	delay := e.massDelay(appid)
 	e.mu.Unlock()
+	time.Sleep(delay)
 	writeJSON(w, ans)
 	if job != nil {
 		e.pushMassFinish(appid, *job)
@@ -343,7 +357,9 @@ func (e *Emulator) handleMassSend(w http.ResponseWriter, r *http.Request, appid 
 		to = append(to, f)
 	}
 	ans, job := e.acceptMass(appid, acc, &b, to, filtered)
+	delay := e.massDelay(appid)
 	e.mu.Unlock()
+	time.Sleep(delay)
 	writeJSON(w, ans)
 	if job != nil {
 		e.pushMassFinish(appid, *job)
