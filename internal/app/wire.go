@@ -126,7 +126,8 @@ func (a *App) build(ctx context.Context) (*services, error) {
 		return nil, fmt.Errorf("articles: %w", err)
 	}
 	s.broadcasts, err = broadcasts.New(a.db, broadcasts.Options{WeChat: s.wx, Jobs: a.jobs,
-		Logger: a.log.With("component", "broadcasts"), TemplateRate: a.cfg.TemplateRate, Lease: a.cfg.BroadcastLease})
+		Logger: a.log.With("component", "broadcasts"), TemplateRate: a.cfg.TemplateRate, Lease: a.cfg.BroadcastLease,
+		ChunkSize: a.cfg.MassChunkSize})
 	if err != nil {
 		return nil, fmt.Errorf("broadcasts: %w", err)
 	}

@@ -247,3 +247,33 @@ func TestCancel(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, broadcasts.StateCancelled, b.State)
 }
+
+// TestMassNewsNamesADraft: an mpnews mass message or preview must name a draft of the account's draft box
+// (the console's copy, contract §17): an unknown mediaId is 40400 and a published one 40000, before
+// anything is queued; a draft saved in the console goes out.
+func TestMassNewsNamesADraft(t *testing.T) {
+	f := newFixture(t, 4, broadcasts.Options{})
+	ctx := context.Background()
+	mediaID := f.env.Emu.AddDraft(f.acct.AppID, []wxemu.DraftArticle{{Title: "周报", Content: "<p>本周</p>"}})
+	require.NoError(t, f.env.DB.Exec(`INSERT INTO article_drafts (account_id, media_id, articles, origin) VALUES (?, ?, '[]', 'wechat')`,
+		f.acct.ID, mediaID).Error)
+	require.NoError(t, f.env.DB.Exec(`INSERT INTO article_drafts (account_id, media_id, articles, state) VALUES (?, 'PUBLISHED', '[]', 'published')`,
+		f.acct.ID).Error)
+	to := broadcasts.Target{OpenIDs: f.openids}
+	_, err := f.svc.MassSend(ctx, f.acct, f.op, broadcasts.MassInput{Target: to, Type: "mpnews", Content: json.RawMessage(`"NOPE"`)})
+	require.Equal(t, apperr.NotFound, apperr.KindOf(err), "%v", err)
+	require.ErrorIs(t, err, broadcasts.ErrNoDraft)
+	_, err = f.svc.Preview(ctx, f.acct, f.openids[0], "", "mpnews", json.RawMessage(`"NOPE"`))
+	require.ErrorIs(t, err, broadcasts.ErrNoDraft)
+	_, err = f.svc.MassSend(ctx, f.acct, f.op, broadcasts.MassInput{Target: to, Type: "mpnews", Content: json.RawMessage(`"PUBLISHED"`)})
+	require.Equal(t, apperr.Invalid, apperr.KindOf(err), "%v", err)
+	require.ErrorIs(t, err, broadcasts.ErrDraftPublished)
+	var n int64
+	require.NoError(t, f.env.DB.Raw(`SELECT count(*) FROM broadcasts`).Scan(&n).Error)
+	require.Zero(t, n, "nothing queued")
+
+	id, err := f.svc.MassSend(ctx, f.acct, f.op, broadcasts.MassInput{Target: to, Type: "mpnews", Content: json.RawMessage(`"` + mediaID + `"`)})
+	require.NoError(t, err)
+	f.wait(t, id, broadcasts.StateSent)
+	require.Len(t, f.env.Emu.Deliveries(f.acct.AppID), 4)
+}

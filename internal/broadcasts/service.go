@@ -152,6 +152,36 @@ func massContent(typ string, raw json.RawMessage) (wxclient.MassContent, json.Ra
 	return c, nil, apperr.Invalidf("type", "must be mpnews, text, image, voice or mpvideo")
 }
 
+// The answers of checkDraft: an mpnews mass message names a draft of the account's draft box (contract §17).
+var (
+	ErrNoDraft = apperr.New(apperr.NotFound,
+		"content: no draft with this mediaId in the console (save it in the articles, or sync drafts if it was made in WeChat's admin)").
+		WithKey("broadcasts.err.no_draft")
+	ErrDraftPublished = apperr.Invalidf("content",
+		"this draft was published: WeChat removed it from the draft box; choose another draft").
+		WithKey("broadcasts.err.draft_published")
+)
+
+// checkDraft refuses an mpnews message whose mediaId is not one of the account's drafts (40400), or a
+// draft already published (40000), before anything is queued: WeChat would refuse every chunk with 40007.
+func (s *Service) checkDraft(ctx context.Context, accountID int64, c wxclient.MassContent) error {
+	if c.MPNews == nil {
+		return nil
+	}
+	var states []string
+	if err := s.db.WithContext(ctx).Raw(`SELECT state FROM article_drafts WHERE account_id = ? AND media_id = ?`,
+		accountID, c.MPNews.MediaID).Scan(&states).Error; err != nil {
+		return fmt.Errorf("find draft: %w", err)
+	}
+	switch {
+	case len(states) == 0:
+		return ErrNoDraft
+	case states[0] != "draft":
+		return ErrDraftPublished
+	}
+	return nil
+}
+
 // checkTarget validates a target and answers its openids deduplicated.
 func checkTarget(t *Target, allowOne bool) error {
 	n := 0
@@ -249,8 +279,11 @@ func (s *Service) MassSend(ctx context.Context, a *domain.Account, userID int64,
 	if len(in.Target.OpenIDs) == 1 {
 		return 0, apperr.Invalidf("target.openids", "WeChat's mass/send needs at least 2 openids; preview to one with massPreview")
 	}
-	_, stored, err := massContent(in.Type, in.Content)
+	c, stored, err := massContent(in.Type, in.Content)
 	if err != nil {
+		return 0, err
+	}
+	if err := s.checkDraft(ctx, a.ID, c); err != nil {
 		return 0, err
 	}
 	if _, err := s.checkReach(ctx, a.ID, in.Target, KindMass); err != nil {
@@ -503,6 +536,9 @@ func (s *Service) Preview(ctx context.Context, a *domain.Account, openid, wxname
 	}
 	c, _, err := massContent(typ, content)
 	if err != nil {
+		return 0, err
+	}
+	if err := s.checkDraft(ctx, a.ID, c); err != nil {
 		return 0, err
 	}
 	if c.Images != nil {

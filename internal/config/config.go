@@ -54,6 +54,9 @@ type Config struct {
 	TemplateRate int
 	// BroadcastLease is how long a broadcast's sender may stay silent before another process takes over.
 	BroadcastLease time.Duration
+	// MassChunkSize is the most openids of one mass/send call of an openid-list broadcast (§18; WeChat's
+	// and the default 10,000).
+	MassChunkSize int
 	// TimeZone is the operators' time zone (an IANA name): daily statistics, charts, rule time windows.
 	// Location answers it loaded.
 	TimeZone string
@@ -120,6 +123,7 @@ func (c *Config) settings() []setting {
 		{env: "SANDBOX_TICKET_INTERVAL", usage: "how often the sandbox emulator pushes a component_verify_ticket", dur: &c.SandboxTicketInterval, def: "10m"},
 		{env: "TEMPLATE_RATE", usage: "template messages per second per account in a broadcast", num: &c.TemplateRate, def: "50"},
 		{env: "BROADCAST_LEASE", usage: "silence after which another process resumes a broadcast", dur: &c.BroadcastLease, def: "30s"},
+		{env: "MASS_CHUNK_SIZE", usage: "most openids of one mass/send call of an openid-list broadcast (4 to 10000)", num: &c.MassChunkSize, def: "10000"},
 	}
 }
 
@@ -253,6 +257,9 @@ func (c *Config) Validate() error {
 	}
 	if c.TemplateRate < 1 {
 		errs = append(errs, errors.New("TEMPLATE_RATE must be at least 1"))
+	}
+	if c.MassChunkSize < 4 || c.MassChunkSize > 10000 {
+		errs = append(errs, errors.New("MASS_CHUNK_SIZE must be between 4 and 10000"))
 	}
 	if c.BroadcastLease < time.Second {
 		errs = append(errs, errors.New("BROADCAST_LEASE must be at least 1s"))

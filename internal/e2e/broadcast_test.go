@@ -41,6 +41,15 @@ func TestBroadcastJourney(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("bc-submit")),
 	)
 	b.waitText("the target counts the mirror's followers", "#count-all", "12")
+	// The reach follows the target as the operator changes it (broadcasts.js, targetCount).
+	b.waitText("the reach of all followers", "#bc-reach-n", "12")
+	b.step("choose an openid list", stepTimeout,
+		chromedp.Click(chromedp.CSS(`input[name="target"][value="openids"]`)),
+		chromedp.SendKeys(chromedp.ID("f-openids"), openids[0]+"\n"+openids[1]+"\n"+openids[2]),
+	)
+	b.waitText("the reach of the list", "#bc-reach-n", "3")
+	b.step("back to all followers", stepTimeout, chromedp.Click(chromedp.CSS(`input[name="target"][value="all"]`)))
+	b.waitText("the reach of all followers again", "#bc-reach-n", "12")
 	b.page("broadcasts")
 	b.step("send a text to all", stepTimeout,
 		chromedp.SetValue(chromedp.ID("f-content"), "周末活动，欢迎参加"),

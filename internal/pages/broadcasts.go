@@ -30,6 +30,27 @@ type broadcastsData struct {
 	Templates []broadcasts.Template
 }
 
+// ReachFor answers how many followers the target chosen in form f reaches, as the page first shows it
+// (broadcasts.js then follows the operator's changes through /apis/broadcasts/targetCount).
+func (d *broadcastsData) ReachFor(f map[string]string) int {
+	switch f["target"] {
+	case "tag":
+		for i, t := range d.Tags {
+			if strconv.Itoa(t.ID) == strings.TrimSpace(f["tagId"]) || (f["tagId"] == "" && i == 0) {
+				return t.Count
+			}
+		}
+		return 0
+	case "openids":
+		seen := map[string]bool{}
+		for _, id := range strings.FieldsFunc(f["openids"], func(r rune) bool { return r == '\n' || r == ',' || r == ' ' || r == '\r' }) {
+			seen[id] = true
+		}
+		return len(seen)
+	}
+	return d.All
+}
+
 type tagChoice struct {
 	ID    int
 	Name  string

@@ -30,11 +30,15 @@ func TestBroadcastsPages(t *testing.T) {
 	doc := requirePage(t, e.get("/console/broadcasts"), LangZH)
 	require.Equal(t, "6", strings.TrimSpace(doc.Find("#count-all").Text()), "the target's count comes from the mirror")
 	require.Equal(t, 1, doc.Find("#broadcasts-empty").Length())
+	// The default target's reach, server-rendered (broadcasts.js follows the operator's changes).
+	require.Equal(t, "6", strings.TrimSpace(doc.Find("#bc-reach-n").Text()))
+	require.Equal(t, 1, doc.Find(`script[src*="broadcasts.js"]`).Length())
 
 	// Bad input stays on the form with the error beside its field.
 	p := e.post("/console/broadcasts/mass", url.Values{"target": {"openids"}, "openids": {""}, "type": {"text"}, "content": {"x"}})
 	require.Equal(t, http.StatusBadRequest, p.Status)
 	require.Contains(t, p.Doc(t).Find("#e-openids").Text(), "target.openids")
+	require.Equal(t, "0", strings.TrimSpace(p.Doc(t).Find("#bc-reach-n").Text()), "the reach of the target posted")
 	p = e.post("/console/broadcasts/mass", url.Values{"target": {"all"}, "type": {"text"}, "content": {""}})
 	require.Equal(t, http.StatusBadRequest, p.Status)
 	requireFieldError(t, p.Doc(t), "f-content", "content")

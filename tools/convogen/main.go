@@ -1,7 +1,7 @@
 // Command convogen fills a console database with a large message history for one official account, to
 // measure the conversations pages and API at scale (docs/BENCHMARKS.md):
 //
-//	go run ./tools/convogen -db "$DATABASE_URL" -appid wx... -messages 10000000 -followers 200000
+//	go run ./tools/convogen -db "$DATABASE_URL" -appid wx... -messages 10000000 -followers 200000 [-fast]
 //
 // The account must be bound already. Messages go through the same INSERT path and trigger as the callback's,
 // so the conversation summaries are the ones the console keeps.
@@ -34,6 +34,7 @@ func run() error {
 	messages := flag.Int("messages", 10_000_000, "follower messages")
 	followers := flag.Int("followers", 200_000, "distinct followers")
 	days := flag.Int("days", 30, "how many days back the history goes")
+	fast := flag.Bool("fast", false, "disable the conversation trigger during the load and build the summaries once at the end (a database of its own only)")
 	flag.Parse()
 	if *appid == "" {
 		return fmt.Errorf("-appid is required")
@@ -51,7 +52,7 @@ func run() error {
 	}
 	start := time.Now()
 	return convoseed.Generate(ctx, db, convoseed.Options{AccountID: id, Messages: *messages, Followers: *followers,
-		Span: time.Duration(*days) * 24 * time.Hour, Progress: func(done, total int) {
+		Span: time.Duration(*days) * 24 * time.Hour, Fast: *fast, Chunk: 500_000, Progress: func(done, total int) {
 			fmt.Printf("%d / %d messages (%s)\n", done, total, time.Since(start).Round(time.Second))
 		}})
 }

@@ -106,17 +106,12 @@ func (s *store) list(ctx context.Context, accountID, me int64, q ListQuery, now 
 		where = append(where, "c.assignee_id = $"+strconv.Itoa(len(args)))
 	}
 	if q.Q != "" {
-		// Both sides use their trigram index: the mirror's (nickname, remark, openid of subscribed
-		// followers) and the conversations' own openid index.
-		args = append(args, likePattern(q.Q))
-		n := strconv.Itoa(len(args))
-		where = append(where, `c.openid IN (SELECT openid FROM wx_followers WHERE account_id = $1 AND subscribed AND search LIKE $`+n+`
-			UNION SELECT openid FROM wx_conversations WHERE account_id = $1 AND lower(openid) LIKE $`+n+`)`)
+		return s.search(ctx, accountID, q, where, args, now)
 	}
 	cond := strings.Join(where, " AND ")
-	var total int64
-	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM wx_conversations c WHERE "+cond, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count conversations: %w", err)
+	total, err := s.count(ctx, accountID, q)
+	if err != nil {
+		return nil, 0, err
 	}
 	out := []Conversation{}
 	if total == 0 || int64(q.Offset) >= total {
@@ -128,15 +123,96 @@ func (s *store) list(ctx context.Context, accountID, me int64, q ListQuery, now 
 	if err != nil {
 		return nil, 0, fmt.Errorf("list conversations: %w", err)
 	}
+	out, err = scanConversations(rows, now, out, nil)
+	return out, total, err
+}
+
+func scanConversations(rows *sql.Rows, now time.Time, out []Conversation, total *int64) ([]Conversation, error) {
 	defer rows.Close()
 	for rows.Next() {
-		c, err := scanConversation(rows, now)
+		var c *Conversation
+		var err error
+		if total != nil {
+			c, err = scanConversation(rowWithTotal{rows, total}, now)
+		} else {
+			c, err = scanConversation(rows, now)
+		}
 		if err != nil {
-			return nil, 0, fmt.Errorf("list conversations: %w", err)
+			return nil, fmt.Errorf("list conversations: %w", err)
 		}
 		out = append(out, *c)
 	}
-	return out, total, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list conversations: %w", err)
+	}
+	return out, nil
+}
+
+// rowWithTotal scans a row of the search, whose last column is the count of all its matches.
+type rowWithTotal struct {
+	rows  *sql.Rows
+	total *int64
+}
+
+func (r rowWithTotal) Scan(dest ...any) error { return r.rows.Scan(append(dest, r.total)...) }
+
+// search answers a page of the conversations matching q.Q and its exact count in one pass over the
+// matches: the candidates come from both trigram indexes (the mirror's nickname, remark and openid of
+// subscribed followers; the conversations' openids), each looked up by the summaries' primary key (not a
+// scan of the account's summaries), counted by a window before the page is cut, and only the page's rows
+// are joined with the follower and the assignee.
+func (s *store) search(ctx context.Context, accountID int64, q ListQuery, where []string, args []any, now time.Time) ([]Conversation, int64, error) {
+	args = append(args, likePattern(q.Q))
+	n := strconv.Itoa(len(args))
+	matches := `(SELECT openid FROM wx_followers WHERE account_id = $1 AND subscribed AND search LIKE $` + n + `
+		UNION SELECT openid FROM wx_conversations WHERE account_id = $1 AND lower(openid) LIKE $` + n + `) m
+		CROSS JOIN LATERAL (SELECT * FROM wx_conversations c WHERE c.account_id = $1 AND c.openid = m.openid
+			AND ` + strings.Join(where, " AND ") + ` OFFSET 0) c` // OFFSET 0: one index lookup per match, not a scan
+	args = append(args, q.Limit, q.Offset)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+conversationCols+`, c.total FROM (
+			SELECT c.*, count(*) OVER () AS total FROM `+matches+`
+			ORDER BY c.last_at DESC, c.openid LIMIT $`+strconv.Itoa(len(args)-1)+` OFFSET $`+strconv.Itoa(len(args))+`) c
+		LEFT JOIN wx_followers f ON f.account_id = c.account_id AND f.openid = c.openid
+		LEFT JOIN users u ON u.id = c.assignee_id
+		ORDER BY c.last_at DESC, c.openid`, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("search conversations: %w", err)
+	}
+	var total int64
+	out, err := scanConversations(rows, now, []Conversation{}, &total)
+	if err != nil || len(out) > 0 || q.Offset == 0 {
+		return out, total, err
+	}
+	// A page past the last match: count them alone.
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM `+matches, args[:len(args)-2]...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("search conversations: %w", err)
+	}
+	return out, total, nil
+}
+
+// count answers the exact number of conversations q selects. Without a search it is read from the
+// counters the triggers keep per account and assignee (migration 00150): one index lookup whatever the
+// account's size. A search counts its matches itself (search).
+func (s *store) count(ctx context.Context, accountID int64, q ListQuery) (int64, error) {
+	col := "total"
+	if q.Unread {
+		col = "unread"
+	}
+	where := "account_id = $1"
+	args := []any{accountID}
+	switch {
+	case q.Assignee == AssigneeNone:
+		where += " AND assignee_id = 0"
+	case q.Assignee > 0:
+		where += " AND assignee_id = $2"
+		args = append(args, q.Assignee)
+	}
+	var total int64
+	if err := s.db.QueryRowContext(ctx, "SELECT coalesce(sum("+col+"), 0)::bigint FROM wx_conversation_counts WHERE "+where,
+		args...).Scan(&total); err != nil {
+		return 0, fmt.Errorf("count conversations: %w", err)
+	}
+	return total, nil
 }
 
 // conversation answers one conversation, or ErrNoConversation.

@@ -67,6 +67,7 @@ type broadcastState struct {
 	deliveries map[DeliveryKey]int
 	failShare  float64
 	noCount    bool
+	massDelay  time.Duration
 }
 
 // nextMsgID numbers mass and template messages, increasing like WeChat's. The caller holds e.mu.
@@ -100,6 +101,17 @@ func (e *Emulator) SetFailShare(appid string, share float64) {
 	defer e.mu.Unlock()
 	e.bc(appid).failShare = share
 }
+
+// SetMassDelay makes appid's mass/send and mass/sendall answer d after WeChat accepted the message: the
+// followers have it, the caller does not know yet. A fault test kills the caller in that gap.
+func (e *Emulator) SetMassDelay(appid string, d time.Duration) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.bc(appid).massDelay = d
+}
+
+// massDelay answers appid's SetMassDelay. The caller holds e.mu.
+func (e *Emulator) massDelay(appid string) time.Duration { return e.bc(appid).massDelay }
 
 // CountDeliveries turns the delivery counter of appid on (the default) or off: a benchmark of 100,000
 // sends need not keep 100,000 keys.
@@ -214,10 +226,15 @@ func (acc *account) checkContent(b *massBody, preview bool) *apiError {
 	}
 	switch b.MsgType {
 	case "mpnews":
-		// A draft's media_id: drafts live beside the emulator's materials (draft/*); only its presence is
-		// checked here.
+		// A draft's media_id (draft/*), or a permanent news material of the older API: WeChat answers
+		// 40007 for anything else.
 		if b.MPNews == nil || b.MPNews.MediaID == "" {
 			return wxErr(codeMissingMediaID)
+		}
+		if d, _ := acc.findDraft(b.MPNews.MediaID); d == nil {
+			if m, _ := acc.findMaterial(b.MPNews.MediaID); m == nil || m.Type != "news" {
+				return wxErr(codeInvalidMediaID)
+			}
 		}
 	case "text":
 		if b.Text == nil || strings.TrimSpace(b.Text.Content) == "" {
@@ -291,7 +308,9 @@ func (e *Emulator) handleMassSendAll(w http.ResponseWriter, r *http.Request, app
 		}
 	}
 	ans, job := e.acceptMass(appid, acc, &b, to, 0)
+	delay := e.massDelay(appid)
 	e.mu.Unlock()
+	time.Sleep(delay)
 	writeJSON(w, ans)
 	if job != nil {
 		e.pushMassFinish(appid, *job)
@@ -338,7 +357,9 @@ func (e *Emulator) handleMassSend(w http.ResponseWriter, r *http.Request, appid 
 		to = append(to, f)
 	}
 	ans, job := e.acceptMass(appid, acc, &b, to, filtered)
+	delay := e.massDelay(appid)
 	e.mu.Unlock()
+	time.Sleep(delay)
 	writeJSON(w, ans)
 	if job != nil {
 		e.pushMassFinish(appid, *job)

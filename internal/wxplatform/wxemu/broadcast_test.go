@@ -41,7 +41,10 @@ func TestMassSend(t *testing.T) {
 	requireErrcode(t, v.post("/cgi-bin/message/mass/send", v.q(), map[string]any{"touser": ids[:1], "msgtype": "text", "text": map[string]any{"content": "x"}}), 40130)
 	requireErrcode(t, v.post("/cgi-bin/message/mass/send", v.q(), map[string]any{"touser": ids, "msgtype": "video"}), 40008)
 	requireErrcode(t, v.post("/cgi-bin/message/mass/sendall", v.q(), map[string]any{"filter": map[string]any{"is_to_all": false, "tag_id": 999}, "msgtype": "text", "text": map[string]any{"content": "x"}}), 45159)
-	m = v.post("/cgi-bin/message/mass/sendall", v.q(), map[string]any{"filter": map[string]any{"is_to_all": true}, "msgtype": "mpnews", "mpnews": map[string]any{"media_id": "draft1"}})
+	// mpnews names a draft of the account's draft box: WeChat refuses anything else with 40007.
+	requireErrcode(t, v.post("/cgi-bin/message/mass/sendall", v.q(), map[string]any{"filter": map[string]any{"is_to_all": true}, "msgtype": "mpnews", "mpnews": map[string]any{"media_id": "draft1"}}), 40007)
+	draft := v.emu.AddDraft(app, []DraftArticle{{Title: "周报", Content: "<p>x</p>"}})
+	m = v.post("/cgi-bin/message/mass/sendall", v.q(), map[string]any{"filter": map[string]any{"is_to_all": true}, "msgtype": "mpnews", "mpnews": map[string]any{"media_id": draft}})
 	require.Equal(t, json.Number("0"), m["errcode"])
 	require.NotNil(t, m["msg_data_id"])
 	got := v.post("/cgi-bin/message/mass/get", v.q(), map[string]any{"msg_id": m["msg_id"].(json.Number).String()})
