@@ -1,4 +1,4 @@
-package callback
+package messages
 
 import (
 	"context"
@@ -16,51 +16,70 @@ import (
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxcrypto"
 )
 
-// record is one message row as the callback writes it.
-type record struct {
-	accountID  int64
-	msgID      int64 // 0 for events
-	from       string
-	createTime int64
-	msgType    string
-	event      string
-	eventKey   string
-	ticket     string
-	content    string
-	raw        string
-	received   time.Time // to the microsecond, as Postgres keeps it
-	ans        answer
-	msg        *wxcrypto.Message // for the observer, when the writer stores it late
+// Answer is what a message was answered with, stored with it: the reply XML before encryption (nil:
+// "success") and the rule that produced it (Kind "" when no rule matched).
+type Answer struct {
+	XML     []byte
+	RuleID  int64
+	Keyword string
+	Kind    string
+}
+
+// Key identifies a message the way WeChat deduplicates: MsgId for messages, FromUserName + CreateTime
+// (+ Event) for events, as the table's dedup keys do.
+type Key struct {
+	Account    int64
+	MsgID      int64
+	From       string
+	CreateTime int64
+	Event      string
+}
+
+// Record is one message row as the callback hands it to the Writer.
+type Record struct {
+	AccountID  int64
+	MsgID      int64 // 0 for events
+	From       string
+	CreateTime int64
+	MsgType    string
+	Event      string
+	EventKey   string
+	Ticket     string
+	Content    string
+	Raw        string
+	Received   time.Time // to the microsecond, as Postgres keeps it
+	Answer     Answer
+	Msg        *wxcrypto.Message // for the caller's OnStored, when the writer stores it late
 	// uncertain is set when an INSERT of this record failed in a way that may hide a commit (a timeout):
 	// if the writer then finds the row, it checks whether the row is this record's.
 	uncertain bool
 }
 
-func newRecord(accountID int64, in inbound, ans answer, received time.Time) *record {
-	m := in.msg
-	r := &record{
-		accountID:  accountID,
-		from:       clean(m.FromUserName),
-		createTime: m.CreateTime,
-		msgType:    clean(m.MsgType),
-		event:      clean(m.Event),
-		eventKey:   clean(m.EventKey),
-		ticket:     clean(m.Ticket),
-		content:    clean(summary(m)),
-		raw:        clean(in.raw),
-		received:   received.Truncate(time.Microsecond),
-		ans:        ans,
-		msg:        m,
+// NewRecord builds the row of a received message m (raw: its plaintext XML) answered with ans.
+func NewRecord(accountID int64, m *wxcrypto.Message, raw string, ans Answer, received time.Time) *Record {
+	r := &Record{
+		AccountID:  accountID,
+		From:       clean(m.FromUserName),
+		CreateTime: m.CreateTime,
+		MsgType:    clean(m.MsgType),
+		Event:      clean(m.Event),
+		EventKey:   clean(m.EventKey),
+		Ticket:     clean(m.Ticket),
+		Content:    clean(summary(m)),
+		Raw:        clean(raw),
+		Received:   received.Truncate(time.Microsecond),
+		Answer:     ans,
+		Msg:        m,
 	}
-	if !isEvent(m) {
-		r.msgID = m.MsgID
+	if m.MsgType != "event" {
+		r.MsgID = m.MsgID
 	}
 	return r
 }
 
 // size approximates the memory a queued record holds.
-func (r *record) size() int {
-	return 256 + len(r.from) + len(r.eventKey) + len(r.ticket) + len(r.content) + len(r.raw) + len(r.ans.xml)
+func (r *Record) size() int {
+	return 256 + len(r.From) + len(r.EventKey) + len(r.Ticket) + len(r.Content) + len(r.Raw) + len(r.Answer.XML)
 }
 
 // summary is what the inbox shows of a message: its text, or the text WeChat gives for other types.
@@ -87,68 +106,67 @@ func clean(s string) string {
 	return strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
 }
 
-// store is the SQL of the messages table. It uses database/sql under GORM's pool directly: the INSERT runs
-// thousands of times a second, and pgx caches its prepared statement per connection.
-type store struct {
+// writeStore is the SQL of the message table's writing side. It uses database/sql under GORM's pool
+// directly: the INSERT runs thousands of times a second, and pgx caches its prepared statement per
+// connection.
+type writeStore struct {
 	gdb *gorm.DB
 }
 
-func newStore(gdb *gorm.DB) *store { return &store{gdb: gdb} }
-
-func (s *store) sqlDB() (*sql.DB, error) { return s.gdb.DB() }
+func (s *writeStore) sqlDB() (*sql.DB, error) { return s.gdb.DB() }
 
 const insertColumns = `account_id, msg_id, from_user, create_time, msg_type, event, event_key, ticket, content,
 	raw_xml, rule_id, rule_keyword, rule_kind, reply_xml, received_at`
 
 const columnsPerRow = 15
 
-func (r *record) args(dst []any) []any {
+func (r *Record) args(dst []any) []any {
 	var msgID, ruleID, keyword, kind, replyXML any
-	if r.msgID != 0 {
-		msgID = r.msgID
+	if r.MsgID != 0 {
+		msgID = r.MsgID
 	}
-	if r.ans.kind != "" {
-		ruleID, keyword, kind = r.ans.ruleID, clean(r.ans.keyword), r.ans.kind
+	if r.Answer.Kind != "" {
+		ruleID, keyword, kind = r.Answer.RuleID, clean(r.Answer.Keyword), r.Answer.Kind
 	}
-	if r.ans.xml != nil {
-		replyXML = clean(string(r.ans.xml))
+	if r.Answer.XML != nil {
+		replyXML = clean(string(r.Answer.XML))
 	}
-	return append(dst, r.accountID, msgID, r.from, r.createTime, r.msgType, r.event, r.eventKey, r.ticket,
-		r.content, r.raw, ruleID, keyword, kind, replyXML, r.received.UTC())
+	return append(dst, r.AccountID, msgID, r.From, r.CreateTime, r.MsgType, r.Event, r.EventKey, r.Ticket,
+		r.Content, r.Raw, ruleID, keyword, kind, replyXML, r.Received.UTC())
 }
 
 // answerOf reads the answer stored with the first delivery of rec's message.
-func (s *store) answerOf(ctx context.Context, rec *record) (answer, bool, error) {
+func (s *writeStore) answerOf(ctx context.Context, rec *Record) (Answer, bool, error) {
 	db, err := s.sqlDB()
 	if err != nil {
-		return answer{}, false, err
+		return Answer{}, false, err
 	}
 	var row *sql.Row
 	const cols = `SELECT rule_id, rule_keyword, rule_kind, reply_xml FROM wx_messages `
-	if rec.msgID != 0 {
-		row = db.QueryRowContext(ctx, cols+`WHERE account_id = $1 AND msg_id = $2`, rec.accountID, rec.msgID)
+	if rec.MsgID != 0 {
+		row = db.QueryRowContext(ctx, cols+`WHERE account_id = $1 AND msg_id = $2`, rec.AccountID, rec.MsgID)
 	} else {
 		row = db.QueryRowContext(ctx, cols+`WHERE account_id = $1 AND from_user = $2 AND create_time = $3
-			AND event = $4 AND msg_id IS NULL`, rec.accountID, rec.from, rec.createTime, rec.event)
+			AND event = $4 AND msg_id IS NULL`, rec.AccountID, rec.From, rec.CreateTime, rec.Event)
 	}
 	var ruleID sql.NullInt64
 	var keyword, kind, replyXML sql.NullString
 	if err := row.Scan(&ruleID, &keyword, &kind, &replyXML); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
-			return answer{}, false, nil
+			return Answer{}, false, nil
 		}
-		return answer{}, false, fmt.Errorf("read stored answer: %w", err)
+		return Answer{}, false, fmt.Errorf("read stored answer: %w", err)
 	}
-	a := answer{ruleID: ruleID.Int64, keyword: keyword.String, kind: kind.String}
+	a := Answer{RuleID: ruleID.Int64, Keyword: keyword.String, Kind: kind.String}
 	if replyXML.Valid {
-		a.xml = []byte(replyXML.String)
+		a.XML = []byte(replyXML.String)
 	}
 	return a, true, nil
 }
 
 // insertBatch stores records in one statement and reports which of them were new. Duplicates, also
 // within the batch, insert nothing.
-func (s *store) insertBatch(ctx context.Context, recs []*record) (map[msgKey]bool, error) {
+func (s *writeStore) insertBatch(ctx context.Context, recs []*Record) (map[Key]bool, error) {
 	db, err := s.sqlDB()
 	if err != nil {
 		return nil, err
@@ -178,17 +196,17 @@ func (s *store) insertBatch(ctx context.Context, recs []*record) (map[msgKey]boo
 		return nil, fmt.Errorf("insert messages: %w", err)
 	}
 	defer rows.Close()
-	fresh := make(map[msgKey]bool, len(recs))
+	fresh := make(map[Key]bool, len(recs))
 	for rows.Next() {
-		var k msgKey
+		var k Key
 		var from, event string
-		if err := rows.Scan(&k.account, &k.msgID, &from, &k.createTime, &event); err != nil {
+		if err := rows.Scan(&k.Account, &k.MsgID, &from, &k.CreateTime, &event); err != nil {
 			return nil, fmt.Errorf("insert messages: %w", err)
 		}
-		if k.msgID == 0 {
-			k.from, k.event = from, event
+		if k.MsgID == 0 {
+			k.From, k.Event = from, event
 		} else {
-			k.createTime = 0
+			k.CreateTime = 0
 		}
 		fresh[k] = true
 	}
@@ -198,33 +216,33 @@ func (s *store) insertBatch(ctx context.Context, recs []*record) (map[msgKey]boo
 	return fresh, nil
 }
 
-// key is the record's msgKey, from its stored (cleaned) fields, as insertBatch reports it.
-func (r *record) key() msgKey {
-	if r.msgID != 0 {
-		return msgKey{account: r.accountID, msgID: r.msgID}
+// Key is the record's dedup key, from its stored (cleaned) fields, as insertBatch reports it.
+func (r *Record) Key() Key {
+	if r.MsgID != 0 {
+		return Key{Account: r.AccountID, MsgID: r.MsgID}
 	}
-	return msgKey{account: r.accountID, from: r.from, createTime: r.createTime, event: r.event}
+	return Key{Account: r.AccountID, From: r.From, CreateTime: r.CreateTime, Event: r.Event}
 }
 
 // isOwn reports whether the stored row of r's message is r itself (same receipt time), after an INSERT
 // whose outcome was uncertain.
-func (s *store) isOwn(ctx context.Context, r *record) (bool, error) {
+func (s *writeStore) isOwn(ctx context.Context, r *Record) (bool, error) {
 	db, err := s.sqlDB()
 	if err != nil {
 		return false, err
 	}
 	var at time.Time
-	if r.msgID != 0 {
+	if r.MsgID != 0 {
 		err = db.QueryRowContext(ctx, `SELECT received_at FROM wx_messages WHERE account_id = $1 AND msg_id = $2`,
-			r.accountID, r.msgID).Scan(&at)
+			r.AccountID, r.MsgID).Scan(&at)
 	} else {
 		err = db.QueryRowContext(ctx, `SELECT received_at FROM wx_messages WHERE account_id = $1 AND from_user = $2
-			AND create_time = $3 AND event = $4 AND msg_id IS NULL`, r.accountID, r.from, r.createTime, r.event).Scan(&at)
+			AND create_time = $3 AND event = $4 AND msg_id IS NULL`, r.AccountID, r.From, r.CreateTime, r.Event).Scan(&at)
 	}
 	if err != nil {
 		return false, err
 	}
-	return at.Equal(r.received), nil
+	return at.Equal(r.Received), nil
 }
 
 // permanent reports errors that retrying the same record cannot fix: Postgres refused the data itself
@@ -237,5 +255,3 @@ func permanent(err error) bool {
 	}
 	return strings.HasPrefix(pgErr.Code, "22") || strings.HasPrefix(pgErr.Code, "23")
 }
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
