@@ -116,6 +116,9 @@ func (a *App) build(ctx context.Context) (*services, error) {
 	s.followers = followers.NewService(a.db, followers.Options{WeChat: s.wx, Jobs: a.jobs, Logger: a.log.With("component", "followers")})
 	a.closers = append(a.closers, s.followers.Close)
 	s.messages = messages.NewStore(a.db)
+	if err := messages.NewPartitions(a.db, a.cfg.MessageRetention(), a.log).RegisterJobs(a.jobs); err != nil {
+		return nil, fmt.Errorf("messages: %w", err)
+	}
 	s.qrcodes = qrcode.NewService(a.db, s.wx, s.messages)
 	var oauth webauth.WeChat = s.wx
 	if s.component != nil {
