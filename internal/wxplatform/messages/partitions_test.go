@@ -79,7 +79,9 @@ func TestPartitionsMaintain(t *testing.T) {
 	acct := e.Bind(e.Operator("op"), e.Emu.NewAccount("分区"))
 	ctx := context.Background()
 	now := time.Now().UTC()
-	month := func(add int) time.Time { return time.Date(now.Year(), now.Month()+time.Month(add), 1, 12, 0, 0, 0, time.UTC) }
+	month := func(add int) time.Time {
+		return time.Date(now.Year(), now.Month()+time.Month(add), 1, 12, 0, 0, 0, time.UTC)
+	}
 	insert := func(at time.Time, id int64) {
 		require.NoError(t, e.DB.Exec(`INSERT INTO wx_messages (account_id, msg_id, from_user, create_time, msg_type, received_at)
 			VALUES (?, ?, 'o', ?, 'text', ?)`, acct.ID, id, at.Unix(), at).Error)
@@ -100,7 +102,7 @@ func TestPartitionsMaintain(t *testing.T) {
 	got := partitionsOf(t, e, acct.ID)
 	require.Equal(t, map[string]int{
 		"wx_messages_p" + month(0).Format("200601"): 1,
-		"wx_messages_p" + month(5).Format("200601"):  1, // moved out of the default partition
+		"wx_messages_p" + month(5).Format("200601"): 1, // moved out of the default partition
 	}, got)
 
 	// Retention 0 keeps everything; a second run changes nothing.
