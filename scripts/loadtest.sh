@@ -5,11 +5,11 @@
 # verify, decrypt, map lookup, encrypt; nothing stored) with the same load and prints the console's rate
 # as a fraction of it. Everything runs on this machine, on loopback, and stops by itself. Used by
 # `make loadtest`; the figures go to docs/BENCHMARKS.md.
-#   RULES=1000 DURATION=10s CONCURRENCY=32 scripts/loadtest.sh
+#   RULES=1000 DURATION=10s CONCURRENCY=32 SENDERS=100000 scripts/loadtest.sh
 # KEEP_DB=name reuses (and keeps) an existing database, e.g. one holding 10 million messages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RULES="${RULES:-1000}"; DURATION="${DURATION:-10s}"; CONCURRENCY="${CONCURRENCY:-32}"; PORT="${PORT:-18099}"
+RULES="${RULES:-1000}"; DURATION="${DURATION:-10s}"; CONCURRENCY="${CONCURRENCY:-32}"; SENDERS="${SENDERS:-100000}"; PORT="${PORT:-18099}"
 admin="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}"
 db="${KEEP_DB:-sz_loadtest_$$}"
 server=$(echo "$admin" | sed -E 's#^(postgres(ql)?://[^/]*)/.*#\1#')
@@ -60,7 +60,8 @@ DATABASE_URL="$dburl" LISTEN_ADDR="127.0.0.1:$PORT" BASE_URL="$base" SANDBOX=tru
 pid=$!
 for _ in $(seq 1 60); do curl -fs "$base/readyz" >/dev/null 2>&1 && break; sleep 0.5; done
 demo=$(curl -fs "$base/sandbox/demo")
-field() { echo "$demo" | sed -E "s/.*\"$1\":\"([^\"]*)\".*/\1/"; }
+# The demo account's fields come first; the component's (same names) follow in "component".
+field() { echo "$demo" | grep -o "\"$1\":\"[^\"]*\"" | head -1 | sed -E 's/.*:"([^"]*)"/\1/'; }
 appid=$(field appid); token=$(field token); aeskey=$(field encodingAESKey)
 tok=$(curl -fs -X POST "$base/apis/user/login" -d '{"username":"demo","password":"demo-password"}' | sed -E 's/.*"access_token":"([^"]*)".*/\1/')
 echo "loadtest: adding $RULES rules to $appid"
@@ -75,7 +76,7 @@ done | xargs -P 8 -d '\n' -I{} curl -fs -o /dev/null -X POST "$base/apis/wxreply
 echo "loadtest: $(curl -fs "$base/apis/wxreplymanage/listReply?access_token=$tok" | grep -o '"id"' | wc -l) rules stored"
 keywords="keyword1,keyword500,some text with keyword30 inside,re9123,no match here"
 echo "== console"
-measure console "$pid" -url "$base" -appid "$appid" -token "$token" -aeskey "$aeskey" -mode safe -c "$CONCURRENCY" -d "$DURATION" -keywords "$keywords"
+measure console "$pid" -url "$base" -appid "$appid" -token "$token" -aeskey "$aeskey" -mode safe -c "$CONCURRENCY" -d "$DURATION" -keywords "$keywords" -senders "$SENDERS"
 echo "loadtest: $(psql "$dburl" -Atc "SELECT count(*) FROM wx_messages") messages stored"
 kill "$pid" && wait "$pid" 2>/dev/null || true; pid=""
 
