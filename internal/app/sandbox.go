@@ -15,8 +15,8 @@ import (
 	"github.com/socialinzen/socialinzen/internal/reply"
 	"github.com/socialinzen/socialinzen/internal/user"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
-	"github.com/socialinzen/socialinzen/internal/wxplatform/callback"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/followers"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/messages"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxclient"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxemu"
 )
@@ -139,7 +139,7 @@ func (a *App) seedSandbox(ctx context.Context, s *services, emu *wxemu.Emulator)
 			return fmt.Errorf("demo follower sync: %w", err)
 		}
 	}
-	page, err := s.callback.Inbox(ctx, callback.InboxQuery{AccountID: acct.ID, Limit: 1})
+	page, err := s.messages.Inbox(ctx, messages.InboxQuery{AccountID: acct.ID, Limit: 1})
 	if err != nil {
 		return err
 	}

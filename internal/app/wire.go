@@ -28,6 +28,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/wxplatform/jssdk"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/menu"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/messages"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/messages/messagesapi"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/qrcode"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/webauth"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxclient"
@@ -46,6 +47,7 @@ type services struct {
 	qrcodes    *qrcode.Service
 	webauth    *webauth.Service
 	callback   *callback.Handler
+	messages   *messages.Store
 	articles   *articles.Service
 	component  *component.Service // nil without a third-party platform (contract §15)
 	convs      *conversations.Service
@@ -113,7 +115,11 @@ func (a *App) build(ctx context.Context) (*services, error) {
 	s.menus = menu.NewService(a.db, s.wx, a.log.With("component", "menu"))
 	s.followers = followers.NewService(a.db, followers.Options{WeChat: s.wx, Jobs: a.jobs, Logger: a.log.With("component", "followers")})
 	a.closers = append(a.closers, s.followers.Close)
-	s.qrcodes = qrcode.NewService(a.db, s.wx, messages.NewStore(a.db))
+	s.messages = messages.NewStore(a.db)
+	if err := messages.NewPartitions(a.db, a.cfg.MessageRetention(), a.log).RegisterJobs(a.jobs); err != nil {
+		return nil, fmt.Errorf("messages: %w", err)
+	}
+	s.qrcodes = qrcode.NewService(a.db, s.wx, s.messages)
 	var oauth webauth.WeChat = s.wx
 	if s.component != nil {
 		oauth = s.component.WebAuth() // component accounts use WeChat's sns/oauth2/component/...
@@ -140,7 +146,7 @@ func (a *App) build(ctx context.Context) (*services, error) {
 	s.callback.Start(ctx)
 	// Closed after the server stopped and before the database: the queue is flushed.
 	a.closers = append(a.closers, s.callback.Close)
-	s.stats = stats.NewService(a.db, stats.Options{WeChat: s.wx, Console: s.callback, Location: a.cfg.Location(),
+	s.stats = stats.NewService(a.db, stats.Options{WeChat: s.wx, Console: s.messages, Location: a.cfg.Location(),
 		Logger: a.log.With("component", "stats")})
 	if err := s.stats.RegisterJobs(a.jobs); err != nil {
 		return nil, fmt.Errorf("stats: %w", err)
@@ -219,7 +225,7 @@ func (a *App) wire(ctx context.Context) error {
 	wx := httpapi.Group{IRouter: e.Group("/apis/wxplatform", limit, auth, scope), Scoped: true}
 	menu.NewHandler(s.menus).Routes(wx)
 	followers.NewHandler(s.followers).Routes(wx)
-	s.callback.InboxRoutes(wx)
+	messagesapi.NewHandler(s.messages).Routes(wx)
 	convH := &conversations.Handler{Service: s.convs, Hub: s.live, Accounts: s.accounts}
 	convH.Routes(wx)
 	convH.StreamRoutes(e.Group("/apis/wxplatform", auth))
@@ -242,7 +248,7 @@ func (a *App) wire(ctx context.Context) error {
 
 	deps := pages.Deps{Users: s.users, Accounts: s.accounts, Sandbox: a.cfg.Sandbox,
 		SecureCookies: a.cfg.SecureCookies(), Logger: a.log,
-		Replies: s.replies, Inbox: s.callback, Materials: s.materials, Followers: s.followers, QRCodes: s.qrcodes,
+		Replies: s.replies, Inbox: s.messages, Materials: s.materials, Followers: s.followers, QRCodes: s.qrcodes,
 		Menus: s.menus, Articles: s.articles, JSTickets: s.wx, Router: e, MailRate: mailRate, Conversations: s.convs, Stats: s.stats,
 		Broadcasts: s.broadcasts}
 	if s.component != nil {

@@ -57,6 +57,9 @@ type Config struct {
 	// MassChunkSize is the most openids of one mass/send call of an openid-list broadcast (§18; WeChat's
 	// and the default 10,000).
 	MassChunkSize int
+	// MessageRetentionDays is how long received messages are kept, in days (0 keeps them all): older
+	// months of wx_messages are dropped whole.
+	MessageRetentionDays int
 	// TimeZone is the operators' time zone (an IANA name): daily statistics, charts, rule time windows.
 	// Location answers it loaded.
 	TimeZone string
@@ -124,6 +127,7 @@ func (c *Config) settings() []setting {
 		{env: "TEMPLATE_RATE", usage: "template messages per second per account in a broadcast", num: &c.TemplateRate, def: "50"},
 		{env: "BROADCAST_LEASE", usage: "silence after which another process resumes a broadcast", dur: &c.BroadcastLease, def: "30s"},
 		{env: "MASS_CHUNK_SIZE", usage: "most openids of one mass/send call of an openid-list broadcast (4 to 10000)", num: &c.MassChunkSize, def: "10000"},
+		{env: "MESSAGE_RETENTION", usage: "days received messages are kept (whole months are dropped past it); 0 keeps all", num: &c.MessageRetentionDays, def: "365"},
 	}
 }
 
@@ -264,6 +268,9 @@ func (c *Config) Validate() error {
 	if c.BroadcastLease < time.Second {
 		errs = append(errs, errors.New("BROADCAST_LEASE must be at least 1s"))
 	}
+	if c.MessageRetentionDays < 0 {
+		errs = append(errs, errors.New("MESSAGE_RETENTION must be a number of days, 0 to keep every message"))
+	}
 	if c.DBMaxOpenConns < 2 {
 		errs = append(errs, errors.New("DB_MAX_OPEN_CONNS must be at least 2"))
 	}
@@ -358,4 +365,9 @@ func maskURL(v string) string {
 		u.User = url.UserPassword(u.User.Username(), "****")
 	}
 	return u.String()
+}
+
+// MessageRetention is MESSAGE_RETENTION as a duration; 0 keeps every message.
+func (c *Config) MessageRetention() time.Duration {
+	return time.Duration(c.MessageRetentionDays) * 24 * time.Hour
 }

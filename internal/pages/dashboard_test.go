@@ -53,6 +53,7 @@ type consoleEnv struct {
 	fol     *followers.Service
 	menus   *menu.Service
 	cb      *callback.Handler
+	msgs    *messages.Store
 	stats   *stats.Service
 	bc      *broadcasts.Service
 	handler http.Handler
@@ -88,10 +89,11 @@ func newConsole(t *testing.T, emuFollowers int) *consoleEnv {
 	cb.Start(ctx)
 	t.Cleanup(func() { cancel(); cb.Close() })
 	menus := menu.NewService(gdb, wx, log)
+	msgs := messages.NewStore(gdb)
 
 	shanghai, err := time.LoadLocation("Asia/Shanghai")
 	require.NoError(t, err)
-	st := stats.NewService(gdb, stats.Options{WeChat: wx, Console: cb, Location: shanghai, Logger: log})
+	st := stats.NewService(gdb, stats.Options{WeChat: wx, Console: msgs, Location: shanghai, Logger: log})
 
 	e := httpapi.NewEngine(log)
 	cb.Routes(e)
@@ -99,13 +101,13 @@ func newConsole(t *testing.T, emuFollowers int) *consoleEnv {
 	convs, err := conversations.NewService(gdb, conversations.Options{WeChat: wx, Logger: log})
 	require.NoError(t, err)
 	pg, err := New(gdb, w.Box, Deps{Users: users, Accounts: accts, Logger: log,
-		Replies: replies, Inbox: cb, Materials: mats, Followers: fol,
-		QRCodes: qrcode.NewService(gdb, wx, messages.NewStore(gdb)), Menus: menus, JSTickets: wx, Router: e, Stats: st, Conversations: convs, Broadcasts: bc,
+		Replies: replies, Inbox: msgs, Materials: mats, Followers: fol,
+		QRCodes: qrcode.NewService(gdb, wx, msgs), Menus: menus, JSTickets: wx, Router: e, Stats: st, Conversations: convs, Broadcasts: bc,
 		Articles: articles.NewService(articles.Options{DB: gdb, WeChat: wx, Covers: mats, Logger: log})})
 	require.NoError(t, err)
 	pg.Routes(e)
 
-	env := &consoleEnv{Env: w, t: t, replies: replies, fol: fol, menus: menus, cb: cb, stats: st, handler: e, lang: LangZH, bc: bc}
+	env := &consoleEnv{Env: w, t: t, replies: replies, fol: fol, menus: menus, cb: cb, msgs: msgs, stats: st, handler: e, lang: LangZH, bc: bc}
 	env.jar, _ = cookiejar.New(nil)
 	env.userID = w.Operator("op")
 	env.token = "test-token-" + t.Name()
@@ -336,7 +338,7 @@ func TestDailyCounts(t *testing.T) {
 	ins(now.AddDate(0, 0, -1), "event", "subscribe", nil)
 	ins(now.AddDate(0, 0, -1), "event", "unsubscribe", nil)
 	ins(now.AddDate(0, 0, -40), "text", "", 3) // outside the window
-	days, err := e.cb.DailyCounts(context.Background(), e.acct.ID, now, 30)
+	days, err := e.msgs.DailyCounts(context.Background(), e.acct.ID, now, 30)
 	require.NoError(t, err)
 	require.Len(t, days, 30)
 	require.Equal(t, 2, days[29].Messages)

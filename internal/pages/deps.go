@@ -15,11 +15,11 @@ import (
 	"github.com/socialinzen/socialinzen/internal/stats"
 	"github.com/socialinzen/socialinzen/internal/user"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
-	"github.com/socialinzen/socialinzen/internal/wxplatform/callback"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/conversations"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/followers"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/jssdk"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/menu"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/messages"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/qrcode"
 )
 
@@ -38,7 +38,7 @@ type Deps struct {
 
 	// The capabilities of the console pages, all required (New refuses a Deps without one).
 	Replies   *reply.Service
-	Inbox     *callback.Handler // the stored messages (Inbox) and their daily counts (DailyCounts)
+	Inbox     *messages.Store // the stored messages (Inbox) and their daily counts (DailyCounts)
 	Materials *materials.Service
 	Followers *followers.Service
 	QRCodes   *qrcode.Service

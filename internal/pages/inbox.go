@@ -8,7 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/socialinzen/socialinzen/internal/wxplatform/callback"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/messages"
 )
 
 // inboxPerPage is the length of a page of the inbox.
@@ -22,7 +22,7 @@ type inboxData struct {
 
 // inboxRow is a stored message as the inbox shows it.
 type inboxRow struct {
-	callback.InboxMessage
+	messages.InboxMessage
 	Kind      string // what arrived: the type, or the event with its key
 	RuleText  string // the rule that answered, "" for none
 	ReplyText string // one line of the answer, "" for "success"
@@ -33,7 +33,7 @@ func (p *Pages) inboxPage(c *gin.Context) {
 	v := p.view(c, "inbox", "inbox.title")
 	openid := strings.TrimSpace(c.Query("openid"))
 	offset := queryInt(c, "offset", 0, 1_000_000)
-	page, err := p.deps.Inbox.Inbox(c.Request.Context(), callback.InboxQuery{AccountID: v.Account.ID, OpenID: openid,
+	page, err := p.deps.Inbox.Inbox(c.Request.Context(), messages.InboxQuery{AccountID: v.Account.ID, OpenID: openid,
 		Offset: offset, Limit: inboxPerPage})
 	if err != nil {
 		p.fail(c, err)
@@ -59,7 +59,7 @@ func (p *Pages) inboxPage(c *gin.Context) {
 }
 
 // replyLine is one line of a stored answer: its type and its text, title or media id.
-func replyLine(r *callback.ReplyView) string {
+func replyLine(r *messages.ReplyView) string {
 	pick := func(m map[string]string) string {
 		for _, k := range []string{"content", "title", "mediaId"} {
 			if m[k] != "" {

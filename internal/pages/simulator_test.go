@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/socialinzen/socialinzen/internal/reply"
-	"github.com/socialinzen/socialinzen/internal/wxplatform/callback"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/messages"
 )
 
 // simulateJSON posts to the simulator as the page's script does.
@@ -59,7 +59,7 @@ func TestSimulatorAnswersThroughTheCallbackInSafeMode(t *testing.T) {
 	require.Contains(t, out["error"], "content")
 
 	// The message went the real way: it is in the inbox with its rule.
-	page, err := e.cb.Inbox(context.Background(), callback.InboxQuery{AccountID: e.acct.ID})
+	page, err := e.msgs.Inbox(context.Background(), messages.InboxQuery{AccountID: e.acct.ID})
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, len(page.Messages), 2)
 	var matched bool

@@ -12,7 +12,7 @@ import (
 
 	"github.com/socialinzen/socialinzen/internal/testenv"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
-	"github.com/socialinzen/socialinzen/internal/wxplatform/callback"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/messages"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxemu"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxtest"
 )
@@ -25,7 +25,6 @@ type env struct {
 	t     testing.TB
 	clock *testenv.Clock
 	svc   *Service
-	cb    *callback.Handler
 	user  int64
 	acct  *accounts.Account
 }
@@ -37,9 +36,8 @@ func newEnv(t testing.TB) *env {
 	w := wxtest.New(t, wxtest.Options{Emulator: wxemu.Options{Now: clock.Now, MaxRequests: 100000}, Logger: log})
 	shanghai, err := time.LoadLocation("Asia/Shanghai")
 	require.NoError(t, err)
-	cb := callback.New(callback.Options{DB: w.DB, Accounts: w.Accounts, Logger: log})
-	e := &env{Env: w, t: t, clock: clock, cb: cb}
-	e.svc = NewService(w.DB, Options{WeChat: w.WX, Console: cb, Location: shanghai, Now: clock.Now, Logger: log})
+	e := &env{Env: w, t: t, clock: clock}
+	e.svc = NewService(w.DB, Options{WeChat: w.WX, Console: messages.NewStore(w.DB), Location: shanghai, Now: clock.Now, Logger: log})
 	e.user = w.Operator("op")
 	e.acct = w.Bind(e.user, w.Emu.Demo())
 	return e

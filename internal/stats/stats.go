@@ -19,7 +19,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/socialinzen/socialinzen/internal/apperr"
-	"github.com/socialinzen/socialinzen/internal/wxplatform/callback"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/messages"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxclient"
 )
 
@@ -35,7 +35,7 @@ type WeChat interface {
 
 // ConsoleLog answers the console's own daily message counts (the callback's message store).
 type ConsoleLog interface {
-	ConsoleDays(ctx context.Context, accountID int64, first, last time.Time, loc *time.Location) ([]callback.ConsoleDay, error)
+	ConsoleDays(ctx context.Context, accountID int64, first, last time.Time, loc *time.Location) ([]messages.ConsoleDay, error)
 }
 
 // Queue puts a pull in the background (River, see jobs.go): an account's days from first to last, every

@@ -52,6 +52,7 @@ type config struct {
 	timeout     time.Duration
 	verify      bool
 	allowRemote bool
+	senders     int
 }
 
 func main() {
@@ -95,6 +96,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.DurationVar(&cfg.timeout, "timeout", 5*time.Second, "per-request timeout (WeChat gives 5s)")
 	fs.BoolVar(&cfg.verify, "verify", true, "check each answer: status 200 and, in safe mode, a signed reply that decrypts")
 	fs.BoolVar(&cfg.allowRemote, "allow-remote", false, "allow a target that is not on this machine")
+	fs.IntVar(&cfg.senders, "senders", 100_000, "distinct followers the messages come from (each new one starts a conversation)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -105,6 +107,8 @@ func parseFlags(args []string) (*config, error) {
 		return nil, errors.New("-mode must be safe or plain")
 	case cfg.mode == "safe" && !wxcrypto.ValidEncodingAESKey(cfg.aesKey):
 		return nil, errors.New("-aeskey must be the account's 43-character EncodingAESKey in safe mode")
+	case cfg.senders < 1:
+		return nil, errors.New("-senders must be at least 1")
 	case cfg.concurrency < 1 || cfg.concurrency > 1024:
 		return nil, errors.New("-c must be between 1 and 1024")
 	case cfg.n < 0 || cfg.n > maxMessages:
@@ -246,7 +250,7 @@ func drive(ctx context.Context, cfg *config) (*result, error) {
 
 // send delivers one message and records its latency (errors included: a slow failure is still slow).
 func (s *sender) send(ctx context.Context, msgID, n int64) {
-	from := fmt.Sprintf("oLoadgen%020d", n%100_000)
+	from := fmt.Sprintf("oLoadgen%020d", n%int64(s.cfg.senders))
 	msg := &wxcrypto.Message{
 		ToUserName:   "gh_0123456789ab",
 		FromUserName: from,

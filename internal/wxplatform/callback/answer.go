@@ -7,6 +7,7 @@ import (
 
 	"github.com/socialinzen/socialinzen/internal/reply"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/messages"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxcrypto"
 )
 
@@ -64,42 +65,35 @@ func (h *Handler) answer(ctx context.Context, acct *accounts.Account, in inbound
 		return ans, true
 	}
 	ans = h.match(ctx, acct.ID, in.msg, received)
-	rec := newRecord(acct.ID, in, ans, received)
+	rec := messages.NewRecord(acct.ID, in.msg, in.raw, ans.stored(), received)
 
-	if h.queue.Len() > 0 {
+	if h.writer.Backlog() > 0 {
 		// Postgres was slow or down a moment ago and the writer is still catching up: queue behind it
 		// instead of making this message wait for the same deadline.
 		return h.enqueue(key, rec, received)
 	}
-	p := pending{rec: rec, done: make(chan stored, 1)}
-	if !h.running.Load() {
-		h.storeBatch(ctx, []pending{p})
-	} else {
-		select {
-		case h.pending <- p:
-		default:
-			// The batchers are that far behind: Postgres is not keeping up.
-			h.warnEvery(10*time.Second, "callback: database not keeping up, queueing messages")
-			return h.enqueue(key, rec, received)
-		}
+	done, ok := h.writer.Submit(ctx, rec)
+	if !ok {
+		// The batchers are that far behind: Postgres is not keeping up.
+		return h.enqueue(key, rec, received)
 	}
 	wait := time.NewTimer(h.opts.WriteTimeout)
 	defer wait.Stop()
 	select {
-	case res := <-p.done:
+	case res := <-done:
 		switch {
-		case res.inserted:
+		case res.Inserted:
 			h.recent.put(key, ans, received)
 			return ans, false
-		case res.err != nil:
+		case res.Err != nil:
 			// Queued by the batcher (or refused for good): answer from memory, the first answer winning.
 			return h.recent.putIfAbsent(key, ans, received)
 		default:
 			// Stored before, by an earlier delivery in this or another process: answer as it was answered.
 			// If the row could not be read back in time, ours was computed the same way.
 			first := ans
-			if res.found {
-				first = res.first
+			if res.Found {
+				first = answerOf(res.First)
 			}
 			h.recent.put(key, first, received)
 			return first, true
@@ -113,14 +107,23 @@ func (h *Handler) answer(ctx context.Context, acct *accounts.Account, in inbound
 
 // enqueue answers while Postgres is away: the first answer in memory for this message wins, so concurrent
 // and later retries in this process get the same one, and only the first delivery is queued.
-func (h *Handler) enqueue(key msgKey, rec *record, received time.Time) (answer, bool) {
-	first, loaded := h.recent.putIfAbsent(key, rec.ans, received)
+func (h *Handler) enqueue(key msgKey, rec *messages.Record, received time.Time) (answer, bool) {
+	first, loaded := h.recent.putIfAbsent(key, answerOf(rec.Answer), received)
 	if loaded {
 		h.stats.duplicates.Add(1)
 		return first, true
 	}
-	h.pushQueue(rec)
-	return rec.ans, false
+	h.writer.Queue(rec)
+	return answerOf(rec.Answer), false
+}
+
+// stored is the answer as the message store keeps it.
+func (a answer) stored() messages.Answer {
+	return messages.Answer{XML: a.xml, RuleID: a.ruleID, Keyword: a.keyword, Kind: a.kind}
+}
+
+func answerOf(a messages.Answer) answer {
+	return answer{xml: a.XML, ruleID: a.RuleID, keyword: a.Keyword, kind: a.Kind}
 }
 
 // match asks the rules for a reply and renders it for this message: To and From swapped, CreateTime now,

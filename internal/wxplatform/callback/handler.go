@@ -1,11 +1,11 @@
 // Package callback serves WeChat's message callback, /wxplatform/callback/{appid} (contract §5): the URL
 // verification handshake, inbound messages and events in plaintext, compatible and safe (AES) modes, and
 // the passive reply of the matching keyword rule. Every message is stored exactly once with the answer it
-// got, which makes the inbox (/apis/wxplatform/messages) and the source of QR statistics.
+// got, in the message store that the inbox and the statistics read.
 //
-// The callback never makes WeChat wait: accounts and rules are answered from memory, the only database work
-// is one INSERT with a short deadline, and when Postgres is slow or down the record goes to a bounded
-// in-memory queue that a background writer drains once Postgres is back.
+// The callback never makes WeChat wait: accounts and rules are answered from memory, and the message goes
+// to the message store's Writer (internal/wxplatform/messages): a group-committed INSERT with a short
+// deadline, or, when Postgres is slow or down, a bounded in-memory queue drained once Postgres is back.
 package callback
 
 import (
@@ -13,6 +13,7 @@ import (
 	"errors"
 	"log/slog"
 	"regexp"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/socialinzen/socialinzen/internal/reply"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/messages"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxcrypto"
 )
 
@@ -87,38 +89,34 @@ type Options struct {
 	ObserverTimeout time.Duration
 }
 
-// Handler serves the callback and the inbox. Create it with New, mount it with Routes and InboxRoutes, and
-// run its queue writer with Start; Close stops it.
+// Handler serves the callback. Create it with New, mount it with Routes, and run its message writer and
+// event observer with Start; Close stops them.
 type Handler struct {
-	opts  Options
-	log   *slog.Logger
-	now   func() time.Time
-	store *store
+	opts Options
+	log  *slog.Logger
+	now  func() time.Time
+	// writer stores every message exactly once (the message store's writing side).
+	writer *messages.Writer
 
 	recent *recentCache
-	queue  *queue
 
 	ciphers sync.Map // account id -> *cipherEntry
 
-	pending chan pending
-	events  chan eventJob
+	events chan eventJob
 
 	startOnce sync.Once
 	stopOnce  sync.Once
-	running   atomic.Bool
-	// Close stops the batchers first, then the writer (which stores what they queued), then the observer
-	// (which hears of what the writer stored).
-	stop, stopWriter, stopObserver chan struct{}
-	batchWG, writerWG, observerWG  sync.WaitGroup
+	// Close stops the writer first (its batchers, then its queue writer), then the observer (which hears
+	// of what the writer stored).
+	stop, stopObserver chan struct{}
+	observerWG         sync.WaitGroup
 
 	stats stats
 }
 
 type stats struct {
 	received      atomic.Uint64
-	stored        atomic.Uint64
-	duplicates    atomic.Uint64
-	directFails   atomic.Uint64
+	duplicates    atomic.Uint64 // retries answered from memory; the writer counts those Postgres had
 	eventsDropped atomic.Uint64
 	lastWarn      sync.Map // warning message -> *atomic.Int64, unix nanos of its last logging
 }
@@ -156,15 +154,16 @@ func New(opts Options) *Handler {
 		opts:         opts,
 		log:          opts.Logger.With("component", "callback"),
 		now:          opts.Now,
-		store:        newStore(opts.DB),
 		recent:       newRecentCache(opts.RecentSize, RetryWindow),
-		queue:        newQueue(opts.QueueSize, opts.QueueBytes),
-		pending:      make(chan pending, 1024),
 		events:       make(chan eventJob, opts.ObserverQueue),
 		stop:         make(chan struct{}),
-		stopWriter:   make(chan struct{}),
 		stopObserver: make(chan struct{}),
 	}
+	h.writer = messages.NewWriter(messages.WriterOptions{DB: opts.DB, Logger: opts.Logger, WriteTimeout: opts.WriteTimeout,
+		QueueSize: opts.QueueSize, QueueBytes: opts.QueueBytes,
+		Watch:    func(r *messages.Record) bool { return observed(r.Msg) || h.hooked(r.Msg) },
+		OnStored: func(r *messages.Record) { h.notify(r.AccountID, r.Msg, r.Raw) },
+	})
 	return h
 }
 
@@ -188,13 +187,7 @@ func (h *Handler) Start(ctx context.Context) {
 			case <-h.stop:
 			}
 		}()
-		h.running.Store(true)
-		for range batchWorkers {
-			h.batchWG.Add(1)
-			go func() { defer h.batchWG.Done(); h.runBatcher(ctx) }()
-		}
-		h.writerWG.Add(1)
-		go func() { defer h.writerWG.Done(); h.runWriter(ctx) }()
+		h.writer.Start(ctx)
 		h.observerWG.Add(1)
 		go func() { defer h.observerWG.Done(); h.runObserver(ctx) }()
 	})
@@ -205,18 +198,15 @@ func (h *Handler) Start(ctx context.Context) {
 // already stored. Call it after the HTTP server has finished its requests.
 func (h *Handler) Close() {
 	h.stopOnce.Do(func() {
-		h.running.Store(false)
 		close(h.stop)
-		h.batchWG.Wait()
-		close(h.stopWriter)
-		h.writerWG.Wait()
+		h.writer.Close()
 		close(h.stopObserver)
 		h.observerWG.Wait()
 	})
 }
 
 // QueueLen is how many message records wait for Postgres.
-func (h *Handler) QueueLen() int { return h.queue.Len() }
+func (h *Handler) QueueLen() int { return h.writer.Backlog() }
 
 // Health is the callback's state for /readyz and the operators' dashboard.
 type Health struct {
@@ -241,24 +231,24 @@ type Health struct {
 // process unready is the caller's choice.
 func (h Health) Err() error {
 	if h.Degraded {
-		return errors.New("callback: " + itoa(int64(h.Queued)) + " messages wait for the database: " + h.LastError)
+		return errors.New("callback: " + strconv.Itoa(h.Queued) + " messages wait for the database: " + h.LastError)
 	}
 	return nil
 }
 
 // Health answers the current state.
 func (h *Handler) Health() Health {
-	q := h.queue.Len()
+	w := h.writer.Health()
 	return Health{
-		Queued:        q,
-		Dropped:       h.queue.Dropped(),
+		Queued:        w.Queued,
+		Dropped:       w.Dropped,
 		Received:      h.stats.received.Load(),
-		Stored:        h.stats.stored.Load(),
-		Duplicates:    h.stats.duplicates.Load(),
-		DBFailures:    h.stats.directFails.Load(),
+		Stored:        w.Stored,
+		Duplicates:    h.stats.duplicates.Load() + w.Duplicates,
+		DBFailures:    w.DBFailures,
 		EventsDropped: h.stats.eventsDropped.Load(),
-		Degraded:      q > 0,
-		LastError:     h.queue.LastError(),
+		Degraded:      w.Queued > 0,
+		LastError:     w.LastError,
 	}
 }
 

@@ -13,6 +13,8 @@ import (
 
 	"github.com/socialinzen/socialinzen/internal/httpapi"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/messages"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/messages/messagesapi"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxcrypto"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxemu"
 )
@@ -56,7 +58,7 @@ func TestInbox(t *testing.T) {
 	require.NoError(t, e.gdb.Raw(`SELECT user_id FROM wx_accounts WHERE id = ?`, acct.ID).Scan(&userID).Error)
 	engine := gin.New()
 	g := engine.Group("/apis/wxplatform", httpapi.RequireAuth(fixedAuth{"T": userID}, nil), accounts.Scope(e.accounts))
-	e.handler.InboxRoutes(httpapi.Group{IRouter: g, Scoped: true})
+	messagesapi.NewHandler(messages.NewStore(e.gdb)).Routes(httpapi.Group{IRouter: g, Scoped: true})
 
 	call := func(method, query, body string) (int, map[string]any) {
 		t.Helper()

@@ -1,7 +1,6 @@
 package callback
 
 import (
-	"strings"
 	"testing"
 	"time"
 
@@ -42,29 +41,6 @@ func TestRecentCache(t *testing.T) {
 	require.Equal(t, msgKey{account: 1, from: "o", createTime: 5, event: "subscribe"}, ev)
 }
 
-func TestQueueBounds(t *testing.T) {
-	q := newQueue(3, 1<<20)
-	rec := func(n int64) *record { return &record{msgID: n, raw: "x"} }
-	for i := int64(1); i <= 5; i++ {
-		q.push(rec(i))
-	}
-	require.Equal(t, 3, q.Len())
-	require.EqualValues(t, 2, q.Dropped())
-	batch := q.take(2)
-	require.Equal(t, []int64{3, 4}, []int64{batch[0].msgID, batch[1].msgID}, "oldest first, after the dropped")
-	require.Equal(t, 3, q.Len(), "records in the writer's hands still count")
-	q.done(2)
-	require.Equal(t, 1, q.Len())
-
-	// The byte bound.
-	qb := newQueue(100, 2000)
-	for i := int64(0); i < 10; i++ {
-		qb.push(&record{msgID: i, raw: strings.Repeat("x", 500)})
-	}
-	require.Less(t, qb.Len(), 10)
-	require.Positive(t, qb.Dropped())
-}
-
 func TestRenderLimitsArticlesAndSwapsAddresses(t *testing.T) {
 	arts := make([]wxcrypto.Article, 10)
 	for i := range arts {
@@ -84,10 +60,4 @@ func TestRenderLimitsArticlesAndSwapsAddresses(t *testing.T) {
 	r, err = wxcrypto.ParseReply(render(m, ev, now).xml)
 	require.NoError(t, err)
 	require.Len(t, r.Articles, 8)
-}
-
-func TestClean(t *testing.T) {
-	require.Equal(t, "abc", clean("abc"))
-	require.Equal(t, "ab", clean("a\x00b"))
-	require.Equal(t, "a\uFFFDb", clean("a\xffb"))
 }

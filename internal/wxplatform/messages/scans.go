@@ -2,8 +2,9 @@
 // questions other capabilities ask of it. Capabilities that need the messages (QR code statistics, the
 // conversations of contract §16) ask here rather than query wx_messages themselves.
 //
-// The callback still writes the table itself (its write-behind queue and batcher, the hot path); moving
-// the writing side here is the rest of the split (docs/ARCHITECTURE.md).
+// The writing side is the Writer (writer.go, batcher.go, queue.go): the callback hands it each received
+// message and answer, and it stores them exactly once, group-committed, behind a bounded in-memory queue
+// while Postgres is away. The reading side is the Store: the inbox, daily counts, QR code scan counts.
 package messages
 
 import (

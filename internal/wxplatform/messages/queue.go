@@ -1,4 +1,4 @@
-package callback
+package messages
 
 import (
 	"context"
@@ -15,7 +15,7 @@ type queue struct {
 	maxLen, maxBytes int
 
 	mu       sync.Mutex
-	items    []*record // FIFO: items[head:] are waiting
+	items    []*Record // FIFO: items[head:] are waiting
 	head     int
 	bytes    int
 	inflight int
@@ -50,7 +50,7 @@ func (q *queue) setError(err error) {
 }
 
 // push adds r and answers how many older records it pushed out.
-func (q *queue) push(r *record) (dropped int) {
+func (q *queue) push(r *Record) (dropped int) {
 	q.mu.Lock()
 	q.items = append(q.items, r)
 	q.bytes += r.size()
@@ -80,7 +80,7 @@ func (q *queue) push(r *record) (dropped int) {
 }
 
 // take moves up to n of the oldest records to the writer.
-func (q *queue) take(n int) []*record {
+func (q *queue) take(n int) []*Record {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	avail := len(q.items) - q.head
@@ -88,7 +88,7 @@ func (q *queue) take(n int) []*record {
 		return nil
 	}
 	n = min(n, avail)
-	out := make([]*record, n)
+	out := make([]*Record, n)
 	copy(out, q.items[q.head:q.head+n])
 	for i := q.head; i < q.head+n; i++ {
 		q.bytes -= q.items[i].size()
@@ -125,48 +125,48 @@ const (
 )
 
 // pushQueue queues a record for the writer, logging (at most every 10 s) when that pushes older ones out.
-func (h *Handler) pushQueue(r *record) {
-	if dropped := h.queue.push(r); dropped > 0 {
-		h.warnEvery(10*time.Second, "callback: message queue full, oldest messages dropped unstored",
-			"dropped_total", h.queue.Dropped(), "queued", h.queue.Len())
+func (w *Writer) pushQueue(r *Record) {
+	if dropped := w.queue.push(r); dropped > 0 {
+		w.warnEvery(10*time.Second, "messages: message queue full, oldest messages dropped unstored",
+			"dropped_total", w.queue.Dropped(), "queued", w.queue.Len())
 	}
 }
 
 // runWriter stores queued records, oldest first, in batches, retrying with backoff while Postgres fails.
 // The unique indexes make a retry after an ambiguous failure (a commit whose answer was lost) harmless.
-func (h *Handler) runWriter(ctx context.Context) {
+func (w *Writer) runWriter(ctx context.Context) {
 	backoff := minBackoff
-	var batch []*record
+	var batch []*Record
 	for {
 		if batch == nil {
-			batch = h.queue.take(writerBatch)
+			batch = w.queue.take(writerBatch)
 		}
 		if batch == nil {
 			select {
-			case <-h.queue.wake:
+			case <-w.queue.wake:
 				continue
-			case <-h.stopWriter:
-				h.finalFlush(nil)
+			case <-w.stopWriter:
+				w.finalFlush(nil)
 				return
 			}
 		}
-		err := h.writeBatch(ctx, batch)
+		err := w.writeBatch(ctx, batch)
 		if err == nil {
-			h.queue.done(len(batch))
+			w.queue.done(len(batch))
 			batch = nil
 			if backoff > minBackoff {
-				h.log.Info("callback: database is back, queued messages stored", "queued", h.queue.Len())
+				w.log.Info("messages: database is back, queued messages stored", "queued", w.queue.Len())
 			}
 			backoff = minBackoff
 			continue
 		}
-		h.queue.setError(err)
-		h.warnEvery(10*time.Second, "callback: queued messages cannot be stored yet, retrying",
-			"err", err, "queued", h.queue.Len(), "retry_in", backoff)
+		w.queue.setError(err)
+		w.warnEvery(10*time.Second, "messages: queued messages cannot be stored yet, retrying",
+			"err", err, "queued", w.queue.Len(), "retry_in", backoff)
 		select {
 		case <-time.After(backoff):
-		case <-h.stopWriter:
-			h.finalFlush(batch)
+		case <-w.stopWriter:
+			w.finalFlush(batch)
 			return
 		}
 		backoff = min(backoff*2, maxBackoff)
@@ -175,24 +175,24 @@ func (h *Handler) runWriter(ctx context.Context) {
 
 // writeBatch stores a batch; records Postgres refuses for good are logged and given up one by one, so one
 // bad record cannot hold back the others.
-func (h *Handler) writeBatch(ctx context.Context, batch []*record) error {
+func (w *Writer) writeBatch(ctx context.Context, batch []*Record) error {
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	fresh, err := h.store.insertBatch(wctx, batch)
+	fresh, err := w.store.insertBatch(wctx, batch)
 	if err == nil {
-		h.storedLate(wctx, batch, fresh)
+		w.storedLate(wctx, batch, fresh)
 		return nil
 	}
 	if !permanent(err) {
 		return err
 	}
 	for _, r := range batch {
-		one, err := h.store.insertBatch(wctx, []*record{r})
+		one, err := w.store.insertBatch(wctx, []*Record{r})
 		switch {
 		case err == nil:
-			h.storedLate(wctx, []*record{r}, one)
+			w.storedLate(wctx, []*Record{r}, one)
 		case permanent(err):
-			h.log.Warn("callback: queued message refused by the database, dropped", "account_id", r.accountID, "err", err)
+			w.log.Warn("messages: queued message refused by the database, dropped", "account_id", r.AccountID, "err", err)
 		default:
 			return err
 		}
@@ -203,21 +203,21 @@ func (h *Handler) writeBatch(ctx context.Context, batch []*record) error {
 // storedLate counts what the writer stored and tells the observer about the new events. A record whose
 // earlier INSERT timed out may have been stored by it after all: for an observed event that is checked, so
 // the observer hears of it once.
-func (h *Handler) storedLate(ctx context.Context, batch []*record, fresh map[msgKey]bool) {
+func (w *Writer) storedLate(ctx context.Context, batch []*Record, fresh map[Key]bool) {
 	for _, r := range batch {
-		if !fresh[r.key()] {
+		if !fresh[r.Key()] {
 			own := false
-			if r.uncertain && r.msg != nil && (observed(r.msg) || h.hooked(r.msg)) {
-				own, _ = h.store.isOwn(ctx, r)
+			if r.uncertain && w.watch(r) {
+				own, _ = w.store.isOwn(ctx, r)
 			}
 			if !own {
-				h.stats.duplicates.Add(1)
+				w.duplicates.Add(1)
 				continue
 			}
 		}
-		h.stats.stored.Add(1)
-		if r.msg != nil && (observed(r.msg) || h.hooked(r.msg)) {
-			h.notify(r.accountID, r.msg, r.raw)
+		w.storedN.Add(1)
+		if w.watch(r) {
+			w.onStored(r)
 		}
 	}
 }
@@ -227,31 +227,31 @@ func (h *Handler) storedLate(ctx context.Context, batch []*record, fresh map[msg
 const finalFlushFor = 8 * time.Second
 
 // finalFlush stores what is left when the handler closes, retrying with backoff until finalFlushFor.
-func (h *Handler) finalFlush(batch []*record) {
+func (w *Writer) finalFlush(batch []*Record) {
 	deadline := time.Now().Add(finalFlushFor)
-	if n := h.queue.Len(); n > 0 || batch != nil {
-		h.log.Warn("callback: storing the queued messages before stopping", "queued", n+len(batch))
+	if n := w.queue.Len(); n > 0 || batch != nil {
+		w.log.Warn("messages: storing the queued messages before stopping", "queued", n+len(batch))
 	}
 	backoff := 100 * time.Millisecond
 	for time.Now().Before(deadline) {
 		if batch == nil {
-			batch = h.queue.take(writerBatch)
+			batch = w.queue.take(writerBatch)
 		}
 		if batch == nil {
 			return
 		}
 		ctx, cancel := context.WithDeadline(context.Background(), deadline)
-		err := h.writeBatch(ctx, batch)
+		err := w.writeBatch(ctx, batch)
 		cancel()
 		if err != nil {
 			time.Sleep(min(backoff, time.Until(deadline)))
 			backoff = min(2*backoff, time.Second)
 			continue
 		}
-		h.queue.done(len(batch))
+		w.queue.done(len(batch))
 		batch = nil
 	}
-	if n := h.queue.Len() + len(batch); n > 0 {
-		h.log.Error("callback: messages lost at shutdown, the database did not answer", "lost", n)
+	if n := w.queue.Len() + len(batch); n > 0 {
+		w.log.Error("messages: messages lost at shutdown, the database did not answer", "lost", n)
 	}
 }

@@ -1,4 +1,4 @@
-package callback
+package messages
 
 import (
 	"context"
@@ -24,7 +24,7 @@ GROUP BY 1`
 
 // DailyCounts answers the last n days up to now's day, oldest first, each with its counts (zero for a
 // quiet day), for the dashboard's charts.
-func (h *Handler) DailyCounts(ctx context.Context, accountID int64, now time.Time, n int) ([]DayCounts, error) {
+func (s *Store) DailyCounts(ctx context.Context, accountID int64, now time.Time, n int) ([]DayCounts, error) {
 	_, off := now.Zone()
 	y, m, d := now.Date()
 	first := time.Date(y, m, d, 0, 0, 0, 0, now.Location()).AddDate(0, 0, -(n - 1))
@@ -33,7 +33,7 @@ func (h *Handler) DailyCounts(ctx context.Context, accountID int64, now time.Tim
 		Day                          int64
 		Messages, Follows, Unfollows int
 	}
-	if err := h.store.gdb.WithContext(ctx).Raw(dailyCountsSQL, off, accountID, first.UTC()).Scan(&rows).Error; err != nil {
+	if err := s.db.WithContext(ctx).Raw(dailyCountsSQL, off, accountID, first.UTC()).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("daily message counts: %w", err)
 	}
 	out := make([]DayCounts, n)

@@ -1,15 +1,12 @@
-package callback
+package messages
 
 import (
 	"context"
 	"database/sql"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
-	"github.com/socialinzen/socialinzen/internal/apperr"
-	"github.com/socialinzen/socialinzen/internal/httpapi"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxcrypto"
 )
 
@@ -61,46 +58,14 @@ type InboxQuery struct {
 	Limit     int
 }
 
-// InboxRoutes mounts /messages on the authenticated, account-scoped /apis/wxplatform group (after
-// httpapi.RequireAuth and accounts.Scope).
-func (h *Handler) InboxRoutes(g httpapi.Group) {
-	g.ReadJSON("/messages", h.listMessages)
-}
-
-func (h *Handler) listMessages(req *httpapi.Request) (httpapi.Answer, error) {
-	acct, b := req.Account, req.Body
-	q := InboxQuery{AccountID: acct.ID, OpenID: strings.TrimSpace(b.Str("openid")), Limit: DefaultInboxLimit}
-	if n, ok, err := b.Int("offset"); err != nil {
-		return nil, err
-	} else if ok {
-		if n < 0 || n > 1_000_000 {
-			return nil, apperr.Invalidf("offset", "must be between 0 and 1000000")
-		}
-		q.Offset = int(n)
-	}
-	if n, ok, err := b.Int("limit"); err != nil {
-		return nil, err
-	} else if ok {
-		if n < 1 || n > MaxInboxLimit {
-			return nil, apperr.Invalidf("limit", "must be between 1 and %d", MaxInboxLimit)
-		}
-		q.Limit = int(n)
-	}
-	page, err := h.Inbox(req.Ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	return httpapi.Fields{"total": page.Total, "messages": page.Messages}, nil
-}
-
 // Inbox answers a page of an account's stored messages, newest first. Messages still waiting in the queue
 // (Postgres was down) appear once they are written.
-func (h *Handler) Inbox(ctx context.Context, q InboxQuery) (*InboxPage, error) {
+func (s *Store) Inbox(ctx context.Context, q InboxQuery) (*InboxPage, error) {
 	if q.Limit <= 0 || q.Limit > MaxInboxLimit {
 		q.Limit = DefaultInboxLimit
 	}
 	q.Offset = max(q.Offset, 0)
-	db, err := h.store.sqlDB()
+	db, err := s.db.DB()
 	if err != nil {
 		return nil, fmt.Errorf("inbox: %w", err)
 	}

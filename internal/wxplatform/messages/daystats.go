@@ -1,4 +1,4 @@
-package callback
+package messages
 
 import (
 	"context"
@@ -26,7 +26,7 @@ GROUP BY 1`
 
 // ConsoleDays answers every day from first to last (dates in loc; their clock time is ignored), oldest
 // first, with the counts of the messages received that day in loc, zero for a quiet day.
-func (h *Handler) ConsoleDays(ctx context.Context, accountID int64, first, last time.Time, loc *time.Location) ([]ConsoleDay, error) {
+func (s *Store) ConsoleDays(ctx context.Context, accountID int64, first, last time.Time, loc *time.Location) ([]ConsoleDay, error) {
 	first = time.Date(first.Year(), first.Month(), first.Day(), 0, 0, 0, 0, loc)
 	last = time.Date(last.Year(), last.Month(), last.Day(), 0, 0, 0, 0, loc)
 	if last.Before(first) {
@@ -37,7 +37,7 @@ func (h *Handler) ConsoleDays(ctx context.Context, accountID int64, first, last 
 		Received int
 		Answered int
 	}
-	if err := h.store.gdb.WithContext(ctx).Raw(consoleDaysSQL, loc.String(), accountID, first.UTC(),
+	if err := s.db.WithContext(ctx).Raw(consoleDaysSQL, loc.String(), accountID, first.UTC(),
 		last.AddDate(0, 0, 1).UTC()).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("console message counts: %w", err)
 	}
