@@ -33,7 +33,7 @@ func randomWord(rng *rand.Rand, minLen, maxLen int) string {
 func benchService(b *testing.B, rules []*Rule) *Service {
 	b.Helper()
 	s := NewService(nil, Options{})
-	s.entry(1).m.Store(buildMatcher(1, rules, nil))
+	s.entry(1).m.Store(buildMatcher(1, rules, nil, nil))
 	return s
 }
 
@@ -150,7 +150,7 @@ func BenchmarkBuildMatcher(b *testing.B) {
 	b.ReportAllocs()
 	cpu := processCPU()
 	for b.Loop() {
-		buildMatcher(1, rules, nil)
+		buildMatcher(1, rules, nil, nil)
 	}
 	reportCPU(b, cpu)
 }
