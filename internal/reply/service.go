@@ -557,3 +557,6 @@ func (s *Service) Loaded(accountID int64) bool { return s.loaded(accountID) != n
 
 // IsUnavailable reports whether err is Match's "rules unavailable" error.
 func IsUnavailable(err error) bool { return errors.Is(err, ErrUnavailable) }
+
+// Location answers TIMEZONE, the zone of the rules' dates and hours.
+func (s *Service) Location() *time.Location { return s.opts.Location }
