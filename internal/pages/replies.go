@@ -60,9 +60,6 @@ type repliesData struct {
 	Types     []string
 	Matches   []string
 	Modes     []string
-	// KeepReplies says the edited rule has replies after the first that are not text: the form cannot
-	// edit them and saving leaves them.
-	KeepReplies bool
 	Subscribe replyForm
 	Default   replyForm
 	ClickKeys []string
@@ -70,6 +67,9 @@ type repliesData struct {
 	Sim       *simExchange // the simulator's last exchange, shown without JavaScript
 	SimEvent  string
 	SimKey    string
+	// KeepReplies says the edited rule has replies after the first that are not text: the form cannot
+	// edit them and saving leaves them.
+	KeepReplies bool
 }
 
 func (p *Pages) repliesPage(c *gin.Context) {
