@@ -23,6 +23,9 @@ type answer struct {
 	ruleID  int64
 	keyword string
 	kind    string // "" when no rule matched
+	// followUps are the replies the rule sends after this one (contract §20, "all" mode); not stored: only
+	// the first delivery, which stores the message, has them.
+	followUps []reply.Reply
 }
 
 // msgKey identifies a message the way WeChat deduplicates: MsgId for messages, FromUserName + CreateTime
@@ -160,5 +163,5 @@ func render(m *reply.Match, msg *wxcrypto.Message, now time.Time) answer {
 	if kind == "" {
 		kind = "keyword"
 	}
-	return answer{xml: r.Marshal(), ruleID: m.RuleID, keyword: m.Keyword, kind: kind}
+	return answer{xml: r.Marshal(), ruleID: m.RuleID, keyword: m.Keyword, kind: kind, followUps: m.FollowUps}
 }

@@ -107,6 +107,7 @@ func (h *Handler) storeBatch(ctx context.Context, batch []pending) {
 			if r.msg != nil && (observed(r.msg) || h.hooked(r.msg)) {
 				h.notify(r.accountID, r.msg, r.raw)
 			}
+			h.notifyFollowUp(r)
 			p.done <- stored{inserted: true}
 			continue
 		}

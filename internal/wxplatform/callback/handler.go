@@ -64,6 +64,8 @@ type Options struct {
 	// JobFinish hooks take WeChat's *JOBFINISH events by event name (upper case), e.g.
 	// "MASSSENDJOBFINISH" (optional; each capability adds its own).
 	JobFinish map[string]JobFinishHook
+	// FollowUps enqueues the replies a rule in "all" mode sends after the passive one (optional).
+	FollowUps FollowUpHook
 	// Outcomes counts what became of each delivery, for /metrics (optional).
 	Outcomes OutcomeObserver
 	Logger   *slog.Logger // default slog.Default()

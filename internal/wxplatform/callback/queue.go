@@ -207,7 +207,7 @@ func (h *Handler) storedLate(ctx context.Context, batch []*record, fresh map[msg
 	for _, r := range batch {
 		if !fresh[r.key()] {
 			own := false
-			if r.uncertain && r.msg != nil && (observed(r.msg) || h.hooked(r.msg)) {
+			if r.uncertain && r.msg != nil && (observed(r.msg) || h.hooked(r.msg) || h.wantsFollowUp(r)) {
 				own, _ = h.store.isOwn(ctx, r)
 			}
 			if !own {
@@ -219,6 +219,7 @@ func (h *Handler) storedLate(ctx context.Context, batch []*record, fresh map[msg
 		if r.msg != nil && (observed(r.msg) || h.hooked(r.msg)) {
 			h.notify(r.accountID, r.msg, r.raw)
 		}
+		h.notifyFollowUp(r)
 	}
 }
 

@@ -1,0 +1,44 @@
+package callback
+
+import (
+	"context"
+	"time"
+
+	"github.com/socialinzen/socialinzen/internal/reply"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/wxcrypto"
+)
+
+// FollowUpHook is told, once a message is stored for the first time, of the replies its rule sends after
+// the passive one (a rule in "all" mode, contract §20). It runs on the observer's goroutine, after the
+// answer went out, and should only enqueue the sending: a retry of the message is never stored again, so
+// it is never told twice (its implementation makes the job unique too).
+type FollowUpHook interface {
+	FollowUp(ctx context.Context, accountID int64, msg *wxcrypto.Message, ruleID int64, replies []reply.Reply) error
+}
+
+// wantsFollowUp reports whether a stored record has replies to send after its answer.
+func (h *Handler) wantsFollowUp(r *record) bool {
+	return h.opts.FollowUps != nil && r.msg != nil && len(r.ans.followUps) > 0
+}
+
+// notifyFollowUp hands a stored record's follow-up replies to the observer's goroutine (never blocking: a
+// full queue drops and counts them, as for events).
+func (h *Handler) notifyFollowUp(r *record) {
+	if !h.wantsFollowUp(r) {
+		return
+	}
+	select {
+	case h.events <- eventJob{accountID: r.accountID, msg: r.msg, ruleID: r.ans.ruleID, followUps: r.ans.followUps}:
+	default:
+		h.stats.eventsDropped.Add(1)
+		h.warnEvery(10*time.Second, "callback: event observer is behind, rule follow-up replies dropped",
+			"dropped_total", h.stats.eventsDropped.Load())
+	}
+}
+
+// followUp runs the hook for one record (on the observer's goroutine).
+func (h *Handler) followUp(ctx context.Context, job eventJob) {
+	if err := h.opts.FollowUps.FollowUp(ctx, job.accountID, job.msg, job.ruleID, job.followUps); err != nil {
+		h.log.Warn("callback: rule follow-up replies not queued", "account_id", job.accountID, "rule_id", job.ruleID, "err", err)
+	}
+}
