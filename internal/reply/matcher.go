@@ -23,12 +23,14 @@ const (
 // compiledRule is a rule ready to answer: its replies rendered once, for a message (1 article) and for an
 // event (up to 8), and its schedule as a window.
 type compiledRule struct {
-	id           int64
-	keyword      string
-	msgReplies   []wxcrypto.Reply // random mode: one is chosen; all mode: the first only
-	eventReplies []wxcrypto.Reply
-	followUps    []Reply // all mode: the replies after the first
-	win          window
+	id         int64
+	keyword    string
+	msgReply   wxcrypto.Reply // the first reply (the only one, in all mode)
+	eventReply wxcrypto.Reply
+	moreMsg    []wxcrypto.Reply // random mode: the other replies, one of all being chosen
+	moreEvent  []wxcrypto.Reply
+	followUps  []Reply // all mode: the replies after the first
+	win        window
 }
 
 type regexRule struct {
@@ -97,9 +99,10 @@ func buildMatcher(version int64, rules []*Rule, loc *time.Location, bad func(r *
 				m.containsScheduled = true
 			}
 		}
+		single := [1]string{r.Keyword}
 		keywords := r.Keywords
 		if len(keywords) == 0 {
-			keywords = []string{r.Keyword}
+			keywords = single[:]
 		}
 		for _, kw := range keywords {
 			switch r.Match {
@@ -146,18 +149,18 @@ func buildMatcher(version int64, rules []*Rule, loc *time.Location, bad func(r *
 // compile renders a rule's replies and compiles its schedule in loc (nil: the rule has none, as the
 // subscribe and default replies).
 func compile(r *Rule, eventArticles int, loc *time.Location) *compiledRule {
-	c := &compiledRule{id: r.ID, keyword: r.Keyword, win: window{alwaysOpen: true}}
-	replies := r.Replies
-	if len(replies) == 0 {
-		replies = []Reply{{Type: r.Type, Content: r.Reply}}
-	}
-	if r.Mode == ModeAll && len(replies) > 1 {
-		c.followUps = replies[1:]
-		replies = replies[:1]
-	}
-	for _, rp := range replies {
-		c.msgReplies = append(c.msgReplies, render(rp.Type, rp.Content, MaxArticlesMessage))
-		c.eventReplies = append(c.eventReplies, render(rp.Type, rp.Content, eventArticles))
+	c := &compiledRule{id: r.ID, keyword: r.Keyword, win: window{alwaysOpen: true},
+		msgReply:   render(r.Type, r.Reply, MaxArticlesMessage),
+		eventReply: render(r.Type, r.Reply, eventArticles)}
+	if len(r.Replies) > 1 {
+		if r.Mode == ModeAll {
+			c.followUps = r.Replies[1:]
+		} else {
+			for _, rp := range r.Replies[1:] {
+				c.moreMsg = append(c.moreMsg, render(rp.Type, rp.Content, MaxArticlesMessage))
+				c.moreEvent = append(c.moreEvent, render(rp.Type, rp.Content, eventArticles))
+			}
+		}
 	}
 	if loc != nil {
 		c.win = compileWindow(r.Schedule, loc)
@@ -250,17 +253,19 @@ func (m *matcher) match(msg *wxcrypto.Message, deadline time.Time, at instant) (
 // A rule in random mode answers one of its replies, chosen at random (a retry of the message gets the one
 // stored with its first delivery).
 func answer(r *compiledRule, kind string) *Match {
-	i := 0
-	if n := len(r.msgReplies); n > 1 {
-		i = rand.IntN(n)
+	msgReply, eventReply := r.msgReply, r.eventReply
+	if n := len(r.moreMsg); n > 0 {
+		if i := rand.IntN(n + 1); i > 0 {
+			msgReply, eventReply = r.moreMsg[i-1], r.moreEvent[i-1]
+		}
 	}
-	out := &Match{RuleID: r.id, Kind: kind, Reply: r.msgReplies[i], FollowUps: r.followUps}
+	out := &Match{RuleID: r.id, Kind: kind, Reply: msgReply, FollowUps: r.followUps}
 	switch kind {
 	case MatchKindKeyword, MatchKindClick:
 		out.Keyword = r.keyword
 	}
 	if kind == MatchKindSubscribe || kind == MatchKindClick {
-		out.Reply = r.eventReplies[i]
+		out.Reply = eventReply
 	}
 	return out
 }

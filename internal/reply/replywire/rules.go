@@ -22,14 +22,17 @@ func Keywords(v any) (keywords []string, many bool, err error) {
 		if !strings.HasPrefix(s, "[") {
 			return []string{t}, false, nil
 		}
-		var arr []any
-		dec := json.NewDecoder(strings.NewReader(s))
-		dec.UseNumber()
-		if err := dec.Decode(&arr); err != nil {
-			// Not JSON after all: a keyword that starts with a bracket (a regex, say).
+		// Only a JSON array of strings is several keywords; anything else starting with a bracket is one
+		// keyword (a regex such as [0-9]+ or [1]).
+		var arr []string
+		if err := json.Unmarshal([]byte(s), &arr); err != nil {
 			return []string{t}, false, nil
 		}
-		return Keywords(arr)
+		vals := make([]any, len(arr))
+		for i, k := range arr {
+			vals[i] = k
+		}
+		return Keywords(vals)
 	case json.Number:
 		return []string{t.String()}, false, nil
 	case []any:
