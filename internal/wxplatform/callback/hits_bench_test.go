@@ -43,7 +43,7 @@ func BenchmarkRuleHitCounting(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	for _, trigger := range []string{"on", "off"} {
+	for _, trigger := range []string{"off", "on"} {
 		verb := "ENABLE"
 		if trigger == "off" {
 			verb = "DISABLE"
