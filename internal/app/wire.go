@@ -21,6 +21,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/stats"
 	"github.com/socialinzen/socialinzen/internal/user"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/autoreply"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/callback"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/component"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/conversations"
@@ -106,7 +107,7 @@ func (a *App) build(ctx context.Context) (*services, error) {
 		return nil, err
 	}
 
-	s.replies = reply.NewService(a.db, reply.Options{Logger: a.log, DSN: a.cfg.DatabaseURL})
+	s.replies = reply.NewService(a.db, reply.Options{Logger: a.log, DSN: a.cfg.DatabaseURL, Location: a.cfg.Location()})
 	if err := s.replies.Start(ctx); err != nil {
 		return nil, fmt.Errorf("reply rules: %w", err)
 	}
@@ -137,8 +138,11 @@ func (a *App) build(ctx context.Context) (*services, error) {
 	if err != nil {
 		return nil, fmt.Errorf("broadcasts: %w", err)
 	}
+	// The sender of rules' follow-up replies (contract §20) is the conversations service, built below.
+	followUps := &followUpSender{}
 	s.callback = callback.New(callback.Options{DB: a.db, Accounts: s.accounts, Replies: s.replies,
 		Observer: callback.Observers{s.followers.Observer(), s.articles}, Outcomes: s.metrics, Logger: a.log,
+		FollowUps: followUps,
 		JobFinish: map[string]callback.JobFinishHook{
 			broadcasts.EventMassFinish:     s.broadcasts,
 			broadcasts.EventTemplateFinish: s.broadcasts,
@@ -158,6 +162,13 @@ func (a *App) build(ctx context.Context) (*services, error) {
 	s.live.Start(ctx)
 	if err := conversations.RegisterJobs(a.jobs, s.live); err != nil {
 		return nil, fmt.Errorf("conversations: %w", err)
+	}
+	if followUps.Service, err = autoreply.New(autoreply.Options{Jobs: a.jobs, Accounts: s.accounts, DB: a.db,
+		Sender: s.convs, Logger: a.log}); err != nil {
+		return nil, err
+	}
+	if err := followUps.RegisterJobs(a.jobs); err != nil {
+		return nil, fmt.Errorf("rule follow-ups: %w", err)
 	}
 	// Streams end before the server waits for requests to finish, and the hub stops before the database.
 	a.onShutdown = append(a.onShutdown, s.live.Close)
@@ -326,3 +337,7 @@ func (a *App) announce() {
 		a.log.Info("sandbox: bind more accounts by scanning: " + a.cfg.BaseURL + "/authorize → \"scan to authorize\" opens the emulator's demo third-party platform (" + a.services.component.AppID() + ")")
 	}
 }
+
+// followUpSender is the callback's FollowUpHook: the autoreply service, set once the conversations
+// service it sends through exists (before the callback receives anything).
+type followUpSender struct{ *autoreply.Service }

@@ -33,12 +33,18 @@ var replyFormFields = []string{"request", "match", "type", "content", "mediaId",
 
 // ruleView is a keyword rule as the list shows it.
 type ruleView struct {
-	ID      int64
-	Keyword string
-	Match   string
-	Type    string
-	Enabled bool
-	Summary string
+	ID       int64
+	Keyword  string
+	Keywords []string // all of them, Keyword first
+	Match    string
+	Type     string
+	Enabled  bool
+	Summary  string
+	Replies  int    // how many replies
+	Mode     string // random or all, when several
+	Schedule string // "2026-01-01 – 2026-12-31 09:00-18:00", "" when always
+	Hits     int64
+	LastHit  string
 }
 
 // replyForm is one of the page's reply forms with what was posted to it and its errors.
@@ -53,6 +59,7 @@ type repliesData struct {
 	EditID    int64 // the rule the form edits; 0 adds one
 	Types     []string
 	Matches   []string
+	Modes     []string
 	Subscribe replyForm
 	Default   replyForm
 	ClickKeys []string
@@ -60,6 +67,9 @@ type repliesData struct {
 	Sim       *simExchange // the simulator's last exchange, shown without JavaScript
 	SimEvent  string
 	SimKey    string
+	// KeepReplies says the edited rule has replies after the first that are not text: the form cannot
+	// edit them and saving leaves them.
+	KeepReplies bool
 }
 
 func (p *Pages) repliesPage(c *gin.Context) {
@@ -76,6 +86,7 @@ func (p *Pages) repliesPage(c *gin.Context) {
 		d := v.Data.(*repliesData)
 		d.EditID = r.ID
 		v.Form = ruleForm(r)
+		d.KeepReplies = ruleFormExtras(v.Form, r)
 	}
 	p.html(c, http.StatusOK, "replies", v)
 }
@@ -95,17 +106,32 @@ func (p *Pages) repliesView(c *gin.Context) (*View, bool) {
 		p.fail(c, err)
 		return nil, false
 	}
-	d := &repliesData{Types: replyTypes, Matches: matchModes, SimOpenID: simOpenID(c),
+	d := &repliesData{Types: replyTypes, Matches: matchModes, Modes: replyModes, SimOpenID: simOpenID(c),
 		Subscribe: replyForm{Form: specialForm(sub), Errors: map[string]string{}, Set: sub != nil},
 		Default:   replyForm{Form: specialForm(def), Errors: map[string]string{}, Set: def != nil}}
 	for _, r := range rules {
-		d.Rules = append(d.Rules, ruleView{ID: r.ID, Keyword: r.Keyword, Match: string(r.Match), Type: string(r.Type),
-			Enabled: r.Enabled, Summary: summarize(r.Type, r.Reply)})
+		rv := ruleView{ID: r.ID, Keyword: r.Keyword, Keywords: r.Keywords, Match: string(r.Match), Type: string(r.Type),
+			Enabled: r.Enabled, Summary: summarize(r.Type, r.Reply), Replies: len(r.Replies), Hits: r.Hits,
+			LastHit: lastHit(r.LastHitAt, p.deps.Replies.Location())}
+		if rv.Replies > 1 {
+			rv.Mode = string(r.Mode)
+		}
+		if sc := r.Schedule; !sc.IsZero() {
+			parts := []string{}
+			if !sc.From.IsZero() || !sc.To.IsZero() {
+				parts = append(parts, sc.From.String()+"–"+sc.To.String())
+			}
+			if sc.Hours.Set {
+				parts = append(parts, sc.Hours.String())
+			}
+			rv.Schedule = strings.Join(parts, " ")
+		}
+		d.Rules = append(d.Rules, rv)
 	}
 	if keys, err := p.deps.Menus.ClickKeys(ctx, a.ID); err == nil {
 		d.ClickKeys = keys
 	}
-	v.Form["type"], v.Form["match"] = "text", "exact"
+	v.Form["type"], v.Form["match"], v.Form["replyMode"] = "text", "exact", "random"
 	v.Data = d
 	return v, true
 }
@@ -207,8 +233,9 @@ func formErrorIn(f replyForm, v *View, err error) {
 	sub := &View{Errors: map[string]string{}, Lang: v.Lang}
 	formError(sub, err)
 	for field, msg := range sub.Errors {
-		// The service names a reply's fields reply.<field>, with the form's names.
-		field = strings.TrimPrefix(field, reply.ReplyField+".")
+		// The service names a reply's fields reply.<field>, with the form's names; several keywords and
+		// replies request[i] and replies[i].<field>.
+		field = ruleFieldOf(strings.TrimPrefix(field, reply.ReplyField+"."))
 		switch field {
 		case "newRequest":
 			field = "request"
@@ -229,10 +256,17 @@ func formErrorIn(f replyForm, v *View, err error) {
 func (p *Pages) replyAdd(c *gin.Context) {
 	a := accounts.Current(c)
 	f := postedForm(c)
+	postedRuleExtras(c, f)
 	in := postedReply(f)
 	enabled := true
-	_, err := p.deps.Replies.Add(c.Request.Context(), a.ID, reply.Input{Type: in.typ(), Content: in.content(),
-		Request: in.Request, Match: in.match(), Enabled: &enabled})
+	sched, err := formSchedule(f)
+	if err != nil {
+		p.ruleFormFailed(c, f, 0, err)
+		return
+	}
+	_, err = p.deps.Replies.Add(c.Request.Context(), a.ID, reply.Input{Type: in.typ(), Content: in.content(),
+		Keywords: formKeywords(f), Replies: formReplies(f, reply.Reply{Type: in.typ(), Content: in.content()}),
+		Mode: reply.ReplyMode(f["replyMode"]), Schedule: sched, Match: in.match(), Enabled: &enabled})
 	if err != nil {
 		p.ruleFormFailed(c, f, 0, err)
 		return
@@ -248,10 +282,22 @@ func (p *Pages) replyUpdate(c *gin.Context) {
 		return
 	}
 	f := postedForm(c)
+	postedRuleExtras(c, f)
 	in := postedReply(f)
 	kw, match, content := in.Request, in.match(), in.content()
-	_, err = p.deps.Replies.Update(c.Request.Context(), a.ID, reply.Selector{ID: id}, reply.Changes{
-		Request: &kw, Match: &match, Type: in.typ(), Content: &content})
+	sched, err := formSchedule(f)
+	if err != nil {
+		p.ruleFormFailed(c, f, id, err)
+		return
+	}
+	mode := reply.ReplyMode(f["replyMode"])
+	ch := reply.Changes{Keywords: formKeywords(f), Match: &match, Type: in.typ(), Content: &content, Mode: &mode,
+		ActiveFrom: &sched.From, ActiveTo: &sched.To, Hours: &sched.Hours}
+	if c.PostForm("keepReplies") == "" {
+		// The form holds every reply: they replace the rule's.
+		ch.Replies = formReplies(f, reply.Reply{Type: in.typ(), Content: content})
+	}
+	_, err = p.deps.Replies.Update(c.Request.Context(), a.ID, reply.Selector{ID: id}, ch)
 	if err != nil {
 		p.ruleFormFailed(c, f, id, err)
 		return
@@ -265,7 +311,9 @@ func (p *Pages) ruleFormFailed(c *gin.Context, f map[string]string, editID int64
 	if !ok {
 		return
 	}
-	v.Data.(*repliesData).EditID = editID
+	d := v.Data.(*repliesData)
+	d.EditID = editID
+	d.KeepReplies = c.PostForm("keepReplies") != ""
 	v.Form = f
 	formErrorIn(replyForm{Form: f, Errors: v.Errors}, v, err)
 	p.html(c, statusOf(err), "replies", v)

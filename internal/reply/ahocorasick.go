@@ -23,6 +23,8 @@ type acAutomaton struct {
 	next  []int32
 	fail  []int32
 	best  []int32 // the best pattern ending at the node, its own or through its suffixes; -1: none
+	own   []int32 // the pattern ending exactly at the node; -1: none
+	dict  []int32 // the nearest proper suffix node (by failure links) that has a pattern of its own; 0: none
 }
 
 // newACAutomaton builds the automaton of patterns (none of them empty; duplicates keep the first).
@@ -75,6 +77,8 @@ func newACAutomaton(patterns []string) *acAutomaton {
 		next:  make([]int32, 0, count-1),
 		fail:  make([]int32, count),
 		best:  make([]int32, count),
+		own:   own,
+		dict:  make([]int32, count),
 	}
 	// Flatten the edges, already sorted by byte, in node order.
 	for n := range count {
@@ -99,6 +103,11 @@ func newACAutomaton(patterns []string) *acAutomaton {
 	for head := 0; head < len(queue); head++ {
 		n := queue[head]
 		a.best[n] = better(own[n], a.best[a.fail[n]])
+		if f := a.fail[n]; own[f] >= 0 {
+			a.dict[n] = f
+		} else {
+			a.dict[n] = a.dict[f]
+		}
 		for c := firstChild[n]; c >= 0; c = sibling[c] {
 			b := label[c]
 			f := a.fail[n]
@@ -177,6 +186,50 @@ func (a *acAutomaton) search(text string) int32 {
 			if best == 0 {
 				return 0
 			}
+		}
+	}
+	return best
+}
+
+// searchWhere answers the best pattern occurring in text that ok accepts, -1 when none does. It costs what
+// search costs as long as ok accepts the best pattern at each position; only where ok refuses it are the
+// other patterns ending there (the suffix chain, at most as long as the longest pattern) tried in turn. ok
+// must not keep its argument.
+func (a *acAutomaton) searchWhere(text string, ok func(rank int32) bool) int32 {
+	best := int32(-1)
+	n := int32(0)
+	for i := 0; i < len(text); i++ {
+		b := text[i]
+		for {
+			if n == 0 {
+				n = a.root[b]
+				break
+			}
+			if t := a.edge(n, b); t > 0 {
+				n = t
+				break
+			}
+			n = a.fail[n]
+		}
+		r := a.best[n]
+		if r < 0 || (best >= 0 && r >= best) {
+			continue
+		}
+		if ok(r) {
+			best = r
+		} else {
+			m := n
+			if a.own[m] < 0 {
+				m = a.dict[m]
+			}
+			for ; m != 0; m = a.dict[m] {
+				if c := a.own[m]; c != r && (best < 0 || c < best) && ok(c) {
+					best = c
+				}
+			}
+		}
+		if best == 0 {
+			return 0
 		}
 	}
 	return best

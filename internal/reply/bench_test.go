@@ -33,7 +33,7 @@ func randomWord(rng *rand.Rand, minLen, maxLen int) string {
 func benchService(b *testing.B, rules []*Rule) *Service {
 	b.Helper()
 	s := NewService(nil, Options{})
-	s.entry(1).m.Store(buildMatcher(1, rules, nil))
+	s.entry(1).m.Store(buildMatcher(1, rules, nil, nil))
 	return s
 }
 
@@ -150,7 +150,7 @@ func BenchmarkBuildMatcher(b *testing.B) {
 	b.ReportAllocs()
 	cpu := processCPU()
 	for b.Loop() {
-		buildMatcher(1, rules, nil)
+		buildMatcher(1, rules, nil, nil)
 	}
 	reportCPU(b, cpu)
 }
@@ -193,4 +193,82 @@ func BenchmarkMatchWorstCase(b *testing.B) {
 	rules = append(rules, &Rule{ID: 1000, Kind: KindDefault, Type: TypeText, Reply: Content{Content: "default"}, Enabled: true})
 	s := benchService(b, rules)
 	runMatch(b, s, text(strings.Repeat("aé b1", 10<<10)), 1000)
+}
+
+// scheduledRules answers 1,000 rules of 10 keywords each (10,000 keywords, every rule with an active
+// period and daily hours): even rules open 09:00-18:00, odd ones overnight 22:00-02:00, all in 2026. At
+// benchNow (10:00) the even rules are open and the odd ones closed.
+func scheduledRules(rng *rand.Rand, mode MatchMode) ([]*Rule, [][]string) {
+	words := uniqueWords(rng, benchRules, 2, 6, map[string]bool{})
+	var rules []*Rule
+	var kws [][]string
+	for i := range benchRules / 10 {
+		r := textRule(int64(i+1), words[i*10], mode)
+		r.Keywords = words[i*10 : i*10+10]
+		r.Schedule = Schedule{From: Date{2026, time.January, 1}, To: Date{2026, time.December, 31},
+			Hours: Hours{From: 9 * 60, To: 18 * 60, Set: true}}
+		if i%2 == 1 {
+			r.Schedule.Hours = Hours{From: 22 * 60, To: 2 * 60, Set: true}
+		}
+		rules = append(rules, r)
+		kws = append(kws, r.Keywords)
+	}
+	return rules, kws
+}
+
+var benchNow = time.Date(2026, time.June, 1, 10, 0, 0, 0, time.UTC)
+
+func scheduledService(b *testing.B, rules []*Rule) *Service {
+	b.Helper()
+	s := NewService(nil, Options{Now: func() time.Time { return benchNow }})
+	s.entry(1).m.Store(buildMatcher(1, rules, time.UTC, nil))
+	return s
+}
+
+// BenchmarkMatchScheduled: the cases of BenchmarkMatchExact and BenchmarkMatchContains with 10,000
+// keywords in 1,000 rules of 10, every rule with a period and hours (contract §20).
+func BenchmarkMatchScheduled(b *testing.B) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	exact, ekw := scheduledRules(rng, MatchExact)
+	se := scheduledService(b, exact)
+	b.Run("exact open", func(b *testing.B) { runMatch(b, se, text(ekw[432][7]), 433) })
+
+	contains, ckw := scheduledRules(rng, MatchContains)
+	sc := scheduledService(b, contains)
+	// An open rule's keyword in a 60-character message.
+	b.Run("contains open", func(b *testing.B) {
+		runMatch(b, sc, text(randomWord(rng, 30, 30)+ckw[900][3]+randomWord(rng, 25, 25)), 901)
+	})
+	// A longer keyword of a closed rule beside a shorter one of an open rule: the automaton must pass
+	// over the closed one.
+	long, short := "", ""
+	for i := 1; i < len(ckw) && (long == ""); i += 2 {
+		for _, w := range ckw[i] {
+			if len([]rune(w)) == 6 {
+				long = w
+			}
+		}
+	}
+	var shortRule int64
+	for i := 0; i < len(ckw) && short == ""; i += 2 {
+		for _, w := range ckw[i] {
+			if len([]rune(w)) == 2 {
+				short, shortRule = w, int64(i+1)
+			}
+		}
+	}
+	b.Run("contains closed best", func(b *testing.B) {
+		runMatch(b, sc, text(randomWord(rng, 20, 20)+long+randomWord(rng, 20, 20)+short), shortRule)
+	})
+}
+
+// BenchmarkBuildScheduled is a rebuild of 1,000 scheduled rules of 10 contains keywords.
+func BenchmarkBuildScheduled(b *testing.B) {
+	rules, _ := scheduledRules(rand.New(rand.NewPCG(6, 6)), MatchContains)
+	b.ReportAllocs()
+	cpu := processCPU()
+	for b.Loop() {
+		buildMatcher(1, rules, time.UTC, nil)
+	}
+	reportCPU(b, cpu)
 }

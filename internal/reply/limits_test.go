@@ -65,9 +65,9 @@ func TestRegexTooComplexIsRefused(t *testing.T) {
 // TestRegexSeesTheFirst2048Bytes: regexes run on the first RegexInputBytes of a message (cut on a
 // character boundary), whatever its length.
 func TestRegexSeesTheFirst2048Bytes(t *testing.T) {
-	m := buildMatcher(1, []*Rule{textRule(1, `END$`, MatchRegex), textRule(2, `^开始`, MatchRegex)}, nil)
-	require.Nil(t, m.keyword(strings.Repeat("x", RegexInputBytes)+"END", time.Time{}))
-	got := m.keyword(strings.Repeat("x", RegexInputBytes-3)+"END", time.Time{})
+	m := buildMatcher(1, []*Rule{textRule(1, `END$`, MatchRegex), textRule(2, `^开始`, MatchRegex)}, nil, nil)
+	require.Nil(t, m.keyword(strings.Repeat("x", RegexInputBytes)+"END", time.Time{}, instant{}))
+	got := m.keyword(strings.Repeat("x", RegexInputBytes-3)+"END", time.Time{}, instant{})
 	require.NotNil(t, got)
 	require.EqualValues(t, 1, got.id)
 	// A cut inside a character leaves the character out, not half of it.
@@ -75,7 +75,7 @@ func TestRegexSeesTheFirst2048Bytes(t *testing.T) {
 	require.Equal(t, RegexInputBytes, len(regexInput(s)))
 	s = "a" + s
 	require.Equal(t, RegexInputBytes-1, len(regexInput(s)))
-	require.NotNil(t, m.keyword("开始"+strings.Repeat("x", 60<<10), time.Time{}))
+	require.NotNil(t, m.keyword("开始"+strings.Repeat("x", 60<<10), time.Time{}, instant{}))
 }
 
 // TestMatchStopsRegexesAtTheDeadline: when the callback's matching budget is spent, the regexes not yet
@@ -84,7 +84,7 @@ func TestMatchStopsRegexesAtTheDeadline(t *testing.T) {
 	rules := []*Rule{textRule(1, `hello`, MatchRegex), textRule(2, `exact`, MatchExact),
 		{ID: 3, Kind: KindDefault, Type: TypeText, Reply: Content{Content: "default"}, Enabled: true}}
 	s := NewService(nil, Options{})
-	s.entry(1).m.Store(buildMatcher(1, rules, nil))
+	s.entry(1).m.Store(buildMatcher(1, rules, nil, nil))
 
 	m, err := s.Match(context.Background(), 1, text("hello"))
 	require.NoError(t, err)

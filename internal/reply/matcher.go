@@ -2,6 +2,7 @@ package reply
 
 import (
 	"cmp"
+	"math/rand/v2"
 	"regexp"
 	"slices"
 	"strings"
@@ -20,12 +21,16 @@ const (
 )
 
 // compiledRule is a rule ready to answer: its replies rendered once, for a message (1 article) and for an
-// event (up to 8).
+// event (up to 8), and its schedule as a window.
 type compiledRule struct {
 	id         int64
 	keyword    string
-	msgReply   wxcrypto.Reply
+	msgReply   wxcrypto.Reply // the first reply (the only one, in all mode)
 	eventReply wxcrypto.Reply
+	moreMsg    []wxcrypto.Reply // random mode: the other replies, one of all being chosen
+	moreEvent  []wxcrypto.Reply
+	followUps  []Reply // all mode: the replies after the first
+	win        window
 }
 
 type regexRule struct {
@@ -49,11 +54,19 @@ type matcher struct {
 	subscribe *compiledRule
 	fallback  *compiledRule // the default reply
 	rules     int
+	// scheduled says some rule has an active period or hours: only then does matching read the clock.
+	scheduled bool
+	// containsScheduled says some contains rule has one: only then does the automaton ask which rules
+	// are open.
+	containsScheduled bool
 }
 
 // buildMatcher compiles rules (disabled ones are left out). A stored regex that no longer compiles (it was
 // checked when saved) is skipped and reported through bad.
-func buildMatcher(version int64, rules []*Rule, bad func(r *Rule, err error)) *matcher {
+func buildMatcher(version int64, rules []*Rule, loc *time.Location, bad func(r *Rule, err error)) *matcher {
+	if loc == nil {
+		loc = time.UTC
+	}
 	m := &matcher{version: version, exact: make(map[string]*compiledRule)}
 	type containsRule struct {
 		key   string
@@ -69,37 +82,50 @@ func buildMatcher(version int64, rules []*Rule, bad func(r *Rule, err error)) *m
 		}
 		switch r.Kind {
 		case KindSubscribe:
-			m.subscribe = compile(r, MaxArticlesEvent)
+			m.subscribe = compile(r, MaxArticlesEvent, nil)
 			continue
 		case KindDefault:
-			m.fallback = compile(r, MaxArticlesMessage)
+			m.fallback = compile(r, MaxArticlesMessage, nil)
 			continue
 		case KindKeyword:
 		default:
 			continue
 		}
-		c := compile(r, MaxArticlesMessage)
+		c := compile(r, MaxArticlesMessage, loc)
 		m.rules++
-		switch r.Match {
-		case MatchExact:
-			key := foldKey(r.Keyword)
-			if _, dup := m.exact[key]; !dup {
-				m.exact[key] = c
+		if !c.win.alwaysOpen {
+			m.scheduled = true
+			if r.Match == MatchContains {
+				m.containsScheduled = true
 			}
-		case MatchContains:
-			key := foldKey(r.Keyword)
-			if key != "" {
-				contains = append(contains, containsRule{key: key, chars: utf8.RuneCountInString(key), rule: c})
-			}
-		case MatchRegex:
-			re, err := regexp.Compile(r.Keyword)
-			if err != nil {
-				if bad != nil {
-					bad(r, err)
+		}
+		single := [1]string{r.Keyword}
+		keywords := r.Keywords
+		if len(keywords) == 0 {
+			keywords = single[:]
+		}
+		for _, kw := range keywords {
+			switch r.Match {
+			case MatchExact:
+				key := foldKey(kw)
+				if _, dup := m.exact[key]; !dup && key != "" {
+					m.exact[key] = c
 				}
-				continue
+			case MatchContains:
+				key := foldKey(kw)
+				if key != "" {
+					contains = append(contains, containsRule{key: key, chars: utf8.RuneCountInString(key), rule: c})
+				}
+			case MatchRegex:
+				re, err := regexp.Compile(kw)
+				if err != nil {
+					if bad != nil {
+						bad(r, err)
+					}
+					continue
+				}
+				m.regexes = append(m.regexes, regexRule{re: re, rule: c})
 			}
-			m.regexes = append(m.regexes, regexRule{re: re, rule: c})
 		}
 	}
 	if len(contains) > 0 {
@@ -120,13 +146,26 @@ func buildMatcher(version int64, rules []*Rule, bad func(r *Rule, err error)) *m
 	return m
 }
 
-func compile(r *Rule, eventArticles int) *compiledRule {
-	return &compiledRule{
-		id:         r.ID,
-		keyword:    r.Keyword,
+// compile renders a rule's replies and compiles its schedule in loc (nil: the rule has none, as the
+// subscribe and default replies).
+func compile(r *Rule, eventArticles int, loc *time.Location) *compiledRule {
+	c := &compiledRule{id: r.ID, keyword: r.Keyword, win: window{alwaysOpen: true},
 		msgReply:   render(r.Type, r.Reply, MaxArticlesMessage),
-		eventReply: render(r.Type, r.Reply, eventArticles),
+		eventReply: render(r.Type, r.Reply, eventArticles)}
+	if len(r.Replies) > 1 {
+		if r.Mode == ModeAll {
+			c.followUps = r.Replies[1:]
+		} else {
+			for _, rp := range r.Replies[1:] {
+				c.moreMsg = append(c.moreMsg, render(rp.Type, rp.Content, MaxArticlesMessage))
+				c.moreEvent = append(c.moreEvent, render(rp.Type, rp.Content, eventArticles))
+			}
+		}
 	}
+	if loc != nil {
+		c.win = compileWindow(r.Schedule, loc)
+	}
+	return c
 }
 
 // regexInput is the part of a text regexes see: its first RegexInputBytes, without a cut character.
@@ -145,17 +184,25 @@ func regexInput(s string) string {
 // trimmed text; contains looks for the folded keyword anywhere in the folded text (longest keyword wins,
 // then the oldest rule); regexes run on the trimmed text as sent (its first RegexInputBytes), oldest rule
 // first, until deadline (zero: none): those not tried by then are skipped, as if they had not matched.
-func (m *matcher) keyword(text string, deadline time.Time) *compiledRule {
+//
+// A rule outside its active period or hours (at) does not match: the next one in that order may.
+func (m *matcher) keyword(text string, deadline time.Time, at instant) *compiledRule {
 	trimmed := strings.TrimSpace(text)
 	if trimmed == "" {
 		return nil
 	}
 	folded := foldLatin(trimmed)
-	if r, ok := m.exact[folded]; ok {
+	if r, ok := m.exact[folded]; ok && r.win.open(at) {
 		return r
 	}
 	if m.contains != nil {
-		if i := m.contains.search(folded); i >= 0 {
+		i := int32(-1)
+		if m.containsScheduled {
+			i = m.contains.searchWhere(folded, func(rank int32) bool { return m.byRank[rank].win.open(at) })
+		} else {
+			i = m.contains.search(folded)
+		}
+		if i >= 0 {
 			return m.byRank[i]
 		}
 	}
@@ -164,7 +211,7 @@ func (m *matcher) keyword(text string, deadline time.Time) *compiledRule {
 		if !deadline.IsZero() && !time.Now().Before(deadline) {
 			return nil
 		}
-		if rr.re.MatchString(input) {
+		if rr.rule.win.open(at) && rr.re.MatchString(input) {
 			return rr.rule
 		}
 	}
@@ -173,7 +220,7 @@ func (m *matcher) keyword(text string, deadline time.Time) *compiledRule {
 
 // match answers the rule for an inbound message and how it matched (see Service.Match for the semantics);
 // nil when nothing answers.
-func (m *matcher) match(msg *wxcrypto.Message, deadline time.Time) (*compiledRule, string) {
+func (m *matcher) match(msg *wxcrypto.Message, deadline time.Time, at instant) (*compiledRule, string) {
 	if strings.EqualFold(msg.MsgType, "event") {
 		switch {
 		case strings.EqualFold(msg.Event, "subscribe"):
@@ -185,14 +232,14 @@ func (m *matcher) match(msg *wxcrypto.Message, deadline time.Time) (*compiledRul
 			if key == "" {
 				return nil, ""
 			}
-			if r, ok := m.exact[foldLatin(key)]; ok {
+			if r, ok := m.exact[foldLatin(key)]; ok && r.win.open(at) {
 				return r, MatchKindClick
 			}
 		}
 		return nil, ""
 	}
 	if strings.EqualFold(msg.MsgType, "text") {
-		if r := m.keyword(msg.Content, deadline); r != nil {
+		if r := m.keyword(msg.Content, deadline, at); r != nil {
 			return r, MatchKindKeyword
 		}
 	}
@@ -203,14 +250,22 @@ func (m *matcher) match(msg *wxcrypto.Message, deadline time.Time) (*compiledRul
 }
 
 // answer builds the Match for a rule found by match.
+// A rule in random mode answers one of its replies, chosen at random (a retry of the message gets the one
+// stored with its first delivery).
 func answer(r *compiledRule, kind string) *Match {
-	out := &Match{RuleID: r.id, Kind: kind, Reply: r.msgReply}
+	msgReply, eventReply := r.msgReply, r.eventReply
+	if n := len(r.moreMsg); n > 0 {
+		if i := rand.IntN(n + 1); i > 0 {
+			msgReply, eventReply = r.moreMsg[i-1], r.moreEvent[i-1]
+		}
+	}
+	out := &Match{RuleID: r.id, Kind: kind, Reply: msgReply, FollowUps: r.followUps}
 	switch kind {
 	case MatchKindKeyword, MatchKindClick:
 		out.Keyword = r.keyword
 	}
 	if kind == MatchKindSubscribe || kind == MatchKindClick {
-		out.Reply = r.eventReply
+		out.Reply = eventReply
 	}
 	return out
 }

@@ -58,7 +58,7 @@ func TestMatcherKeywords(t *testing.T) {
 		textRule(23, "cafÉ", MatchExact),
 		textRule(24, "menu_help", MatchExact),
 	}
-	m := buildMatcher(1, rules, nil)
+	m := buildMatcher(1, rules, nil, nil)
 	tests := []struct {
 		name   string
 		text   string
@@ -93,7 +93,7 @@ func TestMatcherKeywords(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, kind := m.match(text(tt.text), time.Time{})
+			r, kind := m.match(text(tt.text), time.Time{}, instant{})
 			if tt.wantID == 0 {
 				require.Nil(t, r)
 				return
@@ -117,7 +117,7 @@ func TestMatcherMessagesAndEvents(t *testing.T) {
 		newsRule(7, KindKeyword, 1),
 	}
 	rules[6].Keyword = "news"
-	m := buildMatcher(1, rules, nil)
+	m := buildMatcher(1, rules, nil, nil)
 	tests := []struct {
 		name     string
 		msg      *wxcrypto.Message
@@ -142,7 +142,7 @@ func TestMatcherMessagesAndEvents(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, kind := m.match(tt.msg, time.Time{})
+			r, kind := m.match(tt.msg, time.Time{}, instant{})
 			if tt.wantID == 0 {
 				require.Nil(t, r)
 				return
@@ -154,7 +154,7 @@ func TestMatcherMessagesAndEvents(t *testing.T) {
 	}
 
 	t.Run("subscribe answers 8 articles", func(t *testing.T) {
-		r, kind := m.match(event("subscribe", ""), time.Time{})
+		r, kind := m.match(event("subscribe", ""), time.Time{}, instant{})
 		got := answer(r, kind)
 		require.Equal(t, "news", got.Reply.MsgType)
 		require.Len(t, got.Reply.Articles, 8)
@@ -162,24 +162,24 @@ func TestMatcherMessagesAndEvents(t *testing.T) {
 		require.Equal(t, int64(5), got.RuleID)
 	})
 	t.Run("keyword news answers 1 article", func(t *testing.T) {
-		r, kind := m.match(text("news"), time.Time{})
+		r, kind := m.match(text("news"), time.Time{}, instant{})
 		got := answer(r, kind)
 		require.Equal(t, "news", got.Reply.MsgType)
 		require.Len(t, got.Reply.Articles, 1)
 		require.Equal(t, "news", got.Keyword)
 	})
 	t.Run("click answer carries the keyword", func(t *testing.T) {
-		r, kind := m.match(event("click", "MENU_HELP"), time.Time{})
+		r, kind := m.match(event("click", "MENU_HELP"), time.Time{}, instant{})
 		got := answer(r, kind)
 		require.Equal(t, "MENU_Help", got.Keyword)
 		require.Equal(t, "click", got.Kind)
 		require.Equal(t, wxcrypto.Reply{MsgType: "text", Content: "reply:MENU_Help"}, got.Reply)
 	})
 	t.Run("no subscribe reply: nothing", func(t *testing.T) {
-		m := buildMatcher(1, []*Rule{rules[5]}, nil)
-		r, _ := m.match(event("subscribe", ""), time.Time{})
+		m := buildMatcher(1, []*Rule{rules[5]}, nil, nil)
+		r, _ := m.match(event("subscribe", ""), time.Time{}, instant{})
 		require.Nil(t, r)
-		r, _ = m.match(event("unsubscribe", ""), time.Time{})
+		r, _ = m.match(event("unsubscribe", ""), time.Time{}, instant{})
 		require.Nil(t, r)
 	})
 }
@@ -212,9 +212,9 @@ func TestRender(t *testing.T) {
 func TestMatcherSkipsBadStoredRegex(t *testing.T) {
 	t.Parallel()
 	var skipped []int64
-	m := buildMatcher(1, []*Rule{textRule(1, "(bad", MatchRegex), textRule(2, "ok", MatchRegex)},
+	m := buildMatcher(1, []*Rule{textRule(1, "(bad", MatchRegex), textRule(2, "ok", MatchRegex)}, nil,
 		func(r *Rule, err error) { skipped = append(skipped, r.ID) })
 	require.Equal(t, []int64{1}, skipped)
-	r, _ := m.match(text("ok"), time.Time{})
+	r, _ := m.match(text("ok"), time.Time{}, instant{})
 	require.Equal(t, int64(2), r.id)
 }

@@ -1,6 +1,10 @@
 package reply
 
-import "github.com/socialinzen/socialinzen/internal/wxplatform/wxcrypto"
+import (
+	"time"
+
+	"github.com/socialinzen/socialinzen/internal/wxplatform/wxcrypto"
+)
 
 // render turns a rule's reply into the passive reply model (MsgType and body fields; the callback fills the
 // addressing and CreateTime). maxArticles is how many articles WeChat shows in the situation: 1 in answer
@@ -88,20 +92,78 @@ func apiReply(t ReplyType, c Content) any {
 	return struct{}{}
 }
 
-// RuleView is a keyword rule as listReply and the other endpoints answer it.
+// RuleView is a keyword rule as listReply and the other endpoints answer it. A rule of one keyword and one
+// reply without a schedule has the shape of contract §6 plus hits and lastHitAt; the fields of §20 appear
+// when used: request is the array of keywords when the rule has several (as addReply took it), replies
+// (all of them; type and reply stay the first) and replyMode when it has several replies, activeFrom,
+// activeTo and hours when set.
 type RuleView struct {
-	ID      int64     `json:"id"`
-	Type    ReplyType `json:"type"`
-	Reply   any       `json:"reply"`
-	Request string    `json:"request"`
-	Match   MatchMode `json:"match"`
-	Enabled bool      `json:"enabled"`
+	ID         int64       `json:"id"`
+	Type       ReplyType   `json:"type"`
+	Reply      any         `json:"reply"`
+	Request    any         `json:"request"`
+	Match      MatchMode   `json:"match"`
+	Replies    []ReplyView `json:"replies,omitempty"`
+	ReplyMode  ReplyMode   `json:"replyMode,omitempty"`
+	ActiveFrom *string     `json:"activeFrom,omitempty"`
+	ActiveTo   *string     `json:"activeTo,omitempty"`
+	Hours      *string     `json:"hours,omitempty"`
+	Enabled    bool        `json:"enabled"`
+}
+
+// ListedRule is a keyword rule as listReply answers it: RuleView plus its hit counters (contract §20).
+type ListedRule struct {
+	RuleView
+	Hits      int64      `json:"hits"`
+	LastHitAt *time.Time `json:"lastHitAt"`
+}
+
+// ListView answers the rule as listReply shows it.
+func (r *Rule) ListView() ListedRule {
+	v := ListedRule{RuleView: r.View(), Hits: r.Hits}
+	if r.LastHitAt != nil {
+		t := r.LastHitAt.UTC()
+		v.LastHitAt = &t
+	}
+	return v
+}
+
+// ReplyView is one reply of a rule: {type, reply}.
+type ReplyView struct {
+	Type  ReplyType `json:"type"`
+	Reply any       `json:"reply"`
+}
+
+// APIReply answers a reply's body in the API's shape ({content}, {mediaId}, an article, …), as addReply
+// takes it: what the conversations' sendMessage takes too.
+func APIReply(t ReplyType, c Content) any { return apiReply(t, c) }
+
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 // View answers the rule in the API's shape.
 func (r *Rule) View() RuleView {
-	return RuleView{ID: r.ID, Type: r.Type, Reply: apiReply(r.Type, r.Reply), Request: r.Keyword,
-		Match: r.Match, Enabled: r.Enabled}
+	v := RuleView{ID: r.ID, Type: r.Type, Reply: apiReply(r.Type, r.Reply), Request: r.Keyword,
+		Match: r.Match, Enabled: r.Enabled,
+		ActiveFrom: optString(r.Schedule.From.String()), ActiveTo: optString(r.Schedule.To.String()),
+		Hours: optString(r.Schedule.Hours.String())}
+	if len(r.Keywords) > 1 {
+		v.Request = r.Keywords
+	}
+	if len(r.Replies) > 1 {
+		v.ReplyMode = r.Mode
+		if v.ReplyMode == "" {
+			v.ReplyMode = ModeRandom
+		}
+		for _, rp := range r.Replies {
+			v.Replies = append(v.Replies, ReplyView{Type: rp.Type, Reply: apiReply(rp.Type, rp.Content)})
+		}
+	}
+	return v
 }
 
 // SpecialView is the subscribe or default reply as getSpecialReplies answers it.

@@ -37,6 +37,25 @@ const (
 	MatchRegex    MatchMode = "regex"
 )
 
+// ReplyMode is how a rule with several replies answers (contract §20).
+type ReplyMode string
+
+// The reply modes: random answers one of the replies, chosen at random; all answers the first as the
+// passive reply and sends the others as customer-service messages right after.
+const (
+	ModeRandom ReplyMode = "random"
+	ModeAll    ReplyMode = "all"
+)
+
+// Valid reports whether m is one of the reply modes.
+func (m ReplyMode) Valid() bool { return m == ModeRandom || m == ModeAll }
+
+// Reply is one reply of a rule: its type and body.
+type Reply struct {
+	Type    ReplyType
+	Content Content
+}
+
 // Kind says what a rule answers: keyword rules answer text messages (and menu clicks); the subscribe reply
 // answers the subscribe event; the default reply answers any message no keyword rule matched.
 type Kind string
@@ -75,6 +94,10 @@ const (
 	// answer to an event (the subscribe reply).
 	MaxArticlesMessage = 1
 	MaxArticlesEvent   = 8
+	// MaxKeywords is how many keywords one rule may have, MaxReplies how many replies (WeChat's own admin's
+	// limits).
+	MaxKeywords = 10
+	MaxReplies  = 5
 )
 
 // Errors of the package.
@@ -114,10 +137,16 @@ type Rule struct {
 	AccountID int64
 	Kind      Kind
 	Keyword   string    // the request as the operator typed it, trimmed; "" for subscribe and default
+	Keywords  []string  // every keyword of a keyword rule, Keyword first
 	Match     MatchMode // exact for subscribe and default
-	Type      ReplyType
-	Reply     Content
+	Type      ReplyType // the first reply's type
+	Reply     Content   // the first reply
+	Replies   []Reply   // every reply, the first being Type and Reply
+	Mode      ReplyMode // how several replies answer
+	Schedule  Schedule  // when a keyword rule answers
 	Enabled   bool
+	Hits      int64      // the messages it answered, each counted once (List only)
+	LastHitAt *time.Time // when it last answered one (List only)
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -130,6 +159,9 @@ type Match struct {
 	Keyword string
 	Kind    string // "keyword", "subscribe", "default" or "click"
 	Reply   wxcrypto.Reply
+	// FollowUps are the replies a rule in "all" mode sends as customer-service messages after the passive
+	// one, in order (nil otherwise). Shared with the matcher: read only.
+	FollowUps []Reply
 }
 
 // foldKey is the form keywords are compared and kept unique in: surrounding white space trimmed (Unicode's,

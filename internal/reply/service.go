@@ -30,6 +30,10 @@ type Options struct {
 	// load, Match answers ErrUnavailable at once for RetryAfter (default 1 s) instead of waiting again.
 	LoadTimeout time.Duration
 	RetryAfter  time.Duration
+	// Location is TIMEZONE: rules' active dates and hours are read in it (default UTC).
+	Location *time.Location
+	// Now is the clock the rules' schedules are checked with (default time.Now).
+	Now func() time.Time
 }
 
 // Service keeps the automatic replies of every account: the rules in Postgres, and their compiled matchers
@@ -80,6 +84,12 @@ func NewService(db *gorm.DB, opts Options) *Service {
 	if opts.RetryAfter <= 0 {
 		opts.RetryAfter = time.Second
 	}
+	if opts.Location == nil {
+		opts.Location = time.UTC
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	s := &Service{
 		store:        store{db: db},
 		opts:         opts,
@@ -98,9 +108,15 @@ func NewService(db *gorm.DB, opts Options) *Service {
 type Input struct {
 	Type    ReplyType
 	Content Content
-	Request string    // the keyword
-	Match   MatchMode // "" is exact
-	Enabled *bool     // nil: enabled
+	Request string // the keyword
+	// Keywords are several keywords (up to MaxKeywords); when set, Request is not used.
+	Keywords []string
+	// Replies are several replies (up to MaxReplies); when set, Type and Content are not used.
+	Replies  []Reply
+	Mode     ReplyMode // "" is random
+	Schedule Schedule  // the zero Schedule: always
+	Match    MatchMode // "" is exact
+	Enabled  *bool     // nil: enabled
 }
 
 // Selector names one keyword rule: by ID when it is not 0, else by its keyword (compared as keywords are
@@ -119,8 +135,17 @@ func (sel Selector) check() error {
 
 // Changes is what updateReply changes; nil and empty fields keep what the rule has.
 type Changes struct {
-	Request *string // the new keyword
-	Match   *MatchMode
+	Request *string // the new keyword (the rule's only one)
+	// Keywords replace the rule's keywords; nil keeps them.
+	Keywords []string
+	// Replies replace the rule's replies; nil keeps them.
+	Replies []Reply
+	Mode    *ReplyMode
+	// ActiveFrom, ActiveTo and Hours change the schedule (a zero value clears that part).
+	ActiveFrom *Date
+	ActiveTo   *Date
+	Hours      *Hours
+	Match      *MatchMode
 	// Type is the new type, with Content; alone it must be the rule's type.
 	Type ReplyType
 	// Content is the new reply, of Type, or of the rule's type when Type is empty.
@@ -138,25 +163,44 @@ func (s *Service) Add(ctx context.Context, accountID int64, in Input) (*Rule, er
 	if !mode.Valid() {
 		return nil, ErrBadMatch
 	}
-	kw, err := checkKeyword("request", in.Request, mode)
+	keywords := in.Keywords
+	if len(keywords) == 0 {
+		keywords = []string{in.Request}
+	}
+	kws, err := checkKeywords(keywords, mode)
 	if err != nil {
 		return nil, err
 	}
-	if !in.Type.Valid() {
-		if in.Type == "" {
-			return nil, apperr.Missing("type")
+	replies := in.Replies
+	if len(replies) == 0 {
+		if !in.Type.Valid() {
+			if in.Type == "" {
+				return nil, apperr.Missing("type")
+			}
+			return nil, ErrBadType
 		}
-		return nil, ErrBadType
-	}
-	if err := in.Content.Validate(in.Type, MaxArticlesMessage); err != nil {
+		if err := in.Content.Validate(in.Type, MaxArticlesMessage); err != nil {
+			return nil, err
+		}
+		replies = []Reply{{Type: in.Type, Content: in.Content}}
+	} else if err := checkReplies(replies); err != nil {
 		return nil, err
 	}
-	r := &Rule{AccountID: accountID, Kind: KindKeyword, Keyword: kw, Match: mode, Type: in.Type, Reply: in.Content, Enabled: true}
+	replyMode, err := checkMode(in.Mode)
+	if err != nil {
+		return nil, err
+	}
+	if err := in.Schedule.Validate(); err != nil {
+		return nil, err
+	}
+	r := &Rule{AccountID: accountID, Kind: KindKeyword, Keyword: kws[0], Keywords: kws, Match: mode,
+		Type: replies[0].Type, Reply: replies[0].Content, Replies: replies, Mode: replyMode,
+		Schedule: in.Schedule, Enabled: true}
 	if in.Enabled != nil {
 		r.Enabled = *in.Enabled
 	}
 	err = s.change(ctx, accountID, func(tx *gorm.DB) error {
-		if err := checkCaps(tx, accountID, r.Match == MatchRegex, 0); err != nil {
+		if err := checkCaps(tx, accountID, regexCount(r.Match, r.Keywords), 0); err != nil {
 			return err
 		}
 		return insertRule(tx, r)
@@ -184,6 +228,16 @@ func (s *Service) Update(ctx context.Context, accountID int64, sel Selector, ch 
 	if ch.Type != "" && !ch.Type.Valid() {
 		return nil, ErrBadType
 	}
+	if ch.Replies != nil {
+		if err := checkReplies(ch.Replies); err != nil {
+			return nil, err
+		}
+	}
+	if ch.Mode != nil {
+		if _, err := checkMode(*ch.Mode); err != nil {
+			return nil, err
+		}
+	}
 	var out *Rule
 	err := s.change(ctx, accountID, func(tx *gorm.DB) error {
 		r, err := findKeywordRule(tx, accountID, sel, true)
@@ -191,24 +245,38 @@ func (s *Service) Update(ctx context.Context, accountID int64, sel Selector, ch 
 			return err
 		}
 		if ch.Match != nil {
-			if mode == MatchRegex && r.Match != MatchRegex {
-				if err := checkCaps(tx, accountID, true, r.ID); err != nil {
-					return err
-				}
-			}
 			r.Match = mode
 		}
-		kwField, kw := "request", r.Keyword
-		if ch.Request != nil {
+		switch {
+		case ch.Keywords != nil:
+			if r.Keywords, err = checkKeywords(ch.Keywords, r.Match); err != nil {
+				return err
+			}
+		case ch.Request != nil:
+			kwField := "request"
 			if sel.ID == 0 {
 				kwField = "newRequest"
 			}
-			kw = *ch.Request
+			kw, err := checkKeyword(kwField, *ch.Request, r.Match)
+			if err != nil {
+				return err
+			}
+			r.Keywords = []string{kw}
+		default:
+			// The mode may have changed: the keywords must suit it.
+			if r.Keywords, err = checkKeywords(r.Keywords, r.Match); err != nil {
+				return err
+			}
 		}
-		if r.Keyword, err = checkKeyword(kwField, kw, r.Match); err != nil {
-			return err
+		r.Keyword = r.Keywords[0]
+		if r.Match == MatchRegex {
+			if err := checkCaps(tx, accountID, regexCount(r.Match, r.Keywords), r.ID); err != nil {
+				return err
+			}
 		}
 		switch {
+		case ch.Replies != nil:
+			r.Replies = ch.Replies
 		case ch.Content != nil:
 			t := ch.Type
 			if t == "" {
@@ -217,9 +285,26 @@ func (s *Service) Update(ctx context.Context, accountID int64, sel Selector, ch 
 			if err := ch.Content.Validate(t, MaxArticlesMessage); err != nil {
 				return err
 			}
-			r.Type, r.Reply = t, *ch.Content
+			// The reply replaces the first; the others stay.
+			r.Replies[0] = Reply{Type: t, Content: *ch.Content}
 		case ch.Type != "" && ch.Type != r.Type:
 			return apperr.Invalidf(ReplyField, "is required to change the type")
+		}
+		r.Type, r.Reply = r.Replies[0].Type, r.Replies[0].Content
+		if ch.Mode != nil {
+			r.Mode, _ = checkMode(*ch.Mode)
+		}
+		if ch.ActiveFrom != nil {
+			r.Schedule.From = *ch.ActiveFrom
+		}
+		if ch.ActiveTo != nil {
+			r.Schedule.To = *ch.ActiveTo
+		}
+		if ch.Hours != nil {
+			r.Schedule.Hours = *ch.Hours
+		}
+		if err := r.Schedule.Validate(); err != nil {
+			return err
 		}
 		if ch.Enabled != nil {
 			r.Enabled = *ch.Enabled
@@ -360,7 +445,13 @@ func (s *Service) Match(ctx context.Context, accountID int64, msg *wxcrypto.Mess
 	// The regexes stop at ctx's deadline (the callback's matching budget): the message then gets what it
 	// would get had none matched.
 	deadline, _ := ctx.Deadline()
-	r, kind := m.match(msg, deadline)
+	// The clock is read only when a rule has a schedule; the instant is a value, checking it allocates
+	// nothing.
+	var at instant
+	if m.scheduled {
+		at = instantOf(s.opts.Now(), s.opts.Location)
+	}
+	r, kind := m.match(msg, deadline, at)
 	if r == nil {
 		return nil, nil
 	}
@@ -434,7 +525,7 @@ func (s *Service) build(ctx context.Context, accountID int64) (*matcher, error) 
 	if err != nil {
 		return nil, err
 	}
-	return buildMatcher(version, rules, func(r *Rule, err error) {
+	return buildMatcher(version, rules, s.opts.Location, func(r *Rule, err error) {
 		s.log.Error("stored regex does not compile; rule skipped", "account_id", accountID, "rule_id", r.ID, "err", err)
 	}), nil
 }
@@ -466,3 +557,6 @@ func (s *Service) Loaded(accountID int64) bool { return s.loaded(accountID) != n
 
 // IsUnavailable reports whether err is Match's "rules unavailable" error.
 func IsUnavailable(err error) bool { return errors.Is(err, ErrUnavailable) }
+
+// Location answers TIMEZONE, the zone of the rules' dates and hours.
+func (s *Service) Location() *time.Location { return s.opts.Location }

@@ -26,7 +26,12 @@ func NewHandler(s *reply.Service) *Handler { return &Handler{Service: s} }
 //
 //	addReply {type, reply, request, match?, enabled?}          → {id, rule}
 //	deleteReply {request} or {id}                              → {}
-//	listReply                                                  → [{id, type, reply, request, match, enabled}]
+//	listReply                                                  → [{id, type, reply, request, match, enabled, hits, lastHitAt}]
+//
+// Contract §20: request may be an array of up to 10 keywords; replies [{type, reply}] (up to 5) replaces
+// type and reply, with replyMode random|all; activeFrom and activeTo (YYYY-MM-DD) and hours (HH:MM-HH:MM) in
+// TIMEZONE bound when the rule answers.
+//
 //	updateReply {id, request?, …} or {request, newRequest?, …} → {rule}; fields: type, reply, match, enabled
 //	enableReply {id | request, enabled}                        → {rule}
 //	setSubscribeReply {type, reply} / setDefaultReply          → {subscribe} / {default}; an empty body clears
@@ -77,6 +82,62 @@ func optionalBool(b *httpapi.Body, key string) (*bool, error) {
 	return &v, nil
 }
 
+// rules reads the fields of contract §20 a rule may have: replies, replyMode, activeFrom, activeTo and
+// hours, into in (addReply) or ch (updateReply).
+type extras struct {
+	replies  []reply.Reply
+	mode     *reply.ReplyMode
+	from, to *reply.Date
+	hours    *reply.Hours
+}
+
+func readExtras(b *httpapi.Body) (extras, error) {
+	var x extras
+	raw, err := b.JSON("replies")
+	if err != nil {
+		return x, err
+	}
+	if x.replies, err = replywire.Replies(raw); err != nil {
+		return x, err
+	}
+	if b.Has("replyMode") {
+		m, err := replywire.ReplyMode(b.Str("replyMode"))
+		if err != nil {
+			return x, err
+		}
+		x.mode = &m
+	}
+	for _, f := range []struct {
+		key string
+		dst **reply.Date
+	}{{"activeFrom", &x.from}, {"activeTo", &x.to}} {
+		if !b.Has(f.key) {
+			continue
+		}
+		s, err := b.String(f.key)
+		if err != nil {
+			return x, err
+		}
+		d, err := reply.ParseDate(f.key, s)
+		if err != nil {
+			return x, err
+		}
+		*f.dst = &d
+	}
+	if b.Has("hours") {
+		s, err := b.String("hours")
+		if err != nil {
+			return x, err
+		}
+		h, err := reply.ParseHours("hours", s)
+		if err != nil {
+			return x, err
+		}
+		x.hours = &h
+	}
+	return x, nil
+}
+
 // selector reads {id} or {request}.
 func selector(b *httpapi.Body) (reply.Selector, error) {
 	id, hasID, err := b.Int("id")
@@ -86,7 +147,16 @@ func selector(b *httpapi.Body) (reply.Selector, error) {
 	if hasID && id <= 0 {
 		return reply.Selector{}, apperr.Invalidf("id", "must be a positive integer")
 	}
-	return reply.Selector{ID: id, Request: b.Str("request")}, nil
+	kws, _, err := replywire.Keywords(b.Fields()["request"])
+	if err != nil {
+		return reply.Selector{}, err
+	}
+	sel := reply.Selector{ID: id}
+	if len(kws) > 0 {
+		// A rule is named by any one of its keywords: the first of an array.
+		sel.Request = kws[0]
+	}
+	return sel, nil
 }
 
 func (h *Handler) add(req *httpapi.Request) (httpapi.Answer, error) {
@@ -107,12 +177,38 @@ func (h *Handler) add(req *httpapi.Request) (httpapi.Answer, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, c, err := replywire.Decode(typ, "", raw, reply.MaxArticlesMessage)
+	kws, many, err := replywire.Keywords(b.Fields()["request"])
 	if err != nil {
 		return nil, err
 	}
-	r, err := h.Service.Add(req.Ctx, a.ID, reply.Input{Type: t, Content: c, Request: b.Str("request"),
-		Match: match, Enabled: enabled})
+	x, err := readExtras(b)
+	if err != nil {
+		return nil, err
+	}
+	in := reply.Input{Match: match, Enabled: enabled, Replies: x.replies}
+	if many {
+		in.Keywords = kws
+	} else if len(kws) == 1 {
+		in.Request = kws[0]
+	}
+	if len(x.replies) == 0 {
+		if in.Type, in.Content, err = replywire.Decode(typ, "", raw, reply.MaxArticlesMessage); err != nil {
+			return nil, err
+		}
+	}
+	if x.mode != nil {
+		in.Mode = *x.mode
+	}
+	if x.from != nil {
+		in.Schedule.From = *x.from
+	}
+	if x.to != nil {
+		in.Schedule.To = *x.to
+	}
+	if x.hours != nil {
+		in.Schedule.Hours = *x.hours
+	}
+	r, err := h.Service.Add(req.Ctx, a.ID, in)
 	if err != nil {
 		return nil, err
 	}
@@ -132,9 +228,9 @@ func (h *Handler) list(req *httpapi.Request) (httpapi.Answer, error) {
 	if err != nil {
 		return nil, err
 	}
-	views := make([]reply.RuleView, len(rules))
+	views := make([]reply.ListedRule, len(rules))
 	for i, r := range rules {
-		views[i] = r.View()
+		views[i] = r.ListView()
 	}
 	return httpapi.List(views), nil
 }
@@ -149,14 +245,39 @@ func (h *Handler) update(req *httpapi.Request) (httpapi.Answer, error) {
 	// With an id, request is the new keyword; without one, request names the rule and newRequest renames it.
 	if sel.ID != 0 {
 		if b.Has("request") {
-			kw := b.Str("request")
-			ch.Request = &kw
+			kws, many, err := replywire.Keywords(b.Fields()["request"])
+			if err != nil {
+				return nil, err
+			}
+			switch {
+			case many:
+				ch.Keywords = kws
+			case len(kws) == 1:
+				ch.Request = &kws[0]
+			default:
+				ch.Request = new(string)
+			}
 		}
 		sel.Request = ""
 	} else if b.Has("newRequest") {
-		kw := b.Str("newRequest")
-		ch.Request = &kw
+		kws, many, err := replywire.Keywords(b.Fields()["newRequest"])
+		if err != nil {
+			return nil, reply.RenameField(err, "request", "newRequest")
+		}
+		switch {
+		case many:
+			ch.Keywords = kws
+		case len(kws) == 1:
+			ch.Request = &kws[0]
+		default:
+			ch.Request = new(string)
+		}
 	}
+	x, err := readExtras(b)
+	if err != nil {
+		return nil, err
+	}
+	ch.Replies, ch.Mode, ch.ActiveFrom, ch.ActiveTo, ch.Hours = x.replies, x.mode, x.from, x.to, x.hours
 	if b.Has("match") {
 		m, err := replywire.ParseMatch(b.Str("match"))
 		if err != nil {

@@ -24,6 +24,9 @@ type answer struct {
 	ruleID  int64
 	keyword string
 	kind    string // "" when no rule matched
+	// followUps are the replies the rule sends after this one (contract §20, "all" mode); not stored: only
+	// the first delivery, which stores the message, has them.
+	followUps []reply.Reply
 }
 
 // msgKey identifies a message the way WeChat deduplicates: MsgId for messages, FromUserName + CreateTime
@@ -66,6 +69,9 @@ func (h *Handler) answer(ctx context.Context, acct *accounts.Account, in inbound
 	}
 	ans = h.match(ctx, acct.ID, in.msg, received)
 	rec := messages.NewRecord(acct.ID, in.msg, in.raw, ans.stored(), received)
+	if len(ans.followUps) > 0 {
+		rec.FollowUps = ans.followUps
+	}
 
 	if h.writer.Backlog() > 0 {
 		// Postgres was slow or down a moment ago and the writer is still catching up: queue behind it
@@ -163,5 +169,5 @@ func render(m *reply.Match, msg *wxcrypto.Message, now time.Time) answer {
 	if kind == "" {
 		kind = "keyword"
 	}
-	return answer{xml: r.Marshal(), ruleID: m.RuleID, keyword: m.Keyword, kind: kind}
+	return answer{xml: r.Marshal(), ruleID: m.RuleID, keyword: m.Keyword, kind: kind, followUps: m.FollowUps}
 }

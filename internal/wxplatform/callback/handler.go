@@ -66,6 +66,8 @@ type Options struct {
 	// JobFinish hooks take WeChat's *JOBFINISH events by event name (upper case), e.g.
 	// "MASSSENDJOBFINISH" (optional; each capability adds its own).
 	JobFinish map[string]JobFinishHook
+	// FollowUps enqueues the replies a rule in "all" mode sends after the passive one (optional).
+	FollowUps FollowUpHook
 	// Outcomes counts what became of each delivery, for /metrics (optional).
 	Outcomes OutcomeObserver
 	Logger   *slog.Logger // default slog.Default()
@@ -161,8 +163,13 @@ func New(opts Options) *Handler {
 	}
 	h.writer = messages.NewWriter(messages.WriterOptions{DB: opts.DB, Logger: opts.Logger, WriteTimeout: opts.WriteTimeout,
 		QueueSize: opts.QueueSize, QueueBytes: opts.QueueBytes,
-		Watch:    func(r *messages.Record) bool { return observed(r.Msg) || h.hooked(r.Msg) },
-		OnStored: func(r *messages.Record) { h.notify(r.AccountID, r.Msg, r.Raw) },
+		Watch: func(r *messages.Record) bool { return observed(r.Msg) || h.hooked(r.Msg) || h.wantsFollowUp(r) },
+		OnStored: func(r *messages.Record) {
+			if observed(r.Msg) || h.hooked(r.Msg) {
+				h.notify(r.AccountID, r.Msg, r.Raw)
+			}
+			h.notifyFollowUp(r)
+		},
 	})
 	return h
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/socialinzen/socialinzen/internal/reply"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxcrypto"
 )
 
@@ -13,6 +14,8 @@ type eventJob struct {
 	accountID int64
 	msg       *wxcrypto.Message
 	raw       string
+	ruleID    int64         // with followUps
+	followUps []reply.Reply // a stored message's rule follow-ups, for the FollowUpHook
 }
 
 // JobFinishHook is told of one kind of WeChat's *JOBFINISH events (MASSSENDJOBFINISH,
@@ -46,7 +49,7 @@ func (h *Handler) notify(accountID int64, msg *wxcrypto.Message, raw string) {
 // runObserver calls the observer, one event at a time in arrival order, until the handler closes; events
 // already queued then are still delivered.
 func (h *Handler) runObserver(ctx context.Context) {
-	if h.opts.Observer == nil && len(h.opts.JobFinish) == 0 {
+	if h.opts.Observer == nil && len(h.opts.JobFinish) == 0 && h.opts.FollowUps == nil {
 		return
 	}
 	base := context.WithoutCancel(ctx)
@@ -75,6 +78,10 @@ func (h *Handler) observe(base context.Context, job eventJob) {
 			h.log.Error("callback: event observer panicked", "panic", fmt.Sprint(r), "event", job.msg.Event)
 		}
 	}()
+	if len(job.followUps) > 0 {
+		h.followUp(ctx, job)
+		return
+	}
 	if hook := h.opts.JobFinish[strings.ToUpper(job.msg.Event)]; hook != nil && isEvent(job.msg) {
 		if err := hook.OnJobFinish(ctx, job.accountID, []byte(job.raw)); err != nil {
 			h.log.Warn("callback: job finish hook failed", "event", job.msg.Event, "err", err)

@@ -49,6 +49,9 @@ type Record struct {
 	Received   time.Time // to the microsecond, as Postgres keeps it
 	Answer     Answer
 	Msg        *wxcrypto.Message // for the caller's OnStored, when the writer stores it late
+	// FollowUps is the caller's own, handed back to Watch and OnStored and never stored: the replies a
+	// rule in "all" mode sends after the passive one (contract §20).
+	FollowUps any
 	// uncertain is set when an INSERT of this record failed in a way that may hide a commit (a timeout):
 	// if the writer then finds the row, it checks whether the row is this record's.
 	uncertain bool
