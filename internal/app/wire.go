@@ -114,6 +114,13 @@ func (a *App) build(ctx context.Context) (*services, error) {
 	s.followers = followers.NewService(a.db, followers.Options{WeChat: s.wx, Jobs: a.jobs, Logger: a.log.With("component", "followers")})
 	a.closers = append(a.closers, s.followers.Close)
 	s.qrcodes = qrcode.NewService(a.db, s.wx, messages.NewStore(a.db))
+	s.qrcodes.SetLogger(a.log.With("component", "qrcode"))
+	if err := s.qrcodes.RegisterJobs(a.jobs); err != nil {
+		return nil, fmt.Errorf("qrcode: %w", err)
+	}
+	// The codes' actions answer scans from memory: loaded now, kept fresh across processes.
+	s.qrcodes.Start(ctx, a.cfg.DatabaseURL)
+	a.closers = append(a.closers, s.qrcodes.Close)
 	var oauth webauth.WeChat = s.wx
 	if s.component != nil {
 		oauth = s.component.WebAuth() // component accounts use WeChat's sns/oauth2/component/...
@@ -130,8 +137,10 @@ func (a *App) build(ctx context.Context) (*services, error) {
 	if err != nil {
 		return nil, fmt.Errorf("broadcasts: %w", err)
 	}
-	s.callback = callback.New(callback.Options{DB: a.db, Accounts: s.accounts, Replies: s.replies,
-		Observer: callback.Observers{s.followers.Observer(), s.articles}, Outcomes: s.metrics, Logger: a.log,
+	// A QR code's reply wins over the rules (contract §20); its tags are put on the follower by a job
+	// the code enqueues once the scan is stored.
+	s.callback = callback.New(callback.Options{DB: a.db, Accounts: s.accounts, Replies: s.qrcodes.Answering(s.replies),
+		Observer: callback.Observers{s.followers.Observer(), s.articles, s.qrcodes}, Outcomes: s.metrics, Logger: a.log,
 		JobFinish: map[string]callback.JobFinishHook{
 			broadcasts.EventMassFinish:     s.broadcasts,
 			broadcasts.EventTemplateFinish: s.broadcasts,
