@@ -153,31 +153,35 @@ func (s *Service) lookup(accountID int64, m *wxcrypto.Message) *action {
 	return nil
 }
 
-// refresh loads every change after the snapshot's version and publishes the new snapshot.
+// refresh loads every change after the snapshot's version and publishes the new snapshot. Changes are read
+// in pages but applied at once: a snapshot is copied per application, so the first load of many codes
+// costs one copy, not one per page.
 func (s *Service) refresh(ctx context.Context) error {
 	s.loadMu.Lock()
 	defer s.loadMu.Unlock()
 	const page = 1000
-	for {
-		cur := s.snap.Load()
-		rows, err := changedSince(ctx, s.db, cur.version, page)
+	cur := s.snap.Load()
+	var all []actionRow
+	for version := cur.version; ; {
+		rows, err := changedSince(ctx, s.db, version, page)
 		if err != nil {
 			return err
 		}
-		if len(rows) == 0 {
-			s.loaded.Store(true)
-			return nil
+		all = append(all, rows...)
+		if len(rows) < page {
+			break
 		}
-		next, err := cur.with(rows)
+		version = rows[len(rows)-1].ActionsVersion
+	}
+	if len(all) > 0 {
+		next, err := cur.with(all)
 		if err != nil {
 			return err
 		}
 		s.snap.Store(next)
-		if len(rows) < page {
-			s.loaded.Store(true)
-			return nil
-		}
 	}
+	s.loaded.Store(true)
+	return nil
 }
 
 // Start loads the snapshot and follows the other processes' changes until ctx ends or Close is called:
