@@ -115,6 +115,7 @@ func (a *App) build(ctx context.Context) (*services, error) {
 	a.closers = append(a.closers, s.followers.Close)
 	s.qrcodes = qrcode.NewService(a.db, s.wx, messages.NewStore(a.db))
 	s.qrcodes.SetLogger(a.log.With("component", "qrcode"))
+	s.qrcodes.SetMirror(s.followers)
 	if err := s.qrcodes.RegisterJobs(a.jobs); err != nil {
 		return nil, fmt.Errorf("qrcode: %w", err)
 	}

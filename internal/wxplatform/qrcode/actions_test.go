@@ -14,6 +14,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/jobs/jobstest"
 	"github.com/socialinzen/socialinzen/internal/reply"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/callback"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/followers"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/messages"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/qrcode"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxcrypto"
@@ -42,12 +43,16 @@ func newLive(t *testing.T) *live {
 	require.NoError(t, err)
 
 	q := jobstest.New(t, f.DB, f.DBURL)
+	fol := followers.NewService(f.DB, followers.Options{WeChat: f.WX, Jobs: q})
+	t.Cleanup(fol.Close)
 	require.NoError(t, f.svc.RegisterJobs(q))
+	f.svc.SetMirror(fol)
 	require.NoError(t, q.Start(ctx))
 	f.svc.Start(ctx, f.DBURL)
 	t.Cleanup(f.svc.Close)
 
-	cb := callback.New(callback.Options{DB: f.DB, Accounts: f.Accounts, Replies: f.svc.Answering(replies), Observer: f.svc})
+	cb := callback.New(callback.Options{DB: f.DB, Accounts: f.Accounts, Replies: f.svc.Answering(replies),
+		Observer: callback.Observers{fol.Observer(), f.svc}})
 	cb.Start(ctx)
 	t.Cleanup(func() { cancel(); cb.Close() })
 	e := gin.New()
@@ -91,6 +96,12 @@ func TestFollowThroughCodeAnswersItsReplyAndTagsOnce(t *testing.T) {
 
 	require.Eventually(t, func() bool { return l.taggings(openid) == 1 }, 10*time.Second, 20*time.Millisecond)
 	require.Contains(t, l.Emu.FollowerTags(l.acct.AppID, openid), l.tag)
+	// The followers' mirror shows the tag too, before any sync.
+	require.Eventually(t, func() bool {
+		var tags []int64
+		_ = l.DB.Raw(`SELECT unnest(tagid_list) FROM wx_followers WHERE account_id = ? AND openid = ?`, l.acct.ID, openid).Scan(&tags)
+		return len(tags) == 1 && tags[0] == int64(l.tag)
+	}, 5*time.Second, 20*time.Millisecond)
 
 	// WeChat retries the very same event (same sender and CreateTime): same answer, no second tagging.
 	again, err := l.Emu.Deliver(l.ctx, l.acct.AppID, d.Message)

@@ -62,11 +62,12 @@ type Scans interface {
 
 // Service makes and lists QR codes, and carries out their actions (answering and tagging) for the callback.
 type Service struct {
-	db    *gorm.DB
-	wx    WeChat
-	scans Scans
-	log   *slog.Logger
-	jobs  jobs.Enqueuer // nil until RegisterJobs: scans then tag nobody
+	db     *gorm.DB
+	wx     WeChat
+	scans  Scans
+	log    *slog.Logger
+	jobs   jobs.Enqueuer // nil until RegisterJobs: scans then tag nobody
+	mirror Mirror        // optional: the followers' mirror
 
 	snap         atomic.Pointer[snapshot]
 	loaded       atomic.Bool

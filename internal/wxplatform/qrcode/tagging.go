@@ -53,6 +53,11 @@ func (w *tagWorker) Work(ctx context.Context, job *river.Job[TagArgs]) error {
 	err := w.s.wx.BatchTagging(ctx, a.AppID, a.TagID, []string{a.OpenID})
 	if err == nil {
 		w.s.log.InfoContext(ctx, "QR code tagged a follower", "appid", a.AppID, "code_id", a.CodeID, "tag_id", a.TagID)
+		if w.s.mirror != nil {
+			if merr := w.s.mirror.Tagged(ctx, a.AccountID, a.OpenID, a.TagID); merr != nil {
+				w.s.log.WarnContext(ctx, "QR code tagging: follower mirror not updated", "code_id", a.CodeID, "err", merr)
+			}
+		}
 		return nil
 	}
 	var wx apperr.WeChatError
@@ -66,6 +71,15 @@ func (w *tagWorker) Work(ctx context.Context, job *river.Job[TagArgs]) error {
 
 // Timeout bounds one attempt: one WeChat call.
 func (w *tagWorker) Timeout(*river.Job[TagArgs]) time.Duration { return 30 * time.Second }
+
+// Mirror is told of each tag a code put on a follower; *followers.Service implements it, so the
+// followers' mirror shows the tag before the next sync.
+type Mirror interface {
+	Tagged(ctx context.Context, accountID int64, openid string, tagID int) error
+}
+
+// SetMirror sets the followers' mirror told of taggings (optional).
+func (s *Service) SetMirror(m Mirror) { s.mirror = m }
 
 // RegisterJobs registers the tagging job on q (before q starts); from then on scans of codes with tags
 // enqueue it.
