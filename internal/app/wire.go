@@ -121,6 +121,14 @@ func (a *App) build(ctx context.Context) (*services, error) {
 		return nil, fmt.Errorf("messages: %w", err)
 	}
 	s.qrcodes = qrcode.NewService(a.db, s.wx, s.messages)
+	s.qrcodes.SetLogger(a.log.With("component", "qrcode"))
+	s.qrcodes.SetMirror(s.followers)
+	if err := s.qrcodes.RegisterJobs(a.jobs); err != nil {
+		return nil, fmt.Errorf("qrcode: %w", err)
+	}
+	// The codes' actions answer scans from memory: loaded now, kept fresh across processes.
+	s.qrcodes.Start(ctx, a.cfg.DatabaseURL)
+	a.closers = append(a.closers, s.qrcodes.Close)
 	var oauth webauth.WeChat = s.wx
 	if s.component != nil {
 		oauth = s.component.WebAuth() // component accounts use WeChat's sns/oauth2/component/...
@@ -140,8 +148,10 @@ func (a *App) build(ctx context.Context) (*services, error) {
 	}
 	// The sender of rules' follow-up replies (contract §20) is the conversations service, built below.
 	followUps := &followUpSender{}
-	s.callback = callback.New(callback.Options{DB: a.db, Accounts: s.accounts, Replies: s.replies,
-		Observer: callback.Observers{s.followers.Observer(), s.articles}, Outcomes: s.metrics, Logger: a.log,
+	// A QR code's reply wins over the rules (contract §20); its tags are put on the follower by a job
+	// the code enqueues once the scan is stored.
+	s.callback = callback.New(callback.Options{DB: a.db, Accounts: s.accounts, Replies: s.qrcodes.Answering(s.replies),
+		Observer: callback.Observers{s.followers.Observer(), s.articles, s.qrcodes}, Outcomes: s.metrics, Logger: a.log,
 		FollowUps: followUps,
 		JobFinish: map[string]callback.JobFinishHook{
 			broadcasts.EventMassFinish:     s.broadcasts,

@@ -48,6 +48,8 @@ func (p *Pages) consoleRoutes(g *gin.RouterGroup) {
 	g.POST("/menu/publish", p.csrf, p.menuPublish)
 	g.POST("/menu/import", p.csrf, p.menuImport)
 	g.POST("/menu/delete", p.csrf, p.menuDelete)
+	g.POST("/menu/conditional", p.csrf, p.menuConditionalCreate)
+	g.POST("/menu/conditional/delete", p.csrf, p.menuConditionalDelete)
 
 	g.GET("/articles", p.articlesPage)
 	g.GET("/articles/edit", p.articleEdit)

@@ -81,9 +81,12 @@ func newConsole(t *testing.T, emuFollowers int) *consoleEnv {
 	fol := followers.NewService(gdb, followers.Options{WeChat: wx, Jobs: q, Logger: log})
 	bc, err := broadcasts.New(gdb, broadcasts.Options{WeChat: wx, Jobs: q, Logger: log, TemplateRate: 1000})
 	require.NoError(t, err)
+	qrs := qrcode.NewService(gdb, wx, messages.NewStore(gdb))
+	require.NoError(t, qrs.RegisterJobs(q))
 	require.NoError(t, q.Start(context.Background()))
 	t.Cleanup(fol.Close)
-	cb := callback.New(callback.Options{DB: gdb, Accounts: accts, Replies: replies, Observer: fol.Observer(), Logger: log,
+	cb := callback.New(callback.Options{DB: gdb, Accounts: accts, Replies: qrs.Answering(replies),
+		Observer: callback.Observers{fol.Observer(), qrs}, Logger: log,
 		JobFinish: map[string]callback.JobFinishHook{broadcasts.EventMassFinish: bc, broadcasts.EventTemplateFinish: bc}})
 	ctx, cancel := context.WithCancel(context.Background())
 	cb.Start(ctx)
@@ -102,7 +105,7 @@ func newConsole(t *testing.T, emuFollowers int) *consoleEnv {
 	require.NoError(t, err)
 	pg, err := New(gdb, w.Box, Deps{Users: users, Accounts: accts, Logger: log,
 		Replies: replies, Inbox: msgs, Materials: mats, Followers: fol,
-		QRCodes: qrcode.NewService(gdb, wx, msgs), Menus: menus, JSTickets: wx, Router: e, Stats: st, Conversations: convs, Broadcasts: bc,
+		QRCodes: qrs, Menus: menus, JSTickets: wx, Router: e, Stats: st, Conversations: convs, Broadcasts: bc,
 		Articles: articles.NewService(articles.Options{DB: gdb, WeChat: wx, Covers: mats, Logger: log})})
 	require.NoError(t, err)
 	pg.Routes(e)
@@ -384,6 +387,8 @@ func TestPagesWithDataRenderInBothLanguages(t *testing.T) {
 func emptyAllowed(path string) int {
 	switch path {
 	case "/console/settings", "/console/jssdk": // no logo uploaded; no URL signed
+		return 1
+	case "/console/menu": // no conditional menu
 		return 1
 	}
 	return 0

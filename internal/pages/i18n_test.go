@@ -62,6 +62,8 @@ func usedKeys(t *testing.T) map[string]string {
 		"articles.status":         publishStatuses,
 		"articles.status.explain": publishStatuses,
 		"articles.action":         {"create", "update", "import"},
+		"qrcodes.reply":           {"text", "image", "voice"},
+		"menu.cond.platform":      {"1", "2", "3"},
 	}
 	for _, k := range []string{"element", "attribute", "url", "image"} {
 		used["articles.removed."+k] = "articles.go"

@@ -224,6 +224,7 @@ type menuData struct {
 	History   []menu.HistoryEntry
 	Unsaved   bool
 	Published bool
+	Cond      *menuCondData // conditional menus (menu_conditional.go)
 }
 
 func (p *Pages) menuPage(c *gin.Context) {
@@ -259,6 +260,7 @@ func (p *Pages) menuView(c *gin.Context, grid []MenuTop, text string) (*View, bo
 	if h, err := p.deps.Menus.History(ctx, a, 10); err == nil {
 		d.History = h
 	}
+	d.Cond = p.conditionalView(c, a)
 	var rules []*reply.Rule
 	if rules, err = p.deps.Replies.List(ctx, a.ID); err != nil {
 		logger(c).Warn("menu: rules", "err", err)

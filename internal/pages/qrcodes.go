@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/followers"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/qrcode"
 )
 
@@ -23,6 +25,11 @@ type qrcodesData struct {
 	Pager Pager
 	// Expires are the lifetimes the form offers, in seconds ("" for a permanent code).
 	Expires []expireChoice
+	// Tags are the account's tags a code may put on its scanners (contract §20); Checked those ticked.
+	Tags    []followers.Group
+	Checked map[int]bool
+	// ReplyTypes are the replies the form offers: text, or a material (image, voice) by its mediaId.
+	ReplyTypes []string
 }
 
 type expireChoice struct {
@@ -32,9 +39,12 @@ type expireChoice struct {
 
 type qrView struct {
 	qrcode.Code
-	Scene   string
-	Image   string
-	Expired bool
+	Scene    string
+	Image    string
+	Expired  bool
+	TagNames []string
+	// ReplyText is what the code answers, as text: the text itself, or the type and media id.
+	ReplyText string
 }
 
 func (p *Pages) qrcodesPage(c *gin.Context) {
@@ -56,11 +66,35 @@ func (p *Pages) qrcodesView(c *gin.Context) (*View, bool) {
 	d := &qrcodesData{Pager: pagerFor(offset, qrcodesPerPage, total, nil), Expires: []expireChoice{
 		{"", "qrcodes.expire.permanent"}, {"3600", "qrcodes.expire.hour"}, {"86400", "qrcodes.expire.day"},
 		{"604800", "qrcodes.expire.week"}, {"2592000", "qrcodes.expire.month"}}}
+	d.ReplyTypes = []string{"text", "image", "voice"}
+	d.Checked = map[int]bool{}
+	names := map[int]string{}
+	if groups, err := p.deps.Followers.Groups(c.Request.Context(), v.Account); err == nil {
+		for _, g := range groups {
+			if g.ID >= 2 {
+				d.Tags = append(d.Tags, g)
+				names[g.ID] = g.Name
+			}
+		}
+	} else {
+		logger(c).Warn("qrcodes: tags", "err", err)
+	}
 	now := time.Now()
 	for _, code := range codes {
-		d.Codes = append(d.Codes, qrView{Code: code, Scene: strings.TrimSpace(toText(code.SceneID)),
+		q := qrView{Code: code, Scene: strings.TrimSpace(toText(code.SceneID)),
 			Image:   withAppID("/console/qrcodes/"+strconv.FormatInt(code.ID, 10)+".png", v.Account),
-			Expired: code.ExpireAt != nil && code.ExpireAt.Before(now)})
+			Expired: code.ExpireAt != nil && code.ExpireAt.Before(now)}
+		for _, id := range code.TagIDs {
+			name := names[id]
+			if name == "" {
+				name = "#" + strconv.Itoa(id)
+			}
+			q.TagNames = append(q.TagNames, name)
+		}
+		if r := code.Reply; r != nil {
+			q.ReplyText = replyText(r)
+		}
+		d.Codes = append(d.Codes, q)
 	}
 	v.Form["expire"] = ""
 	v.Data = d
@@ -77,10 +111,52 @@ func toText(v any) string {
 	return ""
 }
 
+// replyText sums a code's reply up for the list.
+func replyText(r *qrcode.ReplyView) string {
+	b, _ := json.Marshal(r.Reply)
+	var m map[string]any
+	if json.Unmarshal(b, &m) == nil {
+		if s, ok := m["content"].(string); ok {
+			return s
+		}
+		if s, ok := m["mediaId"].(string); ok {
+			return string(r.Type) + " " + s
+		}
+		if s, ok := m["title"].(string); ok {
+			return string(r.Type) + " " + s
+		}
+	}
+	return string(r.Type)
+}
+
+// qrActions reads the form's actions: tagIds (checkboxes), replyType and replyContent (the text, or the
+// media id of an image or voice).
+func qrActions(c *gin.Context) (qrcode.Actions, error) {
+	var a qrcode.Actions
+	var err error
+	if a.TagIDs, err = qrcode.ParseTagIDs(strings.Join(c.PostFormArray("tagIds"), ",")); err != nil {
+		return a, err
+	}
+	typ, content := strings.TrimSpace(c.PostForm("replyType")), c.PostForm("replyContent")
+	if typ == "" {
+		return a, nil
+	}
+	var inner any = map[string]string{"content": content}
+	if typ != "text" {
+		inner = map[string]string{"mediaId": strings.TrimSpace(content)}
+	}
+	raw, _ := json.Marshal(map[string]any{"type": typ, "reply": inner})
+	a.Reply, err = qrcode.ParseReply(raw)
+	return a, err
+}
+
 func (p *Pages) qrcodeCreate(c *gin.Context) {
 	a := accounts.Current(c)
 	scene, expire := strings.TrimSpace(c.PostForm("sceneId")), strings.TrimSpace(c.PostForm("expire"))
 	req, err := qrcode.ParseRequest(scene, expire)
+	if err == nil {
+		req.Actions, err = qrActions(c)
+	}
 	var code qrcode.Code
 	if err == nil {
 		code, err = p.deps.QRCodes.Create(c.Request.Context(), a, req)
@@ -91,7 +167,22 @@ func (p *Pages) qrcodeCreate(c *gin.Context) {
 			return
 		}
 		v.Form["sceneId"], v.Form["expire"] = scene, expire
+		v.Form["replyType"], v.Form["replyContent"] = c.PostForm("replyType"), c.PostForm("replyContent")
+		for _, t := range c.PostFormArray("tagIds") {
+			if n, err := strconv.Atoi(t); err == nil {
+				v.Data.(*qrcodesData).Checked[n] = true
+			}
+		}
 		formError(v, err)
+		// The reply's and the tags' inner fields (reply.content, tagIds[0]) show next to their group.
+		for k, msg := range v.Errors {
+			for _, group := range []string{"reply", "tagIds"} {
+				if k != group && strings.HasPrefix(k, group) {
+					delete(v.Errors, k)
+					v.Errors[group] = k + ": " + msg
+				}
+			}
+		}
 		p.html(c, statusOf(err), "qrcodes", v)
 		return
 	}

@@ -47,8 +47,9 @@ type simExchange struct {
 // simInput is what the simulator form sends.
 type simInput struct {
 	Content  string
-	Event    string // "", "subscribe" or "CLICK"
-	EventKey string
+	Event    string // "", "subscribe", "CLICK" or "SCAN"
+	EventKey string // CLICK: the key; SCAN, and subscribe through a QR code: the code's scene
+	Ticket   string // SCAN and subscribe through a QR code: the code's ticket
 }
 
 func (in simInput) message(openid string) (*wxcrypto.Message, error) {
@@ -64,13 +65,21 @@ func (in simInput) message(openid string) (*wxcrypto.Message, error) {
 		m.MsgID = int64(binary.BigEndian.Uint64(b[:]) >> 1)
 	case "subscribe":
 		m.MsgType, m.Event = "event", "subscribe"
+		if in.EventKey != "" { // a follow through a QR code
+			m.EventKey, m.Ticket = "qrscene_"+in.EventKey, in.Ticket
+		}
+	case "SCAN":
+		if in.EventKey == "" {
+			return nil, apperr.Missing("eventKey")
+		}
+		m.MsgType, m.Event, m.EventKey, m.Ticket = "event", "SCAN", in.EventKey, in.Ticket
 	case "CLICK":
 		if in.EventKey == "" {
 			return nil, apperr.Missing("eventKey")
 		}
 		m.MsgType, m.Event, m.EventKey = "event", "CLICK", in.EventKey
 	default:
-		return nil, apperr.Invalidf("event", "must be subscribe or CLICK").WithKey("error.sim_event", "event")
+		return nil, apperr.Invalidf("event", "must be subscribe, CLICK or SCAN").WithKey("error.sim_event", "event")
 	}
 	return m, nil
 }
@@ -81,7 +90,7 @@ func (in simInput) message(openid string) (*wxcrypto.Message, error) {
 func (p *Pages) simulate(c *gin.Context) {
 	a := accounts.Current(c)
 	in := simInput{Content: strings.TrimSpace(c.PostForm("content")), Event: c.PostForm("event"),
-		EventKey: strings.TrimSpace(c.PostForm("eventKey"))}
+		EventKey: strings.TrimSpace(c.PostForm("eventKey")), Ticket: strings.TrimSpace(c.PostForm("ticket"))}
 	ex, err := p.exchange(c.Request.Context(), a, simOpenID(c), in)
 	if wantsJSON(c) {
 		if err != nil {

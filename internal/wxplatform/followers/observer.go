@@ -53,3 +53,9 @@ func (o *Observer) OnEvent(ctx context.Context, accountID int64, msg *wxcrypto.M
 		o.s.log.WarnContext(ctx, "follower mirror: event not applied", "account_id", accountID, "event", msg.Event, "err", err)
 	}
 }
+
+// Tagged records in the mirror that WeChat put tagID on the follower (a QR code's action, contract §20),
+// so the follower lists show it before the next sync. A follower the mirror lacks is left to the sync.
+func (s *Service) Tagged(ctx context.Context, accountID int64, openid string, tagID int) error {
+	return s.store.addTag(ctx, accountID, openid, tagID)
+}

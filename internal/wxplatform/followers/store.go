@@ -351,3 +351,13 @@ func (s store) seen(ctx context.Context, accountID int64, openid string) error {
 	}
 	return nil
 }
+
+// addTag records a tag put on a follower outside a sync (a QR code's action), as WeChat now has it.
+func (s store) addTag(ctx context.Context, accountID int64, openid string, tagID int) error {
+	err := s.db.WithContext(ctx).Exec(`UPDATE wx_followers SET tagid_list = array_append(tagid_list, ?::int), updated_at = now()
+		WHERE account_id = ? AND openid = ? AND NOT tagid_list @> ARRAY[?::int]`, tagID, accountID, openid, tagID).Error
+	if err != nil {
+		return fmt.Errorf("record follower's tag: %w", err)
+	}
+	return nil
+}

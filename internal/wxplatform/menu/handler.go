@@ -27,6 +27,10 @@ func (h *Handler) Routes(g httpapi.Group) {
 	g.WriteJSON("/deleteMenu", h.deleteMenu)
 	g.WriteJSON("/importMenu", h.importMenu)
 	g.ReadJSON("/menuHistory", h.menuHistory)
+	g.WriteJSON("/saveConditionalMenu", h.saveConditional)
+	g.WriteJSON("/deleteConditionalMenu", h.deleteConditional)
+	g.ReadJSON("/previewMenu", h.previewMenu)
+	g.ReadJSON("/tryMatchMenu", h.tryMatchMenu)
 }
 
 // menuField reads the menu of saveMenu and publishMenu: {"menu": {"button": [...]}}, the menu as a JSON
@@ -62,7 +66,97 @@ func (h *Handler) getMenu(req *httpapi.Request) (httpapi.Answer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return httpapi.Fields(stateH(st)), nil
+	conds, err := h.Service.Conditionals(req.Ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	out := stateH(st)
+	out["conditional"] = conds
+	return httpapi.Fields(out), nil
+}
+
+// saveConditional publishes {menu, matchrule} with menu/addconditional.
+func (h *Handler) saveConditional(req *httpapi.Request) (httpapi.Answer, error) {
+	b, a := req.Body, req.Account
+	m, present, err := menuField(b)
+	if err != nil {
+		return nil, err
+	}
+	if !present {
+		return nil, apperr.Missing("menu")
+	}
+	raw, err := b.JSON("matchrule")
+	if err != nil {
+		return nil, err
+	}
+	rule, err := ParseMatchRule(raw)
+	if err != nil {
+		return nil, err
+	}
+	c, err := h.Service.SaveConditional(req.Ctx, a, req.UserID(), m, rule)
+	if err != nil {
+		return nil, err
+	}
+	return httpapi.Fields{"menuId": c.MenuID, "conditional": c}, nil
+}
+
+func (h *Handler) deleteConditional(req *httpapi.Request) (httpapi.Answer, error) {
+	b, a := req.Body, req.Account
+	id, err := b.String("menuId")
+	if err != nil {
+		return nil, err
+	}
+	if id == "" {
+		id = b.Str("menuid")
+	}
+	if err := h.Service.DeleteConditional(req.Ctx, a, req.UserID(), id); err != nil {
+		return nil, err
+	}
+	return nil, nil
+}
+
+// previewMenu answers the menu a follower with the given tags (tagId or tagIds) on a platform sees, as
+// menu/trymatch would, computed from the console's records: {menu, menuId} (menuId "" for the default).
+func (h *Handler) previewMenu(req *httpapi.Request) (httpapi.Answer, error) {
+	b, a := req.Body, req.Account
+	var tags []int
+	if tag, ok, err := b.Int("tagId"); err != nil {
+		return nil, err
+	} else if ok {
+		tags = append(tags, int(tag))
+	}
+	if raw, err := b.JSON("tagIds"); err != nil {
+		return nil, err
+	} else if raw != nil {
+		var ids []int
+		if err := json.Unmarshal(raw, &ids); err != nil {
+			return nil, apperr.Invalidf("tagIds", "must be an array of tag ids")
+		}
+		tags = append(tags, ids...)
+	}
+	platform, err := b.IntBetween("clientPlatformType", 0, 0, PlatformOthers)
+	if err != nil {
+		return nil, err
+	}
+	m, id, err := h.Service.Preview(req.Ctx, a, tags, int(platform))
+	if err != nil {
+		return nil, err
+	}
+	return httpapi.Fields{"menu": m, "menuId": id}, nil
+}
+
+// tryMatchMenu asks WeChat (menu/trymatch) which menu the follower userId sees.
+func (h *Handler) tryMatchMenu(req *httpapi.Request) (httpapi.Answer, error) {
+	b, a := req.Body, req.Account
+	user := b.Str("userId")
+	if user == "" {
+		user = b.Str("openid")
+	}
+	m, err := h.Service.TryMatch(req.Ctx, a, user)
+	if err != nil {
+		return nil, err
+	}
+	return httpapi.Fields{"menu": m}, nil
 }
 
 func (h *Handler) saveMenu(req *httpapi.Request) (httpapi.Answer, error) {

@@ -236,6 +236,10 @@ func (s *Service) Delete(ctx context.Context, acct *accounts.Account, userID int
 			if err := setPublished(tx, acct.ID, nil, nil, nil); err != nil {
 				return err
 			}
+			// menu/delete removes the conditional menus too.
+			if err := tx.Exec(`DELETE FROM wx_conditional_menus WHERE account_id = ?`, acct.ID).Error; err != nil {
+				return fmt.Errorf("forget conditional menus: %w", err)
+			}
 			if err := addHistory(tx, acct.ID, ActionDelete, by, row.Published, at); err != nil {
 				return err
 			}

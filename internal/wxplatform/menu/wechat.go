@@ -18,6 +18,10 @@ type WeChat interface {
 	GetMenu(ctx context.Context, appid string) (wxclient.MenuResponse, error)
 	DeleteMenu(ctx context.Context, appid string) error
 	CurrentSelfMenu(ctx context.Context, appid string) (wxclient.SelfMenuInfo, error)
+	AddConditionalMenu(ctx context.Context, appid string, m wxclient.ConditionalMenuRequest) (string, error)
+	DeleteConditionalMenu(ctx context.Context, appid, menuID string) error
+	TryMatchMenu(ctx context.Context, appid, userID string) (wxclient.Menu, error)
+	Tags(ctx context.Context, appid string) ([]wxclient.Tag, error)
 }
 
 var _ WeChat = (*wxclient.Client)(nil)
@@ -79,5 +83,5 @@ var menuExplained = map[int]bool{
 	40007: true, 40016: true, 40017: true, 40018: true, 40019: true, 40020: true, 40022: true, 40023: true,
 	40024: true, 40025: true, 40026: true, 40027: true, 40033: true, 40054: true, 40055: true, 45064: true,
 	46003: true, 48001: true, 53600: true, 65303: true, 65305: true, 65306: true, 65308: true, 65316: true,
-	65317: true,
+	65317: true, 65301: true, 65302: true, 65304: true, 65320: true,
 }

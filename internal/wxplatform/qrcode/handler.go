@@ -36,13 +36,23 @@ func (h *Handler) create(req *httpapi.Request) (httpapi.Answer, error) {
 	if err != nil {
 		return nil, err
 	}
+	if in.Actions.TagIDs, err = ParseTagIDs(f["tagIds"]); err != nil {
+		return nil, err
+	}
+	raw, err := b.JSON("reply")
+	if err != nil {
+		return nil, err
+	}
+	if in.Actions.Reply, err = ParseReply(raw); err != nil {
+		return nil, err
+	}
 	code, err := h.Service.Create(req.Ctx, a, in)
 	if err != nil {
 		return nil, err
 	}
 	return httpapi.Fields{"qrcodeUrl": code.QRCodeURL, "ticket": code.Ticket, "url": code.URL,
 		"expireSeconds": code.ExpireSeconds, "id": code.ID, "sceneId": code.SceneID, "permanent": code.Permanent,
-		"expireAt": code.ExpireAt}, nil
+		"expireAt": code.ExpireAt, "tagIds": code.TagIDs, "reply": code.Reply}, nil
 }
 
 func (h *Handler) list(req *httpapi.Request) (httpapi.Answer, error) {

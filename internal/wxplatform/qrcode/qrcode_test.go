@@ -37,6 +37,7 @@ type fixture struct {
 	t       *testing.T
 	acct    *accounts.Account
 	handler *gin.Engine
+	svc     *qrcode.Service
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -50,7 +51,8 @@ func newFixture(t *testing.T) *fixture {
 
 	env.Tokens.Give("test-token", httpapi.Principal{UserID: userID})
 	f.handler = wxtest.Router()
-	qrcode.NewHandler(qrcode.NewService(env.DB, env.WX, messages.NewStore(env.DB))).Routes(env.APIGroup(f.handler, "/apis/wxplatform", env.Tokens.RequireAuth()))
+	f.svc = qrcode.NewService(env.DB, env.WX, messages.NewStore(env.DB))
+	qrcode.NewHandler(f.svc).Routes(env.APIGroup(f.handler, "/apis/wxplatform", env.Tokens.RequireAuth()))
 	return f
 }
 

@@ -24,6 +24,7 @@ type Request struct {
 	SceneID  int64  // an integer scene, or 0
 	SceneStr string // a string scene, or ""
 	Expire   int64  // seconds; 0 makes a permanent code
+	Actions  Actions
 }
 
 // Permanent reports whether the code never expires.

@@ -6,13 +6,17 @@ package qrcode
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	goqrcode "github.com/skip2/go-qrcode"
 	"gorm.io/gorm"
 
 	"github.com/socialinzen/socialinzen/internal/apperr"
+	"github.com/socialinzen/socialinzen/internal/jobs"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/messages"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxclient"
@@ -23,6 +27,10 @@ type WeChat interface {
 	CreateQRCode(ctx context.Context, appid string, req wxclient.QRCodeRequest) (wxclient.QRCodeResponse, error)
 	// QRCodeImageURL answers {WECHAT_MP_BASE}/cgi-bin/showqrcode?ticket=<url-encoded ticket>.
 	QRCodeImageURL(ticket string) string
+	// Tags answers the account's tags (cgi-bin/tags/get): a code's tags must exist.
+	Tags(ctx context.Context, appid string) ([]wxclient.Tag, error)
+	// BatchTagging tags followers (cgi-bin/tags/members/batchtagging), after a scan.
+	BatchTagging(ctx context.Context, appid string, tagID int, openids []string) error
 }
 
 var _ WeChat = (*wxclient.Client)(nil)
@@ -43,6 +51,8 @@ type Code struct {
 	CreatedAt     time.Time  `json:"createdAt"`
 	Scans         int64      `json:"scans"`
 	Subscribes    int64      `json:"subscribes"`
+	TagIDs        []int      `json:"tagIds"`
+	Reply         *ReplyView `json:"reply"` // null: the rules answer (subscribe and default replies)
 }
 
 // Scans counts the events a code brought; the message store (*messages.Store) implements it.
@@ -50,21 +60,50 @@ type Scans interface {
 	ScanCounts(ctx context.Context, accountID int64, codes []messages.QRCode) (map[int64]messages.ScanCount, error)
 }
 
-// Service makes and lists QR codes.
+// Service makes and lists QR codes, and carries out their actions (answering and tagging) for the callback.
 type Service struct {
-	db    *gorm.DB
-	wx    WeChat
-	scans Scans
+	db     *gorm.DB
+	wx     WeChat
+	scans  Scans
+	log    *slog.Logger
+	jobs   jobs.Enqueuer // nil until RegisterJobs: scans then tag nobody
+	mirror Mirror        // optional: the followers' mirror
+
+	snap         atomic.Pointer[snapshot]
+	loaded       atomic.Bool
+	loadMu       sync.Mutex
+	runMu        sync.Mutex
+	cancel       context.CancelFunc
+	wg           sync.WaitGroup
+	wake         chan struct{}
+	pollInterval time.Duration
 }
 
-// NewService builds the service.
+// PollInterval is how often each process compares its snapshot of the codes' actions with Postgres,
+// in case a notification was lost.
+const PollInterval = time.Second
+
+// NewService builds the service. Call Start to load the codes' actions and follow other processes'
+// changes; RegisterJobs to tag followers after a scan.
 func NewService(db *gorm.DB, wx WeChat, scans Scans) *Service {
-	return &Service{db: db, wx: wx, scans: scans}
+	s := &Service{db: db, wx: wx, scans: scans, log: slog.Default(), wake: make(chan struct{}, 1), pollInterval: PollInterval}
+	s.snap.Store(emptySnapshot())
+	return s
+}
+
+// SetLogger sets where the service logs (default slog.Default()).
+func (s *Service) SetLogger(l *slog.Logger) {
+	if l != nil {
+		s.log = l
+	}
 }
 
 // Create asks WeChat for a code and stores it. A permanent code asked again for the same scene is the
 // same code (WeChat answers the same ticket), stored once.
 func (s *Service) Create(ctx context.Context, a *accounts.Account, r Request) (Code, error) {
+	if err := s.checkTags(ctx, a.AppID, r.Actions.TagIDs); err != nil {
+		return Code{}, err
+	}
 	req := wxclient.QRCodeRequest{ExpireSeconds: r.Expire, ActionName: r.actionName(),
 		ActionInfo: wxclient.QRActionInfo{Scene: wxclient.QRScene{SceneID: r.SceneID, SceneStr: r.SceneStr}}}
 	resp, err := s.wx.CreateQRCode(ctx, a.AppID, req)
@@ -85,10 +124,43 @@ func (s *Service) Create(ctx context.Context, a *accounts.Account, r Request) (C
 		at := time.Now().UTC().Add(time.Duration(secs) * time.Second).Truncate(time.Second)
 		row.ExpireAt = &at
 	}
+	if err := row.setActions(r.Actions); err != nil {
+		return Code{}, err
+	}
 	if err := insert(ctx, s.db, &row); err != nil {
 		return Code{}, err
 	}
+	if row.ActionsVersion > 0 {
+		// This process answers the code's scans at once; the others on their notification.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		if err := s.refresh(rctx); err != nil {
+			s.log.WarnContext(ctx, "QR code actions: reload after create failed; the poller retries", "err", err)
+		}
+		cancel()
+	}
 	return s.view(row, 0, 0), nil
+}
+
+// checkTags answers 40400 for a tag id the account does not have, asking WeChat (tags/get) outside any
+// transaction.
+func (s *Service) checkTags(ctx context.Context, appid string, ids []int) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	tags, err := s.wx.Tags(ctx, appid)
+	if err != nil {
+		return fmt.Errorf("list tags: %w", err)
+	}
+	have := make(map[int]bool, len(tags))
+	for _, t := range tags {
+		have[t.ID] = true
+	}
+	for _, id := range ids {
+		if !have[id] {
+			return errTagNotFound(id)
+		}
+	}
+	return nil
 }
 
 // List answers the account's codes, newest first, with their scans and subscribes, and their number.
@@ -136,7 +208,15 @@ func (s *Service) Image(ctx context.Context, a *accounts.Account, id int64, size
 func (s *Service) view(r codeRow, scans, subscribes int64) Code {
 	c := Code{ID: r.ID, Permanent: r.Permanent, Ticket: r.Ticket, URL: r.URL,
 		QRCodeURL: s.wx.QRCodeImageURL(r.Ticket), ExpireSeconds: r.ExpireSeconds, CreatedAt: r.CreatedAt.UTC(),
-		Scans: scans, Subscribes: subscribes, SceneID: r.Scene}
+		Scans: scans, Subscribes: subscribes, SceneID: r.Scene, TagIDs: []int{}}
+	if acts, err := r.actions(); err == nil {
+		if acts.TagIDs != nil {
+			c.TagIDs = acts.TagIDs
+		}
+		c.Reply = acts.Reply.view()
+	} else {
+		s.log.Warn("QR code actions unreadable", "id", r.ID, "err", err)
+	}
 	if r.SceneIsInt {
 		if n, err := strconv.ParseInt(r.Scene, 10, 64); err == nil {
 			c.SceneID = n

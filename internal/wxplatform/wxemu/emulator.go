@@ -212,6 +212,9 @@ type account struct {
 
 	menuRaw     []byte
 	menuButtons []menuButton
+	conditional []*conditionalMenu // oldest first (conditional.go)
+	nextMenuID  int64
+	platforms   map[string]int // openid -> client platform for menu/trymatch
 
 	callbackURL  string
 	callbackMode string

@@ -175,20 +175,13 @@ func (e *Emulator) handleMenuGet(w http.ResponseWriter, r *http.Request, appid s
 		writeJSON(w, wxErr(codeMenuNotExist))
 		return
 	}
-	buttons := make([]menuButton, len(acc.menuButtons))
-	for i, b := range acc.menuButtons {
-		subs := make([]menuButton, len(b.SubButton))
-		for j, s := range b.SubButton {
-			s.SubButton = []menuButton{}
-			subs[j] = s
-		}
-		if len(subs) > 0 {
-			b.Type, b.Key, b.URL, b.MediaID, b.AppID, b.PagePath, b.ArticleID = "", "", "", "", "", "", ""
-		}
-		b.SubButton = subs
-		buttons[i] = b
+	out := map[string]any{"menu": map[string]any{"button": shownButtons(acc.menuButtons)}}
+	if len(acc.conditional) > 0 {
+		// With conditional menus WeChat also names the default menu's menuid.
+		out["menu"].(map[string]any)["menuid"] = firstConditionalMenuID
+		out["conditionalmenu"] = acc.conditionalJSON()
 	}
-	writeJSON(w, map[string]any{"menu": map[string]any{"button": buttons}})
+	writeJSON(w, out)
 }
 
 // handleMenuDelete serves GET /cgi-bin/menu/delete.
@@ -197,6 +190,7 @@ func (e *Emulator) handleMenuDelete(w http.ResponseWriter, r *http.Request, appi
 	defer e.mu.Unlock()
 	acc := e.account(appid)
 	acc.menuRaw, acc.menuButtons = nil, nil
+	acc.conditional = nil // menu/delete removes the conditional menus too
 	writeJSON(w, okResp)
 }
 

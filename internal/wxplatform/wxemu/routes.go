@@ -69,6 +69,10 @@ func (e *Emulator) routes() http.Handler {
 		"/cgi-bin/menu/get":                  get(e.handleMenuGet),
 		"/cgi-bin/menu/delete":               get(e.handleMenuDelete),
 		"/cgi-bin/get_current_selfmenu_info": get(e.handleSelfMenuInfo),
+		// conditional.go
+		"/cgi-bin/menu/addconditional": post(e.handleAddConditional),
+		"/cgi-bin/menu/delconditional": post(e.handleDelConditional),
+		"/cgi-bin/menu/trymatch":       post(e.handleTryMatch),
 		// customservice.go
 		"/cgi-bin/message/custom/send":   post(e.handleCustomSend),
 		"/cgi-bin/message/custom/typing": post(e.handleCustomTyping),
