@@ -25,7 +25,7 @@ const (
 // Errors of the package.
 var (
 	ErrNoAccount    = apperr.New(apperr.Forbidden, "no official account is bound: bind one with /apis/wxplatform/authorize")
-	ErrNotYours     = apperr.New(apperr.Forbidden, "this official account is not bound by you")
+	ErrNotYours     = apperr.New(apperr.Forbidden, "you are not a member of this official account")
 	ErrNotFound     = apperr.New(apperr.NotFound, "official account not found")
 	ErrAlreadyBound = apperr.New(apperr.Conflict, "this appid is already bound")
 )
