@@ -26,7 +26,7 @@ func Need(r httpapi.Route) domain.Role {
 // ErrRoleTooLow is the refusal of a role too low; the message names the role needed.
 func ErrRoleTooLow(need domain.Role) error {
 	return apperr.New(apperr.Forbidden, "this needs the "+string(need)+" role on this official account").
-		WithKey("err.team.role_needed", "role."+string(need))
+		WithKey("err.team.role_needed", string(need))
 }
 
 // Allow is THE rule: may an operator holding role do what needs need?
