@@ -252,7 +252,7 @@ func (a *App) wire(ctx context.Context) error {
 		SecureCookies: a.cfg.SecureCookies(), Logger: a.log,
 		Replies: s.replies, Inbox: s.callback, Materials: s.materials, Followers: s.followers, QRCodes: s.qrcodes,
 		Menus: s.menus, Articles: s.articles, JSTickets: s.wx, Router: e, MailRate: mailRate, Conversations: s.convs, Stats: s.stats,
-		Broadcasts: s.broadcasts}
+		Broadcasts: s.broadcasts, Teams: s.teams}
 	if s.component != nil {
 		deps.Component = s.component
 	}
