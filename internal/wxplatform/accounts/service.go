@@ -317,6 +317,8 @@ type View struct {
 	Mode      string `json:"mode"`
 	Status    string `json:"status"`
 	FuncScope []int  `json:"funcscope"`
+	// Role is the caller's role on the account (contract §14).
+	Role domain.Role `json:"role"`
 }
 
 // Views answers the operator's accounts as the API shows them.
@@ -334,6 +336,12 @@ func (s *Service) Views(ctx context.Context, userID int64) ([]View, error) {
 		}
 		if v.FuncScope == nil {
 			v.FuncScope = []int{}
+		}
+		if v.Role, err = s.store.role(ctx, a.ID, userID); err != nil {
+			return nil, err
+		}
+		if !v.Role.AtLeast(domain.RoleAdmin) {
+			v.MsdkKey = "" // a signing secret: viewers, agents and editors read everything but secrets (§14)
 		}
 		if s.opts.Health != nil {
 			if h, err := s.opts.Health.TokenHealth(ctx, a.AppID); err == nil {
