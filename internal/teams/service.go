@@ -31,7 +31,7 @@ var (
 	ErrNotMember       = apperr.New(apperr.NotFound, "userId: is not a member of this official account").WithKey("err.team.not_member")
 	ErrAlreadyMember   = &apperr.Error{Kind: apperr.Conflict, Field: "email", Msg: "email: is already a member of this official account", Key: "err.team.already_member"}
 	ErrOwnerFixed      = apperr.New(apperr.Forbidden, "the owner cannot be removed or change role: ownership moves only by transferOwnership").WithKey("err.team.owner_fixed")
-	ErrOwnerCannotLeav = apperr.New(apperr.Forbidden, "the owner cannot leave the official account: transfer the ownership first").WithKey("err.team.owner_cannot_leave")
+	ErrOwnerCannotLeave = apperr.New(apperr.Forbidden, "the owner cannot leave the official account: transfer the ownership first").WithKey("err.team.owner_cannot_leave")
 	ErrInviteUnknown   = apperr.New(apperr.NotFound, "this invitation link is not valid").WithKey("err.team.invite_unknown")
 	ErrInviteExpired   = apperr.New(apperr.Invalid, "this invitation has expired: ask for a new one").WithKey("err.team.invite_expired")
 	ErrInviteUsed      = apperr.New(apperr.Invalid, "this invitation has already been used").WithKey("err.team.invite_used")
@@ -394,7 +394,7 @@ func (s *Service) Leave(ctx context.Context, accountID, userID int64) error {
 			return nil, err
 		}
 		if old == domain.RoleOwner {
-			return nil, ErrOwnerCannotLeav
+			return nil, ErrOwnerCannotLeave
 		}
 		if err := s.dropMember(tx, accountID, userID); err != nil {
 			return nil, err
