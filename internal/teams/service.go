@@ -28,17 +28,17 @@ const mailTimeout = 20 * time.Second
 
 // Errors of the package.
 var (
-	ErrNotMember       = apperr.New(apperr.NotFound, "userId: is not a member of this official account").WithKey("err.team.not_member")
-	ErrAlreadyMember   = &apperr.Error{Kind: apperr.Conflict, Field: "email", Msg: "email: is already a member of this official account", Key: "err.team.already_member"}
-	ErrOwnerFixed      = apperr.New(apperr.Forbidden, "the owner cannot be removed or change role: ownership moves only by transferOwnership").WithKey("err.team.owner_fixed")
+	ErrNotMember        = apperr.New(apperr.NotFound, "userId: is not a member of this official account").WithKey("err.team.not_member")
+	ErrAlreadyMember    = &apperr.Error{Kind: apperr.Conflict, Field: "email", Msg: "email: is already a member of this official account", Key: "err.team.already_member"}
+	ErrOwnerFixed       = apperr.New(apperr.Forbidden, "the owner cannot be removed or change role: ownership moves only by transferOwnership").WithKey("err.team.owner_fixed")
 	ErrOwnerCannotLeave = apperr.New(apperr.Forbidden, "the owner cannot leave the official account: transfer the ownership first").WithKey("err.team.owner_cannot_leave")
-	ErrInviteUnknown   = apperr.New(apperr.NotFound, "this invitation link is not valid").WithKey("err.team.invite_unknown")
-	ErrInviteExpired   = apperr.New(apperr.Invalid, "this invitation has expired: ask for a new one").WithKey("err.team.invite_expired")
-	ErrInviteUsed      = apperr.New(apperr.Invalid, "this invitation has already been used").WithKey("err.team.invite_used")
-	ErrInviteCancelled = apperr.New(apperr.Invalid, "this invitation was cancelled").WithKey("err.team.invite_cancelled")
-	ErrInviteNotFound  = apperr.New(apperr.NotFound, "id: no such pending invitation").WithKey("err.team.invitation_not_found")
-	ErrInvitePending   = &apperr.Error{Kind: apperr.Conflict, Field: "email", Msg: "email: an invitation to this address is being sent", Key: "err.team.invite_pending"}
-	ErrSelf            = apperr.New(apperr.Invalid, "userId: you cannot change your own membership this way").WithKey("err.team.self")
+	ErrInviteUnknown    = apperr.New(apperr.NotFound, "this invitation link is not valid").WithKey("err.team.invite_unknown")
+	ErrInviteExpired    = apperr.New(apperr.Invalid, "this invitation has expired: ask for a new one").WithKey("err.team.invite_expired")
+	ErrInviteUsed       = apperr.New(apperr.Invalid, "this invitation has already been used").WithKey("err.team.invite_used")
+	ErrInviteCancelled  = apperr.New(apperr.Invalid, "this invitation was cancelled").WithKey("err.team.invite_cancelled")
+	ErrInviteNotFound   = apperr.New(apperr.NotFound, "id: no such pending invitation").WithKey("err.team.invitation_not_found")
+	ErrInvitePending    = &apperr.Error{Kind: apperr.Conflict, Field: "email", Msg: "email: an invitation to this address is being sent", Key: "err.team.invite_pending"}
+	ErrSelf             = apperr.New(apperr.Invalid, "userId: you cannot change your own membership this way").WithKey("err.team.self")
 )
 
 // ErrInviteOtherEmail: the invitation is for another address than the operator's.
