@@ -221,4 +221,18 @@ func TestAPITokens(t *testing.T) {
 	var plain int64
 	require.NoError(t, e.con.App.DB().Raw(`SELECT count(*) FROM api_tokens WHERE position(convert_to(?, 'UTF8') in token_hash) > 0`, tok).Scan(&plain).Error)
 	require.Zero(t, plain)
+
+	// A password reset revokes the API tokens with the sessions.
+	code, out = e.call(e.owner.Token, "/apis/user/createApiToken", map[string]any{"name": "before reset"})
+	ok(t, code, out)
+	kept := out["token"].(string)
+	code, out = e.call("", "/apis/user/forgotPassword", map[string]any{"email": "demo@example.com"})
+	ok(t, code, out)
+	m := e.con.Mail.Wait(t, "demo@example.com", 10*time.Second)
+	u, err := url.Parse(m.Link(e.con.URL + "/reset?token="))
+	require.NoError(t, err)
+	code, out = e.call("", "/apis/user/resetPassword", map[string]any{"token": u.Query().Get("token"), "password": "a-new-password"})
+	ok(t, code, out)
+	code, out = e.call(kept, "/apis/user/me", nil)
+	fails(t, code, out, 401, 40100)
 }
