@@ -10,6 +10,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/apidocs"
 	"github.com/socialinzen/socialinzen/internal/articles"
 	"github.com/socialinzen/socialinzen/internal/broadcasts"
+	"github.com/socialinzen/socialinzen/internal/domain"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
 	"github.com/socialinzen/socialinzen/internal/jobs"
 	"github.com/socialinzen/socialinzen/internal/mail"
@@ -19,6 +20,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/reply"
 	"github.com/socialinzen/socialinzen/internal/reply/replyapi"
 	"github.com/socialinzen/socialinzen/internal/stats"
+	"github.com/socialinzen/socialinzen/internal/teams"
 	"github.com/socialinzen/socialinzen/internal/user"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/autoreply"
@@ -55,6 +57,7 @@ type services struct {
 	live       *conversations.Hub
 	stats      *stats.Service
 	broadcasts *broadcasts.Service
+	teams      *teams.Service
 	emu        *wxemu.Emulator // sandbox mode only
 	emuH       http.Handler
 	metrics    *metrics.Metrics
@@ -96,13 +99,14 @@ func (a *App) build(ctx context.Context) (*services, error) {
 		MPBase: a.cfg.WechatMPBase, Timeout: a.cfg.WechatTimeout, DB: a.db, Box: a.box, Credentials: secrets,
 		Logger: a.log.With("component", "wxclient"), HTTPClient: hc, Observer: s.metrics})
 	s.accounts = accounts.NewService(a.db, a.box, accounts.Options{BaseURL: a.cfg.BaseURL, Checker: s.wx,
-		Health: s.wx, Forget: s.wx, Tokens: s.wx, Logger: a.log, Bound: func(ctx context.Context, acct *accounts.Account) error {
+		Health: s.wx, Forget: s.wx, Tokens: s.wx, Logger: a.log, Authorize: teams.CheckContext, Bound: func(ctx context.Context, acct *accounts.Account) error {
 			if s.stats == nil {
 				return nil
 			}
 			return s.stats.Bound(ctx, acct.ID) // queues the account's 180-day statistics backfill
 		}})
 	secrets.accounts = s.accounts
+	s.teams = teams.NewService(teams.Options{DB: a.db, Mailer: mailer, BaseURL: a.cfg.BaseURL, Logger: a.log.With("component", "teams")})
 	if s.component, err = a.buildComponent(s); err != nil {
 		return nil, err
 	}
@@ -238,40 +242,45 @@ func (a *App) wire(ctx context.Context) error {
 	limit := httpapi.LimitBody(httpapi.MaxBodyBytes)
 	scope := accounts.Scope(s.accounts)
 	// Account binding acts on the appid it is given; everything else on /apis/wxplatform is scoped.
-	binding := httpapi.Group{IRouter: e.Group("/apis/wxplatform", limit, auth)}
+	binding := httpapi.Group{Authorize: teams.Authorize, IRouter: e.Group("/apis/wxplatform", limit, auth)}
 	accounts.NewHandler(s.accounts).Routes(binding)
 	if err := a.componentRoutes(e, binding, s); err != nil {
 		return err
 	}
-	wx := httpapi.Group{IRouter: e.Group("/apis/wxplatform", limit, auth, scope), Scoped: true}
+	wx := httpapi.Group{Authorize: teams.Authorize, IRouter: e.Group("/apis/wxplatform", limit, auth, scope), Scoped: true}
 	menu.NewHandler(s.menus).Routes(wx)
 	followers.NewHandler(s.followers).Routes(wx)
 	messagesapi.NewHandler(s.messages).Routes(wx)
 	convH := &conversations.Handler{Service: s.convs, Hub: s.live, Accounts: s.accounts}
-	convH.Routes(wx)
+	convH.Routes(wx.WritesNeed(domain.RoleAgent)) // contract §14: conversations are an agent's
 	convH.StreamRoutes(e.Group("/apis/wxplatform", auth))
 	s.callback.Routes(e) // public, with its own 64 KB limit
 	qrcode.NewHandler(s.qrcodes).Routes(wx)
 	// jsticket may be asked without a token from an account's JS domains: it carries its own chain.
 	(&jssdk.Handler{Tickets: s.wx, Accounts: s.accounts, RequireAuth: auth}).PublicRoutes(e)
 	webauth.NewHandler(s.webauth).PublicRoutes(e)
-	replyapi.NewHandler(s.replies).Routes(httpapi.Group{IRouter: e.Group("/apis/wxreplymanage", limit, auth, scope), Scoped: true})
-	(&stats.Handler{Service: s.stats}).Routes(httpapi.Group{IRouter: e.Group("/apis/stats", limit, auth, scope), Scoped: true})
+	replyapi.NewHandler(s.replies).Routes(httpapi.Group{Authorize: teams.Authorize, IRouter: e.Group("/apis/wxreplymanage", limit, auth, scope), Scoped: true})
+	(&stats.Handler{Service: s.stats}).Routes(httpapi.Group{Authorize: teams.Authorize, IRouter: e.Group("/apis/stats", limit, auth, scope), Scoped: true})
 	// Uploads set their own limits: no 1 MB cap on this group.
 	mh := &materials.Handler{Service: s.materials, Accounts: s.accounts}
-	mh.Routes(httpapi.Group{IRouter: e.Group("/apis/materials", auth)})
+	mh.Routes(httpapi.Group{Authorize: teams.Authorize, IRouter: e.Group("/apis/materials", auth)})
 	mh.PublicRoutes(e)
 	// The JSON endpoints are scoped with the 1 MB limit; uploadArticleImage bounds its own body.
 	ah := &articles.Handler{Service: s.articles, Accounts: s.accounts}
-	ah.Routes(httpapi.Group{IRouter: e.Group("/apis/articles", limit, auth, scope), Scoped: true})
-	ah.UploadRoutes(httpapi.Group{IRouter: e.Group("/apis/articles", auth)})
-	(&broadcasts.Handler{Service: s.broadcasts}).Routes(httpapi.Group{IRouter: e.Group("/apis/broadcasts", limit, auth, scope), Scoped: true})
+	ah.Routes(httpapi.Group{Authorize: teams.Authorize, IRouter: e.Group("/apis/articles", limit, auth, scope), Scoped: true})
+	ah.UploadRoutes(httpapi.Group{Authorize: teams.Authorize, IRouter: e.Group("/apis/articles", auth)})
+	(&broadcasts.Handler{Service: s.broadcasts}).Routes(httpapi.Group{Authorize: teams.Authorize, IRouter: e.Group("/apis/broadcasts", limit, auth, scope), Scoped: true})
+
+	// Members (contract §14); every group above checks roles through teams.Authorize.
+	th := teams.NewHandler(s.teams)
+	th.Routes(httpapi.Group{Authorize: teams.Authorize, IRouter: e.Group("/apis/team", limit, auth, scope), Scoped: true})
+	th.InviteRoutes(httpapi.Group{Authorize: teams.Authorize, IRouter: e.Group("/apis/team", limit, auth)})
 
 	deps := pages.Deps{Users: s.users, Accounts: s.accounts, Sandbox: a.cfg.Sandbox,
 		SecureCookies: a.cfg.SecureCookies(), Logger: a.log,
 		Replies: s.replies, Inbox: s.messages, Materials: s.materials, Followers: s.followers, QRCodes: s.qrcodes,
 		Menus: s.menus, Articles: s.articles, JSTickets: s.wx, Router: e, MailRate: mailRate, Conversations: s.convs, Stats: s.stats,
-		Broadcasts: s.broadcasts}
+		Broadcasts: s.broadcasts, Teams: s.teams}
 	if s.component != nil {
 		deps.Component = s.component
 	}

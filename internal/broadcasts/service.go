@@ -422,11 +422,11 @@ func (s *Service) enqueueTx(ctx context.Context, tx *gorm.DB, id int64) error {
 }
 
 // CanApprove reports whether userID may approve or reject the account's broadcasts: an admin or the owner
-// (contract §14). Until roles exist an account's only member is its owner, who bound it; roles replace
-// this one function.
+// (contract §14), by their membership of the account (teams' account_members).
 func (s *Service) CanApprove(ctx context.Context, accountID, userID int64) (bool, error) {
 	var n int64
-	err := s.db.WithContext(ctx).Raw(`SELECT count(*) FROM wx_accounts WHERE id = ? AND user_id = ?`, accountID, userID).Scan(&n).Error
+	err := s.db.WithContext(ctx).Raw(`SELECT count(*) FROM account_members WHERE account_id = ? AND user_id = ? AND role IN ('owner', 'admin')`,
+		accountID, userID).Scan(&n).Error
 	return n > 0, err
 }
 

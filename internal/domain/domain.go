@@ -86,6 +86,9 @@ type Principal struct {
 	Username string
 	Email    string
 	Language string
+	// APIToken says the request authenticated with an API token for scripts (contract §14): it acts as its
+	// user but may not create API tokens or change the password.
+	APIToken bool
 }
 
 type ctxKey int

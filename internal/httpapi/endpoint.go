@@ -33,10 +33,10 @@ import (
 //		return httpapi.Fields{"id": rule.ID, "rule": rule.View()}, nil
 //	}
 
-// Role is the least role an operator must hold on an account to call a route. Contract §14 brings the
-// roles owner › admin › editor › agent › viewer; until the group's Authorize hook compares them, every
-// operator may call every route on the accounts they bound, which is RoleAny.
-type Role string
+// Role is the least role an operator must hold on an account to call a route: contract §14's owner ›
+// admin › editor › agent › viewer (domain.Role). RoleAny leaves the choice to the group's Authorize hook
+// (teams.Authorize: viewer for reads, editor for writes).
+type Role = domain.Role
 
 // RoleAny asks nothing beyond authentication (and, on a scoped group, an account of one's own).
 const RoleAny Role = ""
@@ -140,6 +140,9 @@ func (g Group) WriteJSON(path string, fn Endpoint, opts ...RouteOption) {
 
 func (g Group) spec(path string, write bool, opts []RouteOption) routeSpec {
 	s := routeSpec{Route: Route{Path: path, Write: write, Min: RoleAny}}
+	if write {
+		s.Min = g.WriteMin
+	}
 	for _, o := range opts {
 		o(&s)
 	}
@@ -167,6 +170,7 @@ func (g Group) adapt(s routeSpec, fn Endpoint) gin.HandlerFunc {
 			Fail(c, apperr.Wrap(apperr.Internal, "internal error", ErrUnscoped))
 			return
 		}
+		ctx = WithRoute(ctx, s.Route)
 		if g.Authorize != nil {
 			if err := g.Authorize(ctx, s.Route); err != nil {
 				Fail(c, err)
@@ -213,4 +217,19 @@ type Redirect struct {
 func (r Redirect) answer(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
 	c.Redirect(r.Code, r.Location)
+}
+
+type routeKey struct{}
+
+// WithRoute answers ctx carrying the route being called; the adapter puts it in every endpoint's context,
+// so a handler that resolves its account itself (an upload on an unscoped group) is still checked against
+// the route's role by accounts.Resolve.
+func WithRoute(ctx context.Context, r Route) context.Context {
+	return context.WithValue(ctx, routeKey{}, r)
+}
+
+// RouteFrom answers the route WithRoute put in ctx.
+func RouteFrom(ctx context.Context) (Route, bool) {
+	r, ok := ctx.Value(routeKey{}).(Route)
+	return r, ok
 }

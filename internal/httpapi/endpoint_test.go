@@ -98,3 +98,40 @@ func TestEndpoint(t *testing.T) {
 	require.Contains(t, seen, httpapi.Route{Path: "/owner", Write: true, Min: "owner"})
 	require.Contains(t, seen, httpapi.Route{Path: "/list", Write: false, Min: httpapi.RoleAny})
 }
+
+// TestPlainRoutesAreAuthorizedToo: Group.Read/Write (plain gin handlers) run Authorize first, with the
+// group's WritesNeed, and carry the route in the context like the endpoints.
+func TestPlainRoutesAreAuthorizedToo(t *testing.T) {
+	t.Parallel()
+	e := httpapi.NewEngine(slog.New(slog.DiscardHandler))
+	var seen []httpapi.Route
+	g := httpapi.Group{IRouter: e.Group("/p"), Authorize: func(ctx context.Context, r httpapi.Route) error {
+		seen = append(seen, r)
+		if got, ok := httpapi.RouteFrom(ctx); !ok || got != r {
+			return apperr.New(apperr.Internal, "route not in the context")
+		}
+		if r.Min == "agent" {
+			return apperr.New(apperr.Forbidden, "this needs the agent role")
+		}
+		return nil
+	}}.WritesNeed("agent")
+	ran := false
+	g.Write("/send", func(c *gin.Context) { ran = true; httpapi.OK(c, nil) })
+	g.Read("/look", func(c *gin.Context) {
+		r, _ := httpapi.RouteFrom(c.Request.Context())
+		httpapi.OK(c, gin.H{"path": r.Path})
+	})
+	g.WriteJSON("/declared", func(r *httpapi.Request) (httpapi.Answer, error) { return nil, nil }, httpapi.MinRole("viewer"))
+
+	w, out := call(t, e, http.MethodPost, "/p/send", "")
+	require.Equal(t, http.StatusForbidden, w.Code)
+	require.Equal(t, "this needs the agent role", out["msg"])
+	require.False(t, ran, "a refused plain route does not run")
+	w, out = call(t, e, http.MethodGet, "/p/look", "")
+	require.Equal(t, http.StatusOK, w.Code)
+	require.Equal(t, "/look", out["path"])
+	w, _ = call(t, e, http.MethodPost, "/p/declared", "")
+	require.Equal(t, http.StatusOK, w.Code, "a declared role wins over WritesNeed")
+	require.Contains(t, seen, httpapi.Route{Path: "/send", Write: true, Min: "agent"})
+	require.Contains(t, seen, httpapi.Route{Path: "/look", Write: false, Min: httpapi.RoleAny})
+}

@@ -57,15 +57,45 @@ type Group struct {
 	// ctx (domain.PrincipalFrom, domain.AccountFrom). Nil lets every authenticated operator through, as
 	// today.
 	Authorize func(ctx context.Context, route Route) error
+	// WriteMin is the least role of the group's writes that declare none (MinRole); RoleAny leaves the
+	// default to Authorize. It declares a whole capability's writes at once where they are mounted (the
+	// conversations' writes are an agent's, contract §14).
+	WriteMin Role
 }
 
-// Read registers a read-only endpoint on both POST and GET.
+// WritesNeed answers a copy of the group whose writes need at least role unless they declare another.
+func (g Group) WritesNeed(role Role) Group {
+	g.WriteMin = role
+	return g
+}
+
+// Read registers a read-only endpoint on both POST and GET. Authorize runs first, as for ReadJSON.
 func (g Group) Read(path string, h ...gin.HandlerFunc) {
+	h = g.guarded(path, false, h)
 	g.POST(path, h...)
 	g.GET(path, h...)
 }
 
-// Write registers an endpoint that changes something (POST only).
+// Write registers an endpoint that changes something (POST only). Authorize runs first, as for WriteJSON.
 func (g Group) Write(path string, h ...gin.HandlerFunc) {
-	g.POST(path, h...)
+	g.POST(path, g.guarded(path, true, h)...)
+}
+
+// guarded puts the route in the request's context and runs Authorize before plain gin handlers, so a
+// route not yet converted to an Endpoint is checked like the others.
+func (g Group) guarded(path string, write bool, h []gin.HandlerFunc) []gin.HandlerFunc {
+	r := g.spec(path, write, nil).Route
+	guard := func(c *gin.Context) {
+		ctx := WithRoute(c.Request.Context(), r)
+		c.Request = c.Request.WithContext(ctx)
+		if g.Authorize != nil {
+			if err := g.Authorize(ctx, r); err != nil {
+				Fail(c, err)
+				c.Abort()
+				return
+			}
+		}
+		c.Next()
+	}
+	return append([]gin.HandlerFunc{guard}, h...)
 }

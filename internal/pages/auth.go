@@ -167,7 +167,13 @@ func (p *Pages) requireAccount(c *gin.Context) {
 		http.SetCookie(c.Writer, &http.Cookie{Name: "SocialinzenAppID", Value: chosen.AppID, Path: "/", MaxAge: 365 * 24 * 3600,
 			HttpOnly: true, Secure: p.deps.SecureCookies, SameSite: http.SameSiteLaxMode})
 	}
-	c.Request = c.Request.WithContext(domain.WithAccount(c.Request.Context(), chosen))
+	role, err := p.deps.Accounts.Role(c.Request.Context(), chosen.ID, httpapi.UserID(c))
+	if err != nil {
+		p.fail(c, err)
+		return
+	}
+	// The role goes with the account: requireRole checks it, the templates ask View.Can.
+	c.Request = c.Request.WithContext(domain.WithRole(domain.WithAccount(c.Request.Context(), chosen), role))
 	c.Next()
 }
 
@@ -240,7 +246,7 @@ func (p *Pages) loginPost(c *gin.Context) {
 		return
 	}
 	user.SetSessionCookies(c.Writer, sess, p.deps.SecureCookies)
-	redirect(c, "/")
+	redirect(c, p.pendingInvite(c)) // an invitation opened before logging in comes back
 }
 
 func (p *Pages) registerPage(c *gin.Context) {

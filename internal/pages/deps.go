@@ -13,6 +13,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/materials"
 	"github.com/socialinzen/socialinzen/internal/reply"
 	"github.com/socialinzen/socialinzen/internal/stats"
+	"github.com/socialinzen/socialinzen/internal/teams"
 	"github.com/socialinzen/socialinzen/internal/user"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/conversations"
@@ -52,6 +53,9 @@ type Deps struct {
 	Broadcasts *broadcasts.Service
 	// JSTickets answers an account's jsapi_ticket (the WeChat client).
 	JSTickets jssdk.Tickets
+	// Teams is members and invitations (contract §14); nil leaves out Settings → Members, API tokens and
+	// /invite (tests of other pages).
+	Teams *teams.Service
 	// Component is the third-party platform (contract §15); nil when the console runs without one.
 	Component Component
 	// Router is the console's own HTTP handler: the chat simulator sends its messages through it to

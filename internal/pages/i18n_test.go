@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/socialinzen/socialinzen/internal/domain"
 	"github.com/socialinzen/socialinzen/internal/i18n"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/followers"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/menu"
@@ -67,6 +68,10 @@ func usedKeys(t *testing.T) map[string]string {
 	}
 	for _, k := range []string{"element", "attribute", "url", "image"} {
 		used["articles.removed."+k] = "articles.go"
+	}
+	for _, r := range domain.Roles { // role.%s and role.%s.help (members, settings, invite)
+		values["role"] = append(values["role"], string(r))
+		used["role."+string(r)+".help"] = "members.html"
 	}
 	for _, k := range materialKinds {
 		values["materials.kind"] = append(values["materials.kind"], string(k))

@@ -16,6 +16,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/socialinzen/socialinzen/internal/apperr"
+	"github.com/socialinzen/socialinzen/internal/domain"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
 	"github.com/socialinzen/socialinzen/internal/secretbox"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
@@ -31,6 +32,7 @@ type Pages struct {
 	assets   *assets
 	sessions *dbStore
 	cop      *http.CrossOriginProtection
+	patterns map[string][]string // method -> the console's route patterns, for hideForbidden
 }
 
 // New parses every template (failing fast on a broken one) and prepares the session store.
@@ -49,13 +51,15 @@ func New(gdb *gorm.DB, box *secretbox.Box, deps Deps) (*Pages, error) {
 	if deps.Logger == nil {
 		deps.Logger = slog.Default()
 	}
-	return &Pages{
+	p := &Pages{
 		deps:     deps,
 		render:   r,
 		assets:   a,
 		sessions: newDBStore(gdb, box.Derive("session-hash"), box.Derive("session-block"), deps.SecureCookies),
 		cop:      http.NewCrossOriginProtection(),
-	}, nil
+	}
+	r.hide = p.hideForbidden
+	return p, nil
 }
 
 // PurgeSessions deletes expired page sessions; the app runs it now and then.
@@ -106,6 +110,7 @@ func (p *Pages) view(c *gin.Context, page, title string) *View {
 		v.Accounts, _ = a.([]*accounts.Account)
 	}
 	v.Account = accounts.Current(c)
+	v.Role, _ = domain.RoleFrom(c.Request.Context())
 	v.Flashes = p.takeFlashes(c)
 	return v
 }

@@ -19,6 +19,8 @@ import (
 type renderer struct {
 	pages  map[string]map[string]*template.Template // lang -> page -> template
 	assets *assets
+	// hide filters a rendered page (Pages.hideForbidden: the forms the operator's role may not submit).
+	hide func(c *gin.Context, page []byte) []byte
 }
 
 func newRenderer(fsys fs.FS, a *assets) (*renderer, error) {
@@ -117,5 +119,12 @@ func (r *renderer) render(c *gin.Context, status int, page string, v *View) {
 	}
 	c.Header("Content-Security-Policy", csp)
 	c.Header("Cache-Control", "no-store")
-	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+	c.Data(status, "text/html; charset=utf-8", r.filter(c, buf.Bytes()))
+}
+
+func (r *renderer) filter(c *gin.Context, page []byte) []byte {
+	if r.hide == nil {
+		return page
+	}
+	return r.hide(c, page)
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"github.com/socialinzen/socialinzen/internal/apperr"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 )
@@ -30,9 +31,18 @@ func (p *Pages) Routes(r gin.IRouter) {
 	in.POST("/authorize/demo", p.csrf, p.authorizeDemo)
 	in.POST("/authorize/check", p.csrf, p.authorizeCheck)
 
-	con := in.Group("/console", p.requireAccount)
+	con := in.Group("/console", p.requireAccount, p.requireRole)
 	p.consoleRoutes(con)
 	p.componentRoutes(g, in, con)
+	p.teamRoutes(g, in, con)
+	if e, ok := r.(*gin.Engine); ok {
+		p.patterns = map[string][]string{}
+		for _, ri := range e.Routes() {
+			if strings.HasPrefix(ri.Path, "/console") {
+				p.patterns[ri.Method] = append(p.patterns[ri.Method], ri.Path)
+			}
+		}
+	}
 }
 
 // mailRate refuses, with an error page, a form that would send one more mail than the client address

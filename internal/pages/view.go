@@ -3,6 +3,7 @@ package pages
 import (
 	"html/template"
 
+	"github.com/socialinzen/socialinzen/internal/domain"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 )
@@ -22,7 +23,12 @@ type View struct {
 	Error    string            // a message for the whole form
 	Data     any               // the page's own data
 	Sandbox  bool
+	Role     domain.Role // the operator's role on Account (contract §14)
 }
+
+// Can says the operator's role on the account includes role: the templates hide what it may not do
+// ({{if .Can "admin"}}); requireRole refuses it anyway.
+func (v *View) Can(role string) bool { return v.Role.AtLeast(domain.Role(role)) }
 
 // Flash is a one-time message shown on the next page.
 type Flash struct {

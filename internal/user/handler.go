@@ -58,6 +58,43 @@ func Routes(r gin.IRouter, h *Handler) {
 	g.ReadJSON("/me", h.me, httpapi.Before(httpapi.RequireAuth(h.svc, h.cop)))
 	g.WriteJSON("/forgotPassword", h.forgotPassword, mail)
 	g.WriteJSON("/resetPassword", h.resetPassword)
+	// API tokens for scripts (contract §14).
+	auth := httpapi.Before(httpapi.RequireAuth(h.svc, h.cop))
+	g.WriteJSON("/createApiToken", h.createAPIToken, auth)
+	g.ReadJSON("/listApiTokens", h.listAPITokens, auth)
+	g.WriteJSON("/revokeApiToken", h.revokeAPIToken, auth)
+}
+
+func (h *Handler) createAPIToken(req *httpapi.Request) (httpapi.Answer, error) {
+	days, err := req.Body.IntBetween("expiresInDays", APITokenDefaultDays, 1, APITokenMaxDays)
+	if err != nil {
+		return nil, err
+	}
+	t, err := h.svc.CreateAPIToken(req.Ctx, req.Principal, req.Body.Str("name"), int(days))
+	if err != nil {
+		return nil, err
+	}
+	req.Gin.Header("Cache-Control", "no-store")
+	return httpapi.Fields{"id": t.ID, "name": t.Name, "token": t.Token, "expiresAt": t.ExpiresAt}, nil
+}
+
+func (h *Handler) listAPITokens(req *httpapi.Request) (httpapi.Answer, error) {
+	list, err := h.svc.ListAPITokens(req.Ctx, req.UserID())
+	if err != nil {
+		return nil, err
+	}
+	return httpapi.Fields{"tokens": list}, nil
+}
+
+func (h *Handler) revokeAPIToken(req *httpapi.Request) (httpapi.Answer, error) {
+	id, ok, err := req.Body.Int("id")
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, apperr.Missing("id")
+	}
+	return nil, h.svc.RevokeAPIToken(req.Ctx, req.UserID(), id)
 }
 
 func (h *Handler) register(req *httpapi.Request) (httpapi.Answer, error) {

@@ -273,6 +273,9 @@ func (s *Service) Authenticate(ctx context.Context, token string) (domain.Princi
 	if token == "" || len(token) > maxTokenLen {
 		return domain.Principal{}, ErrUnauthenticated
 	}
+	if strings.HasPrefix(token, apiTokenPrefix) {
+		return s.authenticateAPIToken(ctx, token)
+	}
 	now := s.now().UTC()
 	p, found, err := s.store.authenticate(ctx, hashToken(token), now, now.Add(TokenLifetime), now.Add(-renewEvery))
 	if err != nil {

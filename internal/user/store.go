@@ -202,8 +202,13 @@ func (s store) setPassword(ctx context.Context, tx *gorm.DB, userID int64, hash 
 	return tx.WithContext(ctx).Exec(`UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, hash, now, userID).Error
 }
 
+// deleteUserTokens revokes every token of the operator: the access tokens, and the API tokens too (a reset
+// follows a lost or stolen password; contract §3 "revokes every token of that user").
 func (s store) deleteUserTokens(ctx context.Context, tx *gorm.DB, userID int64) error {
-	return tx.WithContext(ctx).Where("user_id = ?", userID).Delete(&accessTokenRow{}).Error
+	if err := tx.WithContext(ctx).Where("user_id = ?", userID).Delete(&accessTokenRow{}).Error; err != nil {
+		return err
+	}
+	return tx.WithContext(ctx).Exec(`UPDATE api_tokens SET revoked_at = now() WHERE user_id = ? AND revoked_at IS NULL`, userID).Error
 }
 
 // beginAttempt records a login attempt under each key as a failure before the password is checked, so that

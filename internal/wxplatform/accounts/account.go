@@ -25,7 +25,7 @@ const (
 // Errors of the package.
 var (
 	ErrNoAccount    = apperr.New(apperr.Forbidden, "no official account is bound: bind one with /apis/wxplatform/authorize").WithKey("accounts.err.none")
-	ErrNotYours     = apperr.New(apperr.Forbidden, "this official account is not bound by you").WithKey("accounts.err.not_yours")
+	ErrNotYours     = apperr.New(apperr.Forbidden, "you are not a member of this official account").WithKey("accounts.err.not_yours")
 	ErrNotFound     = apperr.New(apperr.NotFound, "official account not found").WithKey("accounts.err.not_found")
 	ErrAlreadyBound = apperr.New(apperr.Conflict, "this appid is already bound").WithKey("accounts.err.bound")
 )

@@ -20,7 +20,7 @@ func Scope(s *Service) gin.HandlerFunc {
 			httpapi.Fail(c, err)
 			return
 		}
-		a, err := s.Resolve(c.Request.Context(), httpapi.UserID(c), strings.TrimSpace(b.Str("appid")))
+		a, role, err := s.ResolveRole(c.Request.Context(), httpapi.UserID(c), strings.TrimSpace(b.Str("appid")))
 		if err != nil {
 			httpapi.Fail(c, err)
 			return
@@ -29,7 +29,8 @@ func Scope(s *Service) gin.HandlerFunc {
 			httpapi.Fail(c, ErrRevoked)
 			return
 		}
-		c.Request = c.Request.WithContext(domain.WithAccount(c.Request.Context(), a))
+		// The role goes with the account: the group's Authorize hook compares it with the route's.
+		c.Request = c.Request.WithContext(domain.WithRole(domain.WithAccount(c.Request.Context(), a), role))
 		c.Next()
 	}
 }
@@ -54,9 +55,10 @@ func NewHandler(s *Service) *Handler { return &Handler{Service: s} }
 func (h *Handler) Routes(g httpapi.Group) {
 	g.WriteJSON("/authorize", h.authorize)
 	g.ReadJSON("/account", h.account)
-	g.WriteJSON("/unauthorize", h.unauthorize)
-	g.WriteJSON("/setJsDomains", h.setJSDomains)
-	g.WriteJSON("/rotateMsdkKey", h.rotateMsdkKey)
+	// Contract §14: unbinding and rotating keys are the owner's; the account's settings an admin's.
+	g.WriteJSON("/unauthorize", h.unauthorize, httpapi.MinRole(domain.RoleOwner))
+	g.WriteJSON("/setJsDomains", h.setJSDomains, httpapi.MinRole(domain.RoleAdmin))
+	g.WriteJSON("/rotateMsdkKey", h.rotateMsdkKey, httpapi.MinRole(domain.RoleOwner))
 }
 
 func (h *Handler) authorize(req *httpapi.Request) (httpapi.Answer, error) {

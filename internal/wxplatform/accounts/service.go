@@ -48,6 +48,9 @@ type Options struct {
 	// Bound is told of every account bound for the first time (the statistics queue its backfill); its
 	// failure is logged, the binding stands.
 	Bound func(ctx context.Context, a *Account) error
+	// Authorize checks the operator's role on the resolved account against the route in ctx (contract
+	// §14; teams.CheckContext); nil allows every member.
+	Authorize func(ctx context.Context, role domain.Role) error
 	// CacheTTL bounds how stale ByAppID may be while the database answers (default 3 s). When the
 	// database does not answer, the last known account is used whatever its age: the callback must not
 	// fail because Postgres is restarting.
@@ -146,31 +149,58 @@ func (s *Service) List(ctx context.Context, userID int64) ([]*Account, error) {
 	return s.store.byUser(ctx, userID)
 }
 
-// Resolve picks the account an API call acts on: the given appid, which must be the operator's, or without
-// one the operator's first bound account.
+// Resolve picks the account an API call acts on: the given appid, of which the operator must be a member
+// (contract §14), or without one the first account the operator is a member of. When ctx carries the
+// route being called (httpapi.WithRoute), Options.Authorize checks the operator's role against it.
 func (s *Service) Resolve(ctx context.Context, userID int64, appid string) (*Account, error) {
-	if appid == "" {
-		list, err := s.store.byUser(ctx, userID)
-		if err != nil {
-			return nil, err
-		}
-		if len(list) == 0 {
-			return nil, ErrNoAccount
-		}
-		return list[0], nil
-	}
-	a, err := s.ByAppID(ctx, appid)
-	if errors.Is(err, ErrNotFound) {
-		// An appid that nobody bound is, to this operator, just as forbidden as someone else's.
-		return nil, ErrNotYours
-	}
+	a, role, err := s.ResolveRole(ctx, userID, appid)
 	if err != nil {
 		return nil, err
 	}
-	if a.UserID != userID {
-		return nil, ErrNotYours
+	if s.opts.Authorize != nil {
+		if err := s.opts.Authorize(ctx, role); err != nil {
+			return nil, err
+		}
 	}
 	return a, nil
+}
+
+// ResolveRole is Resolve without the route check, also answering the operator's role on the account.
+func (s *Service) ResolveRole(ctx context.Context, userID int64, appid string) (*Account, domain.Role, error) {
+	var a *Account
+	if appid == "" {
+		list, err := s.store.byUser(ctx, userID)
+		if err != nil {
+			return nil, "", err
+		}
+		if len(list) == 0 {
+			return nil, "", ErrNoAccount
+		}
+		a = list[0]
+	} else {
+		var err error
+		a, err = s.ByAppID(ctx, appid)
+		if errors.Is(err, ErrNotFound) {
+			// An appid that nobody bound is, to this operator, just as forbidden as someone else's.
+			return nil, "", ErrNotYours
+		}
+		if err != nil {
+			return nil, "", err
+		}
+	}
+	role, err := s.store.role(ctx, a.ID, userID)
+	if err != nil {
+		return nil, "", err
+	}
+	if role == "" {
+		return nil, "", ErrNotYours
+	}
+	return a, role, nil
+}
+
+// Role answers the operator's role on the account; "" when not a member.
+func (s *Service) Role(ctx context.Context, accountID, userID int64) (domain.Role, error) {
+	return s.store.role(ctx, accountID, userID)
 }
 
 // ByAppID answers an account whoever bound it, for WeChat's callers (callback, webauth, MSDK). It is
@@ -287,6 +317,8 @@ type View struct {
 	Mode      string `json:"mode"`
 	Status    string `json:"status"`
 	FuncScope []int  `json:"funcscope"`
+	// Role is the caller's role on the account (contract §14).
+	Role domain.Role `json:"role"`
 }
 
 // Views answers the operator's accounts as the API shows them.
@@ -304,6 +336,12 @@ func (s *Service) Views(ctx context.Context, userID int64) ([]View, error) {
 		}
 		if v.FuncScope == nil {
 			v.FuncScope = []int{}
+		}
+		if v.Role, err = s.store.role(ctx, a.ID, userID); err != nil {
+			return nil, err
+		}
+		if !v.Role.AtLeast(domain.RoleAdmin) {
+			v.MsdkKey = "" // a signing secret: viewers, agents and editors read everything but secrets (§14)
 		}
 		if s.opts.Health != nil {
 			if h, err := s.opts.Health.TokenHealth(ctx, a.AppID); err == nil {

@@ -116,7 +116,9 @@ func (s *store) byAppID(ctx context.Context, appid string) (*Account, error) {
 
 func (s *store) byUser(ctx context.Context, userID int64) ([]*Account, error) {
 	var rows []accountRow
-	if err := s.db.WithContext(ctx).Where("user_id = ?", userID).Order("id").Find(&rows).Error; err != nil {
+	// Through membership (contract §14): every account the operator is a member of, whatever the role.
+	if err := s.db.WithContext(ctx).Where("id IN (SELECT account_id FROM account_members WHERE user_id = ?)", userID).
+		Order("id").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list accounts: %w", err)
 	}
 	out := make([]*Account, 0, len(rows))
@@ -154,4 +156,17 @@ func (s *store) delete(ctx context.Context, id int64) error {
 		return fmt.Errorf("delete account: %w", err)
 	}
 	return nil
+}
+
+// role answers the operator's role on the account; "" when not a member.
+func (s *store) role(ctx context.Context, accountID, userID int64) (domain.Role, error) {
+	var roles []string
+	if err := s.db.WithContext(ctx).Raw(`SELECT role FROM account_members WHERE account_id = ? AND user_id = ?`,
+		accountID, userID).Scan(&roles).Error; err != nil {
+		return "", fmt.Errorf("load role: %w", err)
+	}
+	if len(roles) == 0 {
+		return "", nil
+	}
+	return domain.Role(roles[0]), nil
 }

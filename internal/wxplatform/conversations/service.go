@@ -512,15 +512,14 @@ func (s *Service) MarkRead(ctx context.Context, acct *accounts.Account, openid s
 	return s.update(ctx, acct, openid, "read", `UPDATE wx_conversations SET unread = 0, updated_at = now() WHERE account_id = $1 AND openid = $2`)
 }
 
-// Assign gives the conversation to an operator with access to the account (today its owner; the teams
-// of contract §14 widen this), or to nobody (userID 0).
+// Assign gives the conversation to a member of the account (contract §14), or to nobody (userID 0).
 func (s *Service) Assign(ctx context.Context, acct *accounts.Account, openid string, userID int64) (*Conversation, error) {
 	if err := checkOpenID(openid); err != nil {
 		return nil, err
 	}
 	if userID != 0 {
 		var ok bool
-		if err := s.store.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM wx_accounts WHERE id = $1 AND user_id = $2)`,
+		if err := s.store.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM account_members WHERE account_id = $1 AND user_id = $2)`,
 			acct.ID, userID).Scan(&ok); err != nil {
 			return nil, fmt.Errorf("assign: %w", err)
 		}

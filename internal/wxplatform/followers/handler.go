@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/socialinzen/socialinzen/internal/apperr"
+	"github.com/socialinzen/socialinzen/internal/domain"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
 )
 
@@ -23,13 +24,13 @@ func NewHandler(s *Service) *Handler { return &Handler{Service: s} }
 // Routes mounts the endpoints on the /apis/wxplatform group, which must run httpapi.RequireAuth and
 // accounts.Scope (and the 1 MB body limit) before them.
 func (h *Handler) Routes(g httpapi.Group) {
-	g.WriteJSON("/updateRemark", h.updateRemark)
+	g.WriteJSON("/updateRemark", h.updateRemark, httpapi.MinRole(domain.RoleAgent)) // contract §14: an agent's
 	g.ReadJSON("/getGroups", h.getGroups)
 	g.ReadJSON("/getWhichGroup", h.getWhichGroup)
 	g.WriteJSON("/createGroup", h.createGroup)
 	g.WriteJSON("/updateGroup", h.updateGroup)
 	g.WriteJSON("/deleteGroup", h.deleteGroup)
-	g.WriteJSON("/moveUserToGroup", h.moveUserToGroup)
+	g.WriteJSON("/moveUserToGroup", h.moveUserToGroup, httpapi.MinRole(domain.RoleAgent))
 	g.ReadJSON("/getGroupUsers", h.getGroupUsers)
 	g.WriteJSON("/syncFollowers", h.syncFollowers)
 	g.ReadJSON("/syncStatus", h.syncStatus)
