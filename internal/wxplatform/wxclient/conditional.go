@@ -26,7 +26,7 @@ func (c *Client) AddConditionalMenu(ctx context.Context, appid string, m Conditi
 	var out menuIDBody
 	err := c.do(ctx, appid, request{method: "POST", path: "/cgi-bin/menu/addconditional", body: m, auth: true}, &out)
 	if err == nil && out.MenuID == "" {
-		return "", apperr.New(apperr.Upstream, "WeChat answered menu/addconditional without a menuid")
+		return "", apperr.New(apperr.Upstream, "WeChat answered menu/addconditional without a menuid").WithKey("err.wechat.no_menuid")
 	}
 	return string(out.MenuID), err
 }
