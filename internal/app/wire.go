@@ -9,6 +9,8 @@ import (
 
 	"github.com/socialinzen/socialinzen/internal/apidocs"
 	"github.com/socialinzen/socialinzen/internal/articles"
+	"github.com/socialinzen/socialinzen/internal/audit"
+	"github.com/socialinzen/socialinzen/internal/audit/auditapi"
 	"github.com/socialinzen/socialinzen/internal/broadcasts"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
 	"github.com/socialinzen/socialinzen/internal/jobs"
@@ -55,6 +57,7 @@ type services struct {
 	emu        *wxemu.Emulator // sandbox mode only
 	emuH       http.Handler
 	metrics    *metrics.Metrics
+	audit      *audit.Service // reads the audit log; every service writes it with audit.Record
 }
 
 // build makes every service; nothing listens yet.
@@ -64,6 +67,7 @@ func (a *App) build(ctx context.Context) (*services, error) {
 		return nil, fmt.Errorf("mail: %w", err)
 	}
 	s := &services{metrics: metrics.New()}
+	s.audit = audit.NewService(a.db, a.cfg.Location())
 	sqlDB, err := a.db.DB()
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
@@ -238,12 +242,15 @@ func (a *App) wire(ctx context.Context) error {
 	ah.Routes(httpapi.Group{IRouter: e.Group("/apis/articles", limit, auth, scope), Scoped: true})
 	ah.UploadRoutes(httpapi.Group{IRouter: e.Group("/apis/articles", auth)})
 	(&broadcasts.Handler{Service: s.broadcasts}).Routes(httpapi.Group{IRouter: e.Group("/apis/broadcasts", limit, auth, scope), Scoped: true})
+	// The audit log (contract §14): its own group on /apis/team, beside the members' routes.
+	auditapi.NewHandler(s.audit).Routes(httpapi.Group{IRouter: e.Group("/apis/team", limit, auth, scope), Scoped: true})
 
 	deps := pages.Deps{Users: s.users, Accounts: s.accounts, Sandbox: a.cfg.Sandbox,
 		SecureCookies: a.cfg.SecureCookies(), Logger: a.log,
 		Replies: s.replies, Inbox: s.callback, Materials: s.materials, Followers: s.followers, QRCodes: s.qrcodes,
 		Menus: s.menus, Articles: s.articles, JSTickets: s.wx, Router: e, MailRate: mailRate, Conversations: s.convs, Stats: s.stats,
 		Broadcasts: s.broadcasts}
+	deps.Audit = s.audit
 	if s.component != nil {
 		deps.Component = s.component
 	}
