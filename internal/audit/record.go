@@ -18,6 +18,7 @@ package audit
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -51,6 +52,14 @@ type Entry struct {
 	Secrets []string
 }
 
+type actionKey struct{}
+
+// WithAction answers ctx naming the action of the entries recorded with it, whatever name the service
+// gives them: for a service method that another one reuses (enableReply is updateReply of one field).
+func WithAction(ctx context.Context, action string) context.Context {
+	return context.WithValue(ctx, actionKey{}, action)
+}
+
 // Target answers kind:id.
 func Target(kind string, id any) string { return fmt.Sprintf("%s:%v", kind, id) }
 
@@ -79,15 +88,32 @@ func Record(ctx context.Context, tx *gorm.DB, e Entry) error {
 	if tx == nil {
 		return ErrNoTransaction
 	}
+	r, err := entryRow(ctx, e)
+	if err != nil {
+		return err
+	}
+	// tx as it is: it carries the transaction's own context (a change recorded after WeChat answered may run
+	// on context.WithoutCancel), which must not be swapped for ctx.
+	if err := tx.Create(r).Error; err != nil {
+		return fmt.Errorf("audit: record %s: %w", e.Action, err)
+	}
+	return nil
+}
+
+// entryRow completes e from ctx and answers the row to insert.
+func entryRow(ctx context.Context, e Entry) (*row, error) {
+	if a, ok := ctx.Value(actionKey{}).(string); ok && a != "" {
+		e.Action = a
+	}
 	if e.Action == "" {
-		return errors.New("audit: an entry needs its action")
+		return nil, errors.New("audit: an entry needs its action")
 	}
 	acct, _ := domain.AccountFrom(ctx)
 	if e.AccountID == 0 && acct != nil {
 		e.AccountID = acct.ID
 	}
 	if e.AccountID == 0 {
-		return fmt.Errorf("audit: %s: no account", e.Action)
+		return nil, fmt.Errorf("audit: %s: no account", e.Action)
 	}
 	if e.AppID == "" && acct != nil && acct.ID == e.AccountID {
 		e.AppID = acct.AppID
@@ -108,15 +134,35 @@ func Record(ctx context.Context, tx *gorm.DB, e Entry) error {
 	}
 	raw, err := json.Marshal(e.Changes)
 	if err != nil {
-		return fmt.Errorf("audit: %s: changes: %w", e.Action, err)
+		return nil, fmt.Errorf("audit: %s: changes: %w", e.Action, err)
 	}
 	secrets := e.Secrets
 	if acct != nil {
 		secrets = append(secrets, acct.Secret, acct.Token, acct.EncodingAESKey, acct.MsdkKey)
 	}
 	r.Changes = scrubValues(string(raw), secrets)
-	if err := tx.WithContext(ctx).Create(&r).Error; err != nil {
-		return fmt.Errorf("audit: record %s: %w", e.Action, err)
+	return &r, nil
+}
+
+// Execer is a database/sql transaction (*sql.Tx), for the services that use database/sql directly.
+type Execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// RecordSQL is Record for a change made in a database/sql transaction.
+func RecordSQL(ctx context.Context, tx Execer, e Entry) error {
+	if tx == nil {
+		return ErrNoTransaction
+	}
+	r, err := entryRow(ctx, e)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(context.WithoutCancel(ctx), `INSERT INTO audit_entries (account_id, appid, user_id, username, action,
+		target, changes, client_addr, request_id) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9)`,
+		r.AccountID, r.AppID, r.UserID, r.Username, r.Action, r.Target, r.Changes, r.ClientAddr, r.RequestID)
+	if err != nil {
+		return fmt.Errorf("audit: record %s: %w", r.Action, err)
 	}
 	return nil
 }
@@ -138,4 +184,14 @@ func scrubValues(raw string, secrets []string) string {
 		raw = strings.ReplaceAll(raw, s, Redacted)
 	}
 	return raw
+}
+
+// RecordAfter records a change that lives only at WeChat (a follower group created or renamed there, with
+// nothing stored here), once WeChat made it: its own short transaction, not cancelled with the request
+// (WeChat has changed already). Every change that stores something records with Record in its
+// transaction instead.
+func RecordAfter(ctx context.Context, db *gorm.DB, e Entry) error {
+	return db.WithContext(context.WithoutCancel(ctx)).Transaction(func(tx *gorm.DB) error {
+		return Record(ctx, tx, e)
+	})
 }
