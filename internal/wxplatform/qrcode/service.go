@@ -13,6 +13,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/socialinzen/socialinzen/internal/apperr"
+	"github.com/socialinzen/socialinzen/internal/audit"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/messages"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxclient"
@@ -85,7 +86,14 @@ func (s *Service) Create(ctx context.Context, a *accounts.Account, r Request) (C
 		at := time.Now().UTC().Add(time.Duration(secs) * time.Second).Truncate(time.Second)
 		row.ExpireAt = &at
 	}
-	if err := insert(ctx, s.db, &row); err != nil {
+	if err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := insert(ctx, tx, &row); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{AccountID: a.ID, Action: "qrcode", Target: audit.Target("qrcode", row.ID),
+			Changes: audit.Created(map[string]any{"scene": row.Scene, "permanent": row.Permanent,
+				"actionName": row.ActionName, "expireSeconds": row.ExpireSeconds})})
+	}); err != nil {
 		return Code{}, err
 	}
 	return s.view(row, 0, 0), nil
