@@ -2,11 +2,13 @@ package broadcasts
 
 import (
 	"context"
+	"slices"
 
 	"gorm.io/gorm"
 
 	"github.com/socialinzen/socialinzen/internal/audit"
 	"github.com/socialinzen/socialinzen/internal/domain"
+	"github.com/socialinzen/socialinzen/internal/wxplatform/wxclient"
 )
 
 // maxAuditedOpenIDs is how many recipients of an openid list the audit entry names (with their number).
@@ -34,4 +36,24 @@ func recordCreate(ctx context.Context, tx *gorm.DB, a *domain.Account, id int64,
 // recordState records a change of a broadcast's state or of the account's broadcast settings.
 func recordState(ctx context.Context, tx *gorm.DB, accountID int64, action, target string, ch audit.Changes) error {
 	return audit.Record(ctx, tx, audit.Entry{AccountID: accountID, Action: action, Target: target, Changes: ch})
+}
+
+// recordTemplateSync records syncTemplates in its transaction, before the stored templates are replaced
+// by WeChat's list: the template ids before and after.
+func recordTemplateSync(ctx context.Context, tx *gorm.DB, a *domain.Account, list []wxclient.Template) error {
+	var before []string
+	if err := tx.Raw(`SELECT template_id FROM broadcast_templates WHERE account_id = ? ORDER BY template_id`, a.ID).
+		Scan(&before).Error; err != nil {
+		return err
+	}
+	after := make([]string, 0, len(list))
+	for _, t := range list {
+		after = append(after, t.TemplateID)
+	}
+	slices.Sort(after)
+	if before == nil {
+		before = []string{}
+	}
+	return audit.Record(ctx, tx, audit.Entry{AccountID: a.ID, AppID: a.AppID, Action: "syncTemplates", Target: "templates",
+		Changes: audit.Diff(map[string]any{"templateIds": before}, map[string]any{"templateIds": after})})
 }
