@@ -3,12 +3,15 @@ package app
 import (
 	"context"
 	"fmt"
+	"gorm.io/gorm"
 	"net/http"
 	"net/http/httptest"
 	"time"
 
 	"github.com/socialinzen/socialinzen/internal/apidocs"
 	"github.com/socialinzen/socialinzen/internal/articles"
+	"github.com/socialinzen/socialinzen/internal/audit"
+	"github.com/socialinzen/socialinzen/internal/audit/auditapi"
 	"github.com/socialinzen/socialinzen/internal/broadcasts"
 	"github.com/socialinzen/socialinzen/internal/domain"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
@@ -61,6 +64,7 @@ type services struct {
 	emu        *wxemu.Emulator // sandbox mode only
 	emuH       http.Handler
 	metrics    *metrics.Metrics
+	audit      *audit.Service // reads the audit log; every service writes it with audit.Record
 }
 
 // build makes every service; nothing listens yet.
@@ -70,6 +74,7 @@ func (a *App) build(ctx context.Context) (*services, error) {
 		return nil, fmt.Errorf("mail: %w", err)
 	}
 	s := &services{metrics: metrics.New()}
+	s.audit = audit.NewService(a.db, a.cfg.Location())
 	sqlDB, err := a.db.DB()
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
@@ -106,7 +111,8 @@ func (a *App) build(ctx context.Context) (*services, error) {
 			return s.stats.Bound(ctx, acct.ID) // queues the account's 180-day statistics backfill
 		}})
 	secrets.accounts = s.accounts
-	s.teams = teams.NewService(teams.Options{DB: a.db, Mailer: mailer, BaseURL: a.cfg.BaseURL, Logger: a.log.With("component", "teams")})
+	s.teams = teams.NewService(teams.Options{DB: a.db, Mailer: mailer, BaseURL: a.cfg.BaseURL, Logger: a.log.With("component", "teams"),
+		OnChange: auditTeamChange})
 	if s.component, err = a.buildComponent(s); err != nil {
 		return nil, err
 	}
@@ -275,12 +281,14 @@ func (a *App) wire(ctx context.Context) error {
 	th := teams.NewHandler(s.teams)
 	th.Routes(httpapi.Group{Authorize: teams.Authorize, IRouter: e.Group("/apis/team", limit, auth, scope), Scoped: true})
 	th.InviteRoutes(httpapi.Group{Authorize: teams.Authorize, IRouter: e.Group("/apis/team", limit, auth)})
+	// The audit log (contract §14): its own group on /apis/team, beside the members' routes.
+	auditapi.NewHandler(s.audit).Routes(httpapi.Group{Authorize: teams.Authorize, IRouter: e.Group("/apis/team", limit, auth, scope), Scoped: true})
 
 	deps := pages.Deps{Users: s.users, Accounts: s.accounts, Sandbox: a.cfg.Sandbox,
 		SecureCookies: a.cfg.SecureCookies(), Logger: a.log,
 		Replies: s.replies, Inbox: s.messages, Materials: s.materials, Followers: s.followers, QRCodes: s.qrcodes,
 		Menus: s.menus, Articles: s.articles, JSTickets: s.wx, Router: e, MailRate: mailRate, Conversations: s.convs, Stats: s.stats,
-		Broadcasts: s.broadcasts, Teams: s.teams}
+		Broadcasts: s.broadcasts, Teams: s.teams, Audit: s.audit}
 	if s.component != nil {
 		deps.Component = s.component
 	}
@@ -360,3 +368,10 @@ func (a *App) announce() {
 // followUpSender is the callback's FollowUpHook: the autoreply service, set once the conversations
 // service it sends through exists (before the callback receives anything).
 type followUpSender struct{ *autoreply.Service }
+
+// auditTeamChange records a member change (invitation, role, removal, transfer, leaving) in the audit log,
+// inside the change's own transaction (contract §14).
+func auditTeamChange(ctx context.Context, tx *gorm.DB, c teams.Change) error {
+	return audit.Record(ctx, tx, audit.Entry{AccountID: c.AccountID, Action: c.Action, Target: c.Target,
+		Changes: audit.Diff(c.Before, c.After)})
+}

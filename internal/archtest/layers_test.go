@@ -48,6 +48,8 @@ func TestLayers(t *testing.T) {
 		"internal/wxplatform/wxemu":    edges,
 		// A capability's matcher and service depend on no handler: its routes are a package of their own.
 		"internal/reply": append([]string{module + "internal/reply/replyapi"}, edges...),
+		// Every service records its changes in the audit log inside its transactions: no HTTP there.
+		"internal/audit": append([]string{module + "internal/audit/auditapi"}, edges...),
 		// The message store answers questions about stored messages, for any capability; no HTTP.
 		"internal/wxplatform/messages": append([]string{module + "internal/wxplatform/callback"}, edges...),
 	} {

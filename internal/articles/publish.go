@@ -74,6 +74,9 @@ func (s *Service) Publish(ctx context.Context, acct *accounts.Account, userID in
 			"publish_id": sub.PublishID, "status": StatusPublishing, "updated_at": time.Now().UTC()}).Error; err != nil {
 			return fmt.Errorf("record publish: %w", err)
 		}
+		if err := recordPublish(ctx, tx, acct.ID, mediaID, sub.PublishID, title); err != nil {
+			return err
+		}
 		if s.poller != nil {
 			return s.poller.EnqueuePoll(sctx, tx, row.ID)
 		}
@@ -299,10 +302,15 @@ func (s *Service) DeletePublished(ctx context.Context, acct *accounts.Account, a
 		}
 		return fmt.Errorf("delete published: %w", err)
 	}
-	if index == 0 {
-		if err := s.store.markDeleted(ctx, acct.ID, articleID); err != nil {
-			return err
+	if err := s.store.db.WithContext(context.WithoutCancel(ctx)).Transaction(func(tx *gorm.DB) error {
+		if index == 0 {
+			if err := (&store{db: tx}).markDeleted(ctx, acct.ID, articleID); err != nil {
+				return err
+			}
 		}
+		return recordDeletePublished(ctx, tx, acct.ID, articleID, index)
+	}); err != nil {
+		return err
 	}
 	s.log.InfoContext(ctx, "published article deleted", "appid", acct.AppID, "article_id", articleID, "index", index)
 	return nil

@@ -374,7 +374,12 @@ func (s *Service) Delete(ctx context.Context, acct *accounts.Account, mediaID st
 			return fmt.Errorf("delete draft: %w", err)
 		}
 	}
-	if err := s.store.deleteDraft(ctx, r.ID); err != nil {
+	if err := s.store.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := (&store{db: tx}).deleteDraft(ctx, r.ID); err != nil {
+			return err
+		}
+		return recordDraft(ctx, tx, "delete", r, nil)
+	}); err != nil {
 		return err
 	}
 	s.log.InfoContext(ctx, "draft deleted", "appid", acct.AppID, "media_id", mediaID)

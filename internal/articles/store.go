@@ -158,7 +158,7 @@ func (s *store) saveDraft(ctx context.Context, accountID int64, prevMediaID stri
 		if err := tx.Omit("ID").Create(rev).Error; err != nil {
 			return fmt.Errorf("insert revision: %w", err)
 		}
-		return nil
+		return recordDraft(ctx, tx, rev.Action, &existing, r)
 	})
 }
 

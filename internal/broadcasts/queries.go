@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/socialinzen/socialinzen/internal/apperr"
+	"github.com/socialinzen/socialinzen/internal/audit"
 	"github.com/socialinzen/socialinzen/internal/db"
 	"github.com/socialinzen/socialinzen/internal/domain"
 )
@@ -124,6 +125,9 @@ func (s *Service) SyncTemplates(ctx context.Context, a *domain.Account) ([]Templ
 		return nil, err
 	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := recordTemplateSync(ctx, tx, a, list); err != nil {
+			return err
+		}
 		if err := tx.Exec(`DELETE FROM broadcast_templates WHERE account_id = ?`, a.ID).Error; err != nil {
 			return err
 		}
@@ -193,6 +197,10 @@ func (s *Service) AddTemplate(ctx context.Context, a *domain.Account, shortID st
 	if err != nil {
 		return "", err
 	}
+	if err := audit.RecordAfter(ctx, s.db, audit.Entry{AccountID: a.ID, AppID: a.AppID, Action: "addTemplate",
+		Target: audit.Target("template", id), Changes: audit.Created(map[string]any{"shortId": shortID, "templateId": id})}); err != nil {
+		return "", err
+	}
 	_, err = s.SyncTemplates(ctx, a)
 	return id, err
 }
@@ -206,5 +214,10 @@ func (s *Service) DeleteTemplate(ctx context.Context, a *domain.Account, id stri
 	if err := s.wx.DeleteTemplate(ctx, a.AppID, id); err != nil {
 		return err
 	}
-	return s.db.WithContext(ctx).Exec(`DELETE FROM broadcast_templates WHERE account_id = ? AND template_id = ?`, a.ID, id).Error
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`DELETE FROM broadcast_templates WHERE account_id = ? AND template_id = ?`, a.ID, id).Error; err != nil {
+			return err
+		}
+		return recordState(ctx, tx, a.ID, "deleteTemplate", audit.Target("template", id), audit.Deleted(map[string]any{"templateId": id}))
+	})
 }

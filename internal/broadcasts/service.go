@@ -16,6 +16,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/socialinzen/socialinzen/internal/apperr"
+	"github.com/socialinzen/socialinzen/internal/audit"
 	"github.com/socialinzen/socialinzen/internal/db"
 	"github.com/socialinzen/socialinzen/internal/domain"
 	"github.com/socialinzen/socialinzen/internal/jobs"
@@ -365,6 +366,9 @@ func (s *Service) create(ctx context.Context, a *domain.Account, userID int64, k
 				return err
 			}
 		}
+		if err := recordCreate(ctx, tx, a, id, kind, msgType, state, t); err != nil {
+			return err
+		}
 		if state == StateQueued {
 			return s.enqueueTx(ctx, tx, id)
 		}
@@ -455,8 +459,17 @@ func (s *Service) SetApproval(ctx context.Context, accountID, userID int64, on b
 	if err := s.mustApprove(ctx, accountID, userID); err != nil {
 		return err
 	}
-	return s.db.WithContext(ctx).Exec(`INSERT INTO broadcast_settings (account_id, approval) VALUES (?, ?)
-		ON CONFLICT (account_id) DO UPDATE SET approval = EXCLUDED.approval, updated_at = now()`, accountID, on).Error
+	before, err := s.ApprovalSetting(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`INSERT INTO broadcast_settings (account_id, approval) VALUES (?, ?)
+		ON CONFLICT (account_id) DO UPDATE SET approval = EXCLUDED.approval, updated_at = now()`, accountID, on).Error; err != nil {
+			return err
+		}
+		return recordState(ctx, tx, accountID, "updateSettings", "settings", audit.Set("broadcastApproval", before, on))
+	})
 }
 
 func (s *Service) mustApprove(ctx context.Context, accountID, userID int64) error {
@@ -484,6 +497,9 @@ func (s *Service) Approve(ctx context.Context, accountID, userID, id int64) erro
 		if res.RowsAffected == 0 {
 			return s.stateConflict(tx, accountID, id, "approved")
 		}
+		if err := recordState(ctx, tx, accountID, "approveBroadcast", audit.Target("broadcast", id), audit.Set("state", StatePendingApproval, StateQueued)); err != nil {
+			return err
+		}
 		return s.enqueueTx(ctx, tx, id)
 	})
 }
@@ -493,28 +509,36 @@ func (s *Service) Reject(ctx context.Context, accountID, userID, id int64) error
 	if err := s.mustApprove(ctx, accountID, userID); err != nil {
 		return err
 	}
-	res := s.db.WithContext(ctx).Exec(`UPDATE broadcasts SET state = 'rejected', approved_by = ?, finished_at = now()
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Exec(`UPDATE broadcasts SET state = 'rejected', approved_by = ?, finished_at = now()
 		WHERE id = ? AND account_id = ? AND state = 'pending_approval'`, userID, id, accountID)
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected == 0 {
-		return s.stateConflict(s.db.WithContext(ctx), accountID, id, "rejected")
-	}
-	return nil
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return s.stateConflict(tx, accountID, id, "rejected")
+		}
+		return recordState(ctx, tx, accountID, "rejectBroadcast", audit.Target("broadcast", id), audit.Set("state", StatePendingApproval, "rejected"))
+	})
 }
 
 // Cancel stops a broadcast: what was not sent yet is not sent.
 func (s *Service) Cancel(ctx context.Context, accountID, id int64) error {
-	res := s.db.WithContext(ctx).Exec(`UPDATE broadcasts SET state = 'cancelled', finished_at = now()
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var was []string
+		if err := tx.Raw(`SELECT state FROM broadcasts WHERE id = ? AND account_id = ? FOR UPDATE`, id, accountID).Scan(&was).Error; err != nil {
+			return err
+		}
+		res := tx.Exec(`UPDATE broadcasts SET state = 'cancelled', finished_at = now()
 		WHERE id = ? AND account_id = ? AND state IN ('pending_approval', 'queued', 'sending')`, id, accountID)
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected == 0 {
-		return s.stateConflict(s.db.WithContext(ctx), accountID, id, "cancelled")
-	}
-	return nil
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return s.stateConflict(tx, accountID, id, "cancelled")
+		}
+		return recordState(ctx, tx, accountID, "cancelBroadcast", audit.Target("broadcast", id), audit.Set("state", was[0], "cancelled"))
+	})
 }
 
 func (s *Service) stateConflict(db *gorm.DB, accountID, id int64, verb string) error {

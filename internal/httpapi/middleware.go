@@ -24,7 +24,9 @@ import (
 func RedactURL(u *url.URL) string { return redact.URL(u) }
 
 // RequestID gives every request an id, in the X-Request-Id header, in its logger and in its context, so
-// that every line logged with the request's context carries it (logctx).
+// that every line logged with the request's context carries it (logctx). The context also gets the
+// client's address (logctx.ClientAddr): the API and the pages both run this, so the audit log reads the
+// same two values whichever of them made a change.
 func RequestID(base *slog.Logger) gin.HandlerFunc {
 	base = slog.New(logctx.Handler(base.Handler()))
 	return func(c *gin.Context) {
@@ -32,7 +34,8 @@ func RequestID(base *slog.Logger) gin.HandlerFunc {
 		_, _ = rand.Read(b)
 		id := hex.EncodeToString(b)
 		c.Header("X-Request-Id", id)
-		c.Request = c.Request.WithContext(logctx.WithRequestID(c.Request.Context(), id))
+		ctx := logctx.WithRequestID(c.Request.Context(), id)
+		c.Request = c.Request.WithContext(logctx.WithClientAddr(ctx, c.ClientIP()))
 		SetLogger(c, base.With(logctx.Key, id))
 		c.Next()
 	}

@@ -1,5 +1,6 @@
-// Package logctx carries a request's id in its context.Context and adds it to every log line written
-// with that context (slog's InfoContext, WarnContext…, and GORM's logger), whichever package writes it.
+// Package logctx carries a request's id (and the client's address) in its context.Context and adds the id
+// to every log line written with that context (slog's InfoContext, WarnContext…, and GORM's logger),
+// whichever package writes it. The audit log reads both from the same context (internal/audit).
 package logctx
 
 import (
@@ -12,6 +13,8 @@ const Key = "request_id"
 
 type ctxKey struct{}
 
+type addrKey struct{}
+
 // WithRequestID answers ctx carrying the request id.
 func WithRequestID(ctx context.Context, id string) context.Context {
 	return context.WithValue(ctx, ctxKey{}, id)
@@ -21,6 +24,18 @@ func WithRequestID(ctx context.Context, id string) context.Context {
 func RequestID(ctx context.Context) string {
 	id, _ := ctx.Value(ctxKey{}).(string)
 	return id
+}
+
+// WithClientAddr answers ctx carrying the address of the client that made the request (gin's ClientIP:
+// the peer, or what a trusted proxy's X-Forwarded-For names).
+func WithClientAddr(ctx context.Context, addr string) context.Context {
+	return context.WithValue(ctx, addrKey{}, addr)
+}
+
+// ClientAddr answers the client address ctx carries, or "".
+func ClientAddr(ctx context.Context) string {
+	a, _ := ctx.Value(addrKey{}).(string)
+	return a
 }
 
 // Handler wraps h so that a record logged with a context carrying a request id gets request_id, unless

@@ -33,3 +33,13 @@ func TestRequestIDInEveryLine(t *testing.T) {
 		t.Errorf("no id without a context: %s", lines[3])
 	}
 }
+
+func TestClientAddr(t *testing.T) {
+	ctx := context.Background()
+	if got := logctx.ClientAddr(ctx); got != "" {
+		t.Fatalf("empty context: %q", got)
+	}
+	if got := logctx.ClientAddr(logctx.WithClientAddr(ctx, "203.0.113.7")); got != "203.0.113.7" {
+		t.Fatalf("got %q", got)
+	}
+}

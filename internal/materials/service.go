@@ -60,7 +60,12 @@ func (s *Service) Upload(ctx context.Context, acct *accounts.Account, userID int
 	// WeChat has the material now: record it even if the operator's request is cancelled meanwhile.
 	ictx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	if err := s.store.insert(ictx, row); err != nil {
+	if err := s.store.inTx(ictx, func(st *store, tx *gorm.DB) error {
+		if err := st.insert(ictx, row); err != nil {
+			return err
+		}
+		return recordMaterial(ctx, tx, uploadAction(u.Kind), row, nil)
+	}); err != nil {
 		// WeChat holds a material the console has no record of: take it back, so the operator's retry does
 		// not leave a duplicate in the account's library.
 		s.undoAdd(acct.AppID, mediaID, err)
@@ -89,7 +94,12 @@ func (s *Service) SetLogo(ctx context.Context, acct *accounts.Account, userID in
 		return nil, err
 	}
 	row := s.row(acct, userID, u, f)
-	if err := s.store.putLogo(ctx, row); err != nil {
+	if err := s.store.inTx(ctx, func(st *store, tx *gorm.DB) error {
+		if err := st.putLogo(ctx, row); err != nil {
+			return err
+		}
+		return recordMaterial(ctx, tx, "uploadLogo", row, nil)
+	}); err != nil {
 		return nil, err
 	}
 	s.log.InfoContext(ctx, "logo uploaded", "appid", acct.AppID, "size", row.Size, "id", row.ID)
@@ -129,7 +139,13 @@ func (s *Service) Remove(ctx context.Context, acct *accounts.Account, mediaID st
 	default:
 		return out, fmt.Errorf("remove material: %w", err)
 	}
-	local, derr := s.store.deleteByMediaID(ctx, acct.ID, mediaID)
+	var local bool
+	derr := s.store.inTx(ctx, func(st *store, tx *gorm.DB) (err error) {
+		if local, err = st.deleteByMediaID(ctx, acct.ID, mediaID); err != nil || (!out.AtWeChat && !local) {
+			return err // nothing changed: nothing to record
+		}
+		return recordMaterial(ctx, tx, "removeMaterial", &materialRow{AccountID: acct.ID, MediaID: sql.NullString{String: mediaID, Valid: true}}, &out)
+	})
 	if derr != nil {
 		return out, derr
 	}

@@ -75,4 +75,5 @@ func (p *Pages) consoleRoutes(g *gin.RouterGroup) {
 	g.POST("/settings/msdk", p.csrf, p.settingsRotateMsdk)
 	g.POST("/settings/unbind", p.csrf, p.settingsUnbind)
 	g.POST("/settings/logo", p.csrf, p.settingsLogo)
+	g.GET("/settings/audit", p.auditPage)
 }

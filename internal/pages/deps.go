@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/socialinzen/socialinzen/internal/articles"
+	"github.com/socialinzen/socialinzen/internal/audit"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
 	"github.com/socialinzen/socialinzen/internal/materials"
 	"github.com/socialinzen/socialinzen/internal/reply"
@@ -51,6 +52,8 @@ type Deps struct {
 	Stats *stats.Service
 	// Broadcasts sends mass and template messages (contract §18).
 	Broadcasts *broadcasts.Service
+	// Audit reads the audit log (contract §14) for Settings → Audit log.
+	Audit *audit.Service
 	// JSTickets answers an account's jsapi_ticket (the WeChat client).
 	JSTickets jssdk.Tickets
 	// Teams is members and invitations (contract §14); nil leaves out Settings → Members, API tokens and
@@ -70,7 +73,8 @@ func (d Deps) check() error {
 		"Replies": d.Replies != nil, "Inbox": d.Inbox != nil, "Materials": d.Materials != nil,
 		"Followers": d.Followers != nil, "QRCodes": d.QRCodes != nil, "Menus": d.Menus != nil,
 		"JSTickets": d.JSTickets != nil, "Router": d.Router != nil, "Articles": d.Articles != nil,
-		"Conversations": d.Conversations != nil, "Stats": d.Stats != nil, "Broadcasts": d.Broadcasts != nil} {
+		"Conversations": d.Conversations != nil, "Stats": d.Stats != nil, "Broadcasts": d.Broadcasts != nil,
+		"Audit": d.Audit != nil} {
 		if !ok {
 			missing = append(missing, name)
 		}

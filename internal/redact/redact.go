@@ -1,8 +1,12 @@
 // Package redact keeps secrets out of logs: the one list of query parameters whose values are never
-// written, used by the API's access log and the WeChat client's call log alike.
+// written, used by the API's access log and the WeChat client's call log alike, and the one list of field
+// names whose values never enter the audit log (internal/audit).
 package redact
 
-import "net/url"
+import (
+	"net/url"
+	"strings"
+)
 
 // Params are query parameters whose values are never written to a log. WeChat's callback signs its URL
 // with signature (or msg_signature), timestamp and nonce: the signature and nonce would let a reader of the
@@ -26,4 +30,29 @@ func URL(u *url.URL) string {
 		}
 	}
 	return u.Path + "?" + q.Encode()
+}
+
+// Fields are the names (normalised by Field: lower case, without "_" and "-") of the fields whose values
+// never enter the audit log: an account's AppSecret, its callback token, its EncodingAESKey, its MSDK key,
+// access and refresh tokens, tickets, passwords and their hashes, an invitation's token.
+var Fields = []string{"secret", "appsecret", "componentsecret", "token", "accesstoken", "refreshtoken",
+	"authorizerrefreshtoken", "componentaccesstoken", "componentverifyticket", "ticket", "jsapiticket",
+	"encodingaeskey", "aeskey", "componentaeskey", "msdkkey", "password", "passwordhash", "oldpassword",
+	"newpassword", "tokenhash", "secretsealed", "sealed", "authcode", "preauthcode"}
+
+// Field reports whether a field of that name holds a secret: one of Fields, or any name ending in secret,
+// token, password, aeskey or ticket (NewSecret, apiToken, ...), whatever its case or separators.
+func Field(name string) bool {
+	n := strings.NewReplacer("_", "", "-", "").Replace(strings.ToLower(name))
+	for _, f := range Fields {
+		if n == f {
+			return true
+		}
+	}
+	for _, suffix := range []string{"secret", "token", "password", "aeskey", "ticket", "sealed"} {
+		if strings.HasSuffix(n, suffix) {
+			return true
+		}
+	}
+	return false
 }

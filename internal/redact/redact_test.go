@@ -22,3 +22,13 @@ func TestURL(t *testing.T) {
 		})
 	}
 }
+
+func TestField(t *testing.T) {
+	for _, name := range []string{"Secret", "AppSecret", "app_secret", "EncodingAESKey", "encoding_aes_key", "access_token",
+		"refreshToken", "AuthorizerRefreshToken", "MsdkKey", "password", "newPassword", "apiToken", "Token"} {
+		require.True(t, Field(name), name)
+	}
+	for _, name := range []string{"name", "keyword", "jsDomains", "remark", "title", "appid", "tokens", "keywords", "key", "code"} {
+		require.False(t, Field(name), name)
+	}
+}

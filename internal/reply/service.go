@@ -13,6 +13,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/socialinzen/socialinzen/internal/apperr"
+	"github.com/socialinzen/socialinzen/internal/audit"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxcrypto"
 )
 
@@ -203,7 +204,10 @@ func (s *Service) Add(ctx context.Context, accountID int64, in Input) (*Rule, er
 		if err := checkCaps(tx, accountID, regexCount(r.Match, r.Keywords), 0); err != nil {
 			return err
 		}
-		return insertRule(tx, r)
+		if err := insertRule(tx, r); err != nil {
+			return err
+		}
+		return recordRule(ctx, tx, "addReply", nil, r)
 	})
 	if err != nil {
 		return nil, err
@@ -244,6 +248,7 @@ func (s *Service) Update(ctx context.Context, accountID int64, sel Selector, ch 
 		if err != nil {
 			return err
 		}
+		before := *r
 		if ch.Match != nil {
 			r.Match = mode
 		}
@@ -313,7 +318,7 @@ func (s *Service) Update(ctx context.Context, accountID int64, sel Selector, ch 
 			return err
 		}
 		out = r
-		return nil
+		return recordRule(ctx, tx, "updateReply", &before, r)
 	})
 	if err != nil {
 		return nil, err
@@ -323,7 +328,7 @@ func (s *Service) Update(ctx context.Context, accountID int64, sel Selector, ch 
 
 // SetEnabled turns a keyword rule on or off.
 func (s *Service) SetEnabled(ctx context.Context, accountID int64, sel Selector, enabled bool) (*Rule, error) {
-	return s.Update(ctx, accountID, sel, Changes{Enabled: &enabled})
+	return s.Update(audit.WithAction(ctx, "enableReply"), accountID, sel, Changes{Enabled: &enabled})
 }
 
 // Delete removes a keyword rule; ErrNotFound when there is none.
@@ -336,7 +341,10 @@ func (s *Service) Delete(ctx context.Context, accountID int64, sel Selector) err
 		if err != nil {
 			return err
 		}
-		return deleteRule(tx, accountID, r.ID)
+		if err := deleteRule(tx, accountID, r.ID); err != nil {
+			return err
+		}
+		return recordRule(ctx, tx, "deleteReply", r, nil)
 	})
 }
 
@@ -379,19 +387,28 @@ func (s *Service) SetSpecial(ctx context.Context, accountID int64, kind Kind, t 
 		if err != nil {
 			return err
 		}
+		var before *Rule
+		if cur != nil {
+			b := *cur
+			before = &b
+		}
 		switch {
 		case clear && cur == nil:
 			return nil
 		case clear:
-			return deleteRule(tx, accountID, cur.ID)
+			err = deleteRule(tx, accountID, cur.ID)
 		case cur == nil:
 			out = &Rule{AccountID: accountID, Kind: kind, Match: MatchExact, Type: t, Reply: c, Enabled: true}
-			return insertRule(tx, out)
+			err = insertRule(tx, out)
 		default:
 			cur.Type, cur.Reply, cur.Enabled = t, c, true
 			out = cur
-			return updateRule(tx, cur)
+			err = updateRule(tx, cur)
 		}
+		if err != nil {
+			return err
+		}
+		return recordSpecial(ctx, tx, kind, before, out)
 	})
 	if err != nil {
 		return nil, err

@@ -123,7 +123,7 @@ func (s *Service) saveAuthorizedTx(ctx context.Context, userID int64, in Authori
 				}
 				return fmt.Errorf("insert authorized account: %w", err)
 			}
-			return nil
+			return recordComponent(ctx, tx, "componentAuthorized", row.ID, in, nil, row)
 		case err != nil:
 			return fmt.Errorf("load account: %w", err)
 		}
@@ -145,7 +145,7 @@ func (s *Service) saveAuthorizedTx(ctx context.Context, userID int64, in Authori
 		if err := tx.Model(&accountRow{}).Where("id = ?", r.ID).Updates(upd).Error; err != nil {
 			return fmt.Errorf("update authorized account: %w", err)
 		}
-		return nil
+		return recordComponent(ctx, tx, "componentUpdateAuthorized", r.ID, in, &r, upd)
 	})
 }
 
@@ -153,10 +153,7 @@ func (s *Service) saveAuthorizedTx(ctx context.Context, userID int64, in Authori
 // hold the token row's lock (the token refresh that WeChat refused), which then forget the tokens once
 // the lock is released.
 func (s *Service) MarkRevoked(ctx context.Context, appid string) error {
-	now := time.Now()
-	err := s.store.db.WithContext(ctx).Model(&accountRow{}).
-		Where("appid = ? AND mode = ? AND status <> ?", appid, ModeComponent, StatusRevoked).
-		Updates(map[string]any{"status": StatusRevoked, "revoked_at": now, "updated_at": now}).Error
+	_, err := s.store.revoke(ctx, appid)
 	if err != nil {
 		return fmt.Errorf("revoke account: %w", err)
 	}
@@ -167,15 +164,12 @@ func (s *Service) MarkRevoked(ctx context.Context, appid string) error {
 // Revoke marks a component account revoked (the unauthorized push, or WeChat refusing its refresh
 // token): its data stays, its calls answer ErrRevoked, its cached tokens go. Unknown appids are ignored.
 func (s *Service) Revoke(ctx context.Context, appid string) error {
-	now := time.Now()
-	res := s.store.db.WithContext(ctx).Model(&accountRow{}).
-		Where("appid = ? AND mode = ? AND status <> ?", appid, ModeComponent, StatusRevoked).
-		Updates(map[string]any{"status": StatusRevoked, "revoked_at": now, "updated_at": now})
-	if res.Error != nil {
-		return fmt.Errorf("revoke account: %w", res.Error)
+	revoked, err := s.store.revoke(ctx, appid)
+	if err != nil {
+		return fmt.Errorf("revoke account: %w", err)
 	}
 	s.invalidate(appid)
-	if res.RowsAffected > 0 {
+	if revoked {
 		if s.opts.Forget != nil {
 			if err := s.opts.Forget.Forget(ctx, appid); err != nil {
 				s.opts.Logger.Warn("forget tokens", "appid", appid, "err", err)

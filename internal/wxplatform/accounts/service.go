@@ -12,6 +12,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/socialinzen/socialinzen/internal/audit"
 	"github.com/socialinzen/socialinzen/internal/domain"
 	"github.com/socialinzen/socialinzen/internal/secretbox"
 )
@@ -108,13 +109,19 @@ func (s *Service) Bind(ctx context.Context, userID int64, in BindInput) (*Accoun
 		return nil, ErrAlreadyBound
 	}
 	if existing != nil {
+		before := auditView(*existing)
 		existing.Secret, existing.Token, existing.EncodingAESKey = in.Secret, in.Token, in.EncodingAESKey
 		// Binding by AppSecret takes over from an authorization, revoked or not.
 		existing.Mode, existing.Status = ModeSecret, StatusActive
 		if in.Name != "" {
 			existing.Name = in.Name
 		}
-		if err := s.store.update(ctx, existing); err != nil {
+		if err := s.store.inTx(ctx, func(st *store, tx *gorm.DB) error {
+			if err := st.update(ctx, existing); err != nil {
+				return err
+			}
+			return recordAccount(ctx, tx, "authorize", existing, audit.Diff(before, auditView(*existing)), in.Secret, in.Token, in.EncodingAESKey)
+		}); err != nil {
 			return nil, err
 		}
 		s.invalidate(in.AppID)
@@ -125,7 +132,12 @@ func (s *Service) Bind(ctx context.Context, userID int64, in BindInput) (*Accoun
 	if a.Name == "" {
 		a.Name = in.AppID
 	}
-	if err := s.store.insert(ctx, a); err != nil {
+	if err := s.store.inTx(ctx, func(st *store, tx *gorm.DB) error {
+		if err := st.insert(ctx, a); err != nil {
+			return err
+		}
+		return recordAccount(ctx, tx, "authorize", a, audit.Created(auditView(*a)), in.Secret, in.Token, in.EncodingAESKey, a.MsdkKey)
+	}); err != nil {
 		return nil, err
 	}
 	s.invalidate(in.AppID)
@@ -255,7 +267,12 @@ func (s *Service) Unbind(ctx context.Context, userID int64, appid string) error 
 	if err != nil {
 		return err
 	}
-	if err := s.store.delete(ctx, a.ID); err != nil {
+	if err := s.store.inTx(ctx, func(st *store, tx *gorm.DB) error {
+		if err := st.delete(ctx, a.ID); err != nil {
+			return err
+		}
+		return recordAccount(ctx, tx, "unauthorize", a, audit.Deleted(auditView(*a)))
+	}); err != nil {
 		return err
 	}
 	s.invalidate(a.AppID)
@@ -281,7 +298,12 @@ func (s *Service) SetJSDomains(ctx context.Context, userID int64, appid string, 
 	}
 	a2 := *a
 	a2.JSDomains = clean
-	if err := s.store.update(ctx, &a2); err != nil {
+	if err := s.store.inTx(ctx, func(st *store, tx *gorm.DB) error {
+		if err := st.update(ctx, &a2); err != nil {
+			return err
+		}
+		return recordAccount(ctx, tx, "setJsDomains", &a2, audit.Diff(auditView(*a), auditView(a2)))
+	}); err != nil {
 		return nil, err
 	}
 	s.invalidate(a.AppID)
@@ -296,7 +318,12 @@ func (s *Service) RotateMsdkKey(ctx context.Context, userID int64, appid string)
 	}
 	a2 := *a
 	a2.MsdkKey = newMsdkKey()
-	if err := s.store.update(ctx, &a2); err != nil {
+	if err := s.store.inTx(ctx, func(st *store, tx *gorm.DB) error {
+		if err := st.update(ctx, &a2); err != nil {
+			return err
+		}
+		return recordAccount(ctx, tx, "rotateMsdkKey", &a2, audit.Diff(auditView(*a), auditView(a2)), a.MsdkKey, a2.MsdkKey)
+	}); err != nil {
 		return nil, err
 	}
 	s.invalidate(a.AppID)

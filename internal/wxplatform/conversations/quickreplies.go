@@ -71,24 +71,37 @@ func (s *Service) SaveQuickReply(ctx context.Context, acct *accounts.Account, in
 		return nil, fmt.Errorf("save quick reply: %w", err)
 	}
 	q := QuickReply{Title: title, Type: out.Type, Reply: body}
+	tx, err := s.store.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("save quick reply: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	var before QuickReply
 	if in.ID > 0 {
-		err = s.store.db.QueryRowContext(ctx, `UPDATE wx_quick_replies SET title = $3, msg_type = $4, body = $5, updated_at = now()
+		before = quickBefore(ctx, tx, acct.ID, in.ID)
+		err = tx.QueryRowContext(ctx, `UPDATE wx_quick_replies SET title = $3, msg_type = $4, body = $5, updated_at = now()
 			WHERE id = $1 AND account_id = $2 RETURNING id, updated_at`, in.ID, acct.ID, title, out.Type, body).Scan(&q.ID, &q.UpdatedAt)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, ErrNoQuickReply
 		}
 	} else {
 		var n int
-		if err := s.store.db.QueryRowContext(ctx, `SELECT count(*) FROM wx_quick_replies WHERE account_id = $1`, acct.ID).Scan(&n); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM wx_quick_replies WHERE account_id = $1`, acct.ID).Scan(&n); err != nil {
 			return nil, fmt.Errorf("save quick reply: %w", err)
 		}
 		if n >= MaxQuickReplies {
 			return nil, apperr.Invalidf("title", "an account keeps at most %d quick replies", MaxQuickReplies)
 		}
-		err = s.store.db.QueryRowContext(ctx, `INSERT INTO wx_quick_replies (account_id, title, msg_type, body)
+		err = tx.QueryRowContext(ctx, `INSERT INTO wx_quick_replies (account_id, title, msg_type, body)
 			VALUES ($1, $2, $3, $4) RETURNING id, updated_at`, acct.ID, title, out.Type, body).Scan(&q.ID, &q.UpdatedAt)
 	}
 	if err != nil {
+		return nil, fmt.Errorf("save quick reply: %w", err)
+	}
+	if err := recordQuick(ctx, tx, acct, "saveQuickReply", q.ID, &before, &q); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("save quick reply: %w", err)
 	}
 	q.UpdatedAt = q.UpdatedAt.UTC()
@@ -97,12 +110,21 @@ func (s *Service) SaveQuickReply(ctx context.Context, acct *accounts.Account, in
 
 // DeleteQuickReply removes one (40400 when unknown).
 func (s *Service) DeleteQuickReply(ctx context.Context, acct *accounts.Account, id int64) error {
-	res, err := s.store.db.ExecContext(ctx, `DELETE FROM wx_quick_replies WHERE id = $1 AND account_id = $2`, id, acct.ID)
+	tx, err := s.store.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("delete quick reply: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	before := quickBefore(ctx, tx, acct.ID, id)
+	res, err := tx.ExecContext(ctx, `DELETE FROM wx_quick_replies WHERE id = $1 AND account_id = $2`, id, acct.ID)
 	if err != nil {
 		return fmt.Errorf("delete quick reply: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return ErrNoQuickReply
 	}
-	return nil
+	if err := recordQuick(ctx, tx, acct, "deleteQuickReply", id, &before, nil); err != nil {
+		return err
+	}
+	return tx.Commit()
 }

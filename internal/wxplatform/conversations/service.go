@@ -538,12 +538,19 @@ func (s *Service) update(ctx context.Context, acct *accounts.Account, openid, ac
 		return nil, fmt.Errorf("%s: %w", action, err)
 	}
 	defer func() { _ = tx.Rollback() }()
+	prev, err := assigneeBefore(ctx, tx, acct.ID, openid, action)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", action, err)
+	}
 	res, err := tx.ExecContext(ctx, q, append([]any{acct.ID, openid}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", action, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return nil, ErrNoConversation
+	}
+	if err := recordAssign(ctx, tx, acct, openid, action, prev, args); err != nil {
+		return nil, err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO wx_live_events (account_id, kind, openid, action) VALUES ($1, 'conversation', $2, $3)`,
 		acct.ID, openid, action); err != nil {

@@ -7,8 +7,10 @@ import (
 	"sort"
 
 	"golang.org/x/sync/errgroup"
+	"gorm.io/gorm"
 
 	"github.com/socialinzen/socialinzen/internal/apperr"
+	"github.com/socialinzen/socialinzen/internal/audit"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxclient"
 )
@@ -104,6 +106,9 @@ func (s *Service) CreateGroup(ctx context.Context, a *accounts.Account, name str
 	if err != nil {
 		return Group{}, fmt.Errorf("create group: %w", err)
 	}
+	if err := s.recordGroup(ctx, a, "createGroup", t.ID, "", t.Name); err != nil {
+		return Group{}, err
+	}
 	return Group{ID: t.ID, Name: t.Name}, nil
 }
 
@@ -127,6 +132,9 @@ func (s *Service) UpdateGroup(ctx context.Context, a *accounts.Account, id int, 
 		if err := s.wx.UpdateTag(ctx, a.AppID, id, name); err != nil {
 			return Group{}, fmt.Errorf("rename group: %w", err)
 		}
+		if err := s.recordGroup(ctx, a, "updateGroup", id, t.Name, name); err != nil {
+			return Group{}, err
+		}
 	}
 	return Group{ID: id, Name: name, Count: t.Count}, nil
 }
@@ -136,13 +144,19 @@ func (s *Service) DeleteGroup(ctx context.Context, a *accounts.Account, id int) 
 	if _, reserved := reservedNames[id]; reserved {
 		return ErrReservedGroup
 	}
-	if _, _, err := s.findTag(ctx, a.AppID, id); err != nil {
+	t, _, err := s.findTag(ctx, a.AppID, id)
+	if err != nil {
 		return err
 	}
 	if err := s.wx.DeleteTag(ctx, a.AppID, id); err != nil {
 		return fmt.Errorf("delete group: %w", err)
 	}
-	return s.store.dropTag(ctx, a.ID, id)
+	return s.store.inTx(ctx, func(st store, tx *gorm.DB) error {
+		if err := st.dropTag(ctx, a.ID, id); err != nil {
+			return err
+		}
+		return recordFollowers(ctx, tx, a, "deleteGroup", audit.Target("group", id), audit.Deleted(map[string]any{"name": t.Name}))
+	})
 }
 
 // WhichGroup answers a follower's group: 1 when blacklisted (as the mirror knows, the console being
@@ -193,7 +207,12 @@ func (s *Service) MoveUsers(ctx context.Context, a *accounts.Account, groupID in
 	if err := s.applyMove(ctx, a.AppID, groupID, p); err != nil {
 		return err
 	}
-	return s.store.setTagsMany(ctx, a.ID, p.record)
+	return s.store.inTx(ctx, func(st store, tx *gorm.DB) error {
+		if err := st.setTagsMany(ctx, a.ID, p.record); err != nil {
+			return err
+		}
+		return recordMove(ctx, tx, a, groupID, current, p.record)
+	})
 }
 
 // checkMove validates a move and answers its openids sorted and without repeats.
@@ -346,5 +365,5 @@ func (s *Service) UpdateRemark(ctx context.Context, a *accounts.Account, openid,
 	if err := s.wx.UpdateRemark(ctx, a.AppID, openid, remark); err != nil {
 		return fmt.Errorf("update remark: %w", err)
 	}
-	return s.store.setRemark(ctx, a.ID, openid, remark)
+	return s.store.setRemarkRecorded(ctx, a, openid, remark)
 }

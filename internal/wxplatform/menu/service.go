@@ -103,6 +103,9 @@ func (s *Service) Save(ctx context.Context, acct *accounts.Account, userID int64
 		if err := addHistory(tx, acct.ID, ActionSave, by, &text, at); err != nil {
 			return err
 		}
+		if err := recordMenu(ctx, tx, "saveMenu", acct.ID, row.Draft, &text); err != nil {
+			return err
+		}
 		row.Draft, row.DraftUpdatedAt, row.DraftUpdatedBy = &text, &at, by
 		st, err = stateOf(row)
 		return err
@@ -154,6 +157,9 @@ func (s *Service) publish(ctx context.Context, acct *accounts.Account, userID in
 			if err := setPublished(tx, acct.ID, &text, by, &at); err != nil {
 				return err
 			}
+			if err := recordMenu(ctx, tx, "publishMenu", acct.ID, row.Published, &text); err != nil {
+				return err
+			}
 			row.Published, row.PublishedAt, row.PublishedBy = &text, &at, by
 			return addHistory(tx, acct.ID, ActionPublish, by, &text, at)
 		})
@@ -200,6 +206,9 @@ func (s *Service) draftToPublish(ctx context.Context, accountID, userID int64, m
 		if err := setDraft(tx, accountID, text, by, at); err != nil {
 			return err
 		}
+		if err := recordMenu(ctx, tx, "saveMenu", accountID, row.Draft, &text); err != nil {
+			return err
+		}
 		return addHistory(tx, accountID, ActionSave, by, &text, at)
 	})
 	return text, err
@@ -241,6 +250,9 @@ func (s *Service) Delete(ctx context.Context, acct *accounts.Account, userID int
 				return fmt.Errorf("forget conditional menus: %w", err)
 			}
 			if err := addHistory(tx, acct.ID, ActionDelete, by, row.Published, at); err != nil {
+				return err
+			}
+			if err := recordMenu(ctx, tx, "deleteMenu", acct.ID, row.Published, nil); err != nil {
 				return err
 			}
 			row.Published, row.PublishedAt, row.PublishedBy = nil, nil, nil
@@ -286,6 +298,9 @@ func (s *Service) Import(ctx context.Context, acct *accounts.Account, userID int
 				return err
 			}
 			if err := setPublished(tx, acct.ID, &text, by, &at); err != nil {
+				return err
+			}
+			if err := recordMenu(ctx, tx, "importMenu", acct.ID, row.Published, &text); err != nil {
 				return err
 			}
 			row.Draft, row.DraftUpdatedAt, row.DraftUpdatedBy = &text, &at, by

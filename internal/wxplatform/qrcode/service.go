@@ -16,6 +16,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/socialinzen/socialinzen/internal/apperr"
+	"github.com/socialinzen/socialinzen/internal/audit"
 	"github.com/socialinzen/socialinzen/internal/jobs"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/messages"
@@ -127,7 +128,15 @@ func (s *Service) Create(ctx context.Context, a *accounts.Account, r Request) (C
 	if err := row.setActions(r.Actions); err != nil {
 		return Code{}, err
 	}
-	if err := insert(ctx, s.db, &row); err != nil {
+	if err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := insert(ctx, tx, &row); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{AccountID: a.ID, Action: "qrcode", Target: audit.Target("qrcode", row.ID),
+			Changes: audit.Created(map[string]any{"scene": row.Scene, "permanent": row.Permanent,
+				"actionName": row.ActionName, "expireSeconds": row.ExpireSeconds, "tagIds": r.Actions.TagIDs,
+				"reply": r.Actions.Reply != nil})})
+	}); err != nil {
 		return Code{}, err
 	}
 	if row.ActionsVersion > 0 {

@@ -227,3 +227,17 @@ func (e *Emulator) handleGetTicket(w http.ResponseWriter, r *http.Request, appid
 	}
 	writeJSON(w, ticketResp{Errmsg: "ok", Ticket: acc.ticket, ExpiresIn: int(acc.ticketExpires.Sub(now) / time.Second)})
 }
+
+// AccessTokens returns every access_token ever issued for appid (ordinary and stable, current or not),
+// so a test can check that none of them was written where it must not be (the audit log, the logs).
+func (e *Emulator) AccessTokens(appid string) []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []string
+	for tok, t := range e.tokens {
+		if t.appid == appid {
+			out = append(out, tok)
+		}
+	}
+	return out
+}
