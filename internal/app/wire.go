@@ -3,10 +3,11 @@ package app
 import (
 	"context"
 	"fmt"
-	"gorm.io/gorm"
 	"net/http"
 	"net/http/httptest"
 	"time"
+
+	"gorm.io/gorm"
 
 	"github.com/socialinzen/socialinzen/internal/apidocs"
 	"github.com/socialinzen/socialinzen/internal/articles"

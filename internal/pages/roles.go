@@ -30,6 +30,7 @@ var pageRoles = map[string]domain.Role{
 	"POST /console/settings/msdk":              domain.RoleOwner,
 	"POST /console/settings/unbind":            domain.RoleOwner,
 	"GET /console/members":                     domain.RoleAdmin,
+	"GET /console/settings/audit":              domain.RoleAdmin,
 	"POST /console/members/invite":             domain.RoleAdmin,
 	"POST /console/members/role":               domain.RoleAdmin,
 	"POST /console/members/remove":             domain.RoleAdmin,

@@ -10,7 +10,10 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/socialinzen/socialinzen/internal/apperr"
+	"github.com/socialinzen/socialinzen/internal/audit"
 	"github.com/socialinzen/socialinzen/internal/db"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxclient"
@@ -250,10 +253,17 @@ func (s *Service) SaveConditional(ctx context.Context, acct *accounts.Account, u
 		}
 		// WeChat shows it now: record it even if the caller has gone meanwhile.
 		row := conditionalRow{MenuID: id, Menu: text, TagID: rule.TagID, ClientPlatformType: rule.ClientPlatformType, CreatedBy: userRef(userID)}
-		err = s.store.db.WithContext(context.WithoutCancel(ctx)).Raw(`INSERT INTO wx_conditional_menus
+		err = s.store.db.WithContext(context.WithoutCancel(ctx)).Transaction(func(tx *gorm.DB) error {
+			if err := tx.Raw(`INSERT INTO wx_conditional_menus
 			(account_id, menuid, menu, tag_id, client_platform_type, created_by) VALUES (?, ?, ?::jsonb, ?, ?, ?)
 			ON CONFLICT (account_id, menuid) DO UPDATE SET menu = EXCLUDED.menu
-			RETURNING created_at`, acct.ID, id, text, rule.TagID, rule.ClientPlatformType, row.CreatedBy).Row().Scan(&row.CreatedAt)
+			RETURNING created_at`, acct.ID, id, text, rule.TagID, rule.ClientPlatformType, row.CreatedBy).Row().Scan(&row.CreatedAt); err != nil {
+				return err
+			}
+			return audit.Record(ctx, tx, audit.Entry{AccountID: acct.ID, Action: "saveConditionalMenu",
+				Target: audit.Target("conditionalMenu", id), Changes: audit.Created(map[string]any{"menu": menuJSON(&text),
+					"tagId": rule.TagID, "clientPlatformType": rule.ClientPlatformType})})
+		})
 		if err != nil {
 			return fmt.Errorf("store conditional menu: %w", err)
 		}
@@ -286,8 +296,13 @@ func (s *Service) DeleteConditional(ctx context.Context, acct *accounts.Account,
 		if err := s.wx.DeleteConditionalMenu(ctx, acct.AppID, menuID); err != nil && !errors.Is(err, &wxclient.Error{Errcode: 65301}) {
 			return wechatErr("delete conditional menu", err)
 		}
-		return s.store.db.WithContext(context.WithoutCancel(ctx)).Exec(`DELETE FROM wx_conditional_menus WHERE account_id = ? AND menuid = ?`,
-			acct.ID, menuID).Error
+		return s.store.db.WithContext(context.WithoutCancel(ctx)).Transaction(func(tx *gorm.DB) error {
+			if err := tx.Exec(`DELETE FROM wx_conditional_menus WHERE account_id = ? AND menuid = ?`, acct.ID, menuID).Error; err != nil {
+				return err
+			}
+			return audit.Record(ctx, tx, audit.Entry{AccountID: acct.ID, Action: "deleteConditionalMenu",
+				Target: audit.Target("conditionalMenu", menuID), Changes: audit.Set("menuId", menuID, nil)})
+		})
 	})
 	if err != nil {
 		return err
