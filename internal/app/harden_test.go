@@ -203,6 +203,11 @@ func TestControlCharactersInMultipartFields(t *testing.T) {
 			code, _, body = c.do("GET", hdr.Get("Location"), nil, nil)
 			require.Equal(t, http.StatusOK, code)
 		}
+		if strings.HasPrefix(path, "/console/") {
+			// The page speaks the operator's language (Chinese by default); the API answers English.
+			require.Contains(t, string(body), "title：包含控制字符", "%s: %d %s", path, code, body)
+			continue
+		}
 		require.Contains(t, string(body), "control character", "%s: %d %s", path, code, body)
 	}
 }

@@ -64,6 +64,7 @@ func usedKeys(t *testing.T) map[string]string {
 		"articles.status.explain": publishStatuses,
 		"articles.action":         {"create", "update", "import"},
 		"qrcodes.reply":           {"text", "image", "voice"},
+		"replies.mode":            {"random", "all", "random.count", "all.count"},
 		"menu.cond.platform":      {"1", "2", "3"},
 	}
 	for _, k := range []string{"element", "attribute", "url", "image"} {
