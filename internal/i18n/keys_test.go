@@ -21,6 +21,8 @@ import (
 var keyedPackages = []string{
 	"internal/app",
 	"internal/articles",
+	"internal/audit",
+	"internal/audit/auditapi",
 	"internal/httpapi",
 	"internal/i18n",
 	"internal/materials",
@@ -29,9 +31,12 @@ var keyedPackages = []string{
 	"internal/stats",
 	"internal/user",
 	"internal/wxplatform/accounts",
+	"internal/wxplatform/autoreply",
+	"internal/wxplatform/callback",
 	"internal/wxplatform/component",
 	"internal/wxplatform/followers",
 	"internal/wxplatform/jssdk",
+	"internal/wxplatform/messages",
 	"internal/wxplatform/webauth",
 	"internal/wxplatform/wxclient",
 }
