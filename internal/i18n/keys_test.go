@@ -29,6 +29,7 @@ var keyedPackages = []string{
 	"internal/metrics",
 	"internal/pages",
 	"internal/stats",
+	"internal/teams",
 	"internal/user",
 	"internal/wxplatform/accounts",
 	"internal/wxplatform/autoreply",
