@@ -23,6 +23,7 @@ var keyedPackages = []string{
 	"internal/articles",
 	"internal/audit",
 	"internal/audit/auditapi",
+	"internal/broadcasts",
 	"internal/httpapi",
 	"internal/i18n",
 	"internal/materials",
