@@ -39,6 +39,7 @@ var keyedPackages = []string{
 	"internal/wxplatform/autoreply",
 	"internal/wxplatform/callback",
 	"internal/wxplatform/component",
+	"internal/wxplatform/conversations",
 	"internal/wxplatform/followers",
 	"internal/wxplatform/jssdk",
 	"internal/wxplatform/messages",
