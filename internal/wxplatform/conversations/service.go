@@ -172,11 +172,18 @@ func (s *Service) Timeline(ctx context.Context, acct *accounts.Account, openid s
 	return t, nil
 }
 
-// windowKeys name windowError's sentences in the i18n catalogue, so the pages say them in the operator's language.
+// The 40301 sentences, and windowKeys naming each in the i18n catalogue so the pages say them in the
+// operator's language.
+const (
+	msgWindowClosed      = "the follower's customer-service window is closed: WeChat accepts messages within 48 hours of the follower's last message (1 minute after a menu click, follow or scan)"
+	msgWindowUsed        = "the follower's customer-service window has no messages left: WeChat allows 5 per follower message (3 per menu click, follow or scan)"
+	msgWindowClosedShort = "the follower's customer-service window is closed"
+)
+
 var windowKeys = map[string]string{
-	"the follower's customer-service window is closed: WeChat accepts messages within 48 hours of the follower's last message (1 minute after a menu click, follow or scan)": "err.conversation.window_closed",
-	"the follower's customer-service window has no messages left: WeChat allows 5 per follower message (3 per menu click, follow or scan)":                                   "err.conversation.window_used",
-	"the follower's customer-service window is closed": "err.conversation.window_closed_short",
+	msgWindowClosed:      "err.conversation.window_closed",
+	msgWindowUsed:        "err.conversation.window_used",
+	msgWindowClosedShort: "err.conversation.window_closed_short",
 }
 
 // windowError is 40301 with the window as the console now counts it.
@@ -277,9 +284,9 @@ func (s *Service) Send(ctx context.Context, acct *accounts.Account, op Operator,
 			return nil, err
 		}
 		w := s.windowOf(fctx, acct.ID, in.OpenID)
-		msg := "the follower's customer-service window is closed: WeChat accepts messages within 48 hours of the follower's last message (1 minute after a menu click, follow or scan)"
+		msg := msgWindowClosed
 		if code == wxclient.CodeResponseCountLimit {
-			msg = "the follower's customer-service window has no messages left: WeChat allows 5 per follower message (3 per menu click, follow or scan)"
+			msg = msgWindowUsed
 		}
 		return nil, windowError(msg, w)
 	default:
@@ -376,9 +383,9 @@ func (s *Service) reserve(ctx context.Context, accountID int64, openid string) e
 		return nil
 	}
 	st, _ := s.stateOf(ctx, accountID, openid)
-	msg := "the follower's customer-service window is closed: WeChat accepts messages within 48 hours of the follower's last message (1 minute after a menu click, follow or scan)"
+	msg := msgWindowClosed
 	if (st.msgUntil.Valid && st.msgUntil.Time.After(now)) || (st.evtUntil.Valid && st.evtUntil.Time.After(now)) {
-		msg = "the follower's customer-service window has no messages left: WeChat allows 5 per follower message (3 per menu click, follow or scan)"
+		msg = msgWindowUsed
 	}
 	return windowError(msg, st.window(now))
 }
@@ -588,7 +595,7 @@ func (s *Service) Typing(ctx context.Context, acct *accounts.Account, openid str
 	}
 	now := s.now()
 	if !(st.msgUntil.Valid && st.msgUntil.Time.After(now)) && !(st.evtUntil.Valid && st.evtUntil.Time.After(now)) {
-		return windowError("the follower's customer-service window is closed", st.window(now))
+		return windowError(msgWindowClosedShort, st.window(now))
 	}
 	cmd := wxclient.TypingStart
 	if cancel {
