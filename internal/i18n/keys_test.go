@@ -42,6 +42,7 @@ var keyedPackages = []string{
 	"internal/wxplatform/conversations",
 	"internal/wxplatform/followers",
 	"internal/wxplatform/jssdk",
+	"internal/wxplatform/menu",
 	"internal/wxplatform/messages",
 	"internal/wxplatform/webauth",
 	"internal/wxplatform/wxclient",
