@@ -44,6 +44,7 @@ var keyedPackages = []string{
 	"internal/wxplatform/jssdk",
 	"internal/wxplatform/menu",
 	"internal/wxplatform/messages",
+	"internal/wxplatform/messages/messagesapi",
 	"internal/wxplatform/qrcode",
 	"internal/wxplatform/webauth",
 	"internal/wxplatform/wxclient",
