@@ -41,7 +41,7 @@ func target(b *httpapi.Body) (Target, error) {
 		return Target{}, err
 	}
 	if raw == nil {
-		return Target{}, apperr.Invalidf("target", "is empty: give all, tagId or openids")
+		return Target{}, apperr.Invalidf("target", "is empty: give all, tagId or openids").WithKey("err.broadcast.target_empty", "target")
 	}
 	var t struct {
 		All     any             `json:"all"`
@@ -50,7 +50,7 @@ func target(b *httpapi.Body) (Target, error) {
 		OpenID  string          `json:"openid"`
 	}
 	if err := json.Unmarshal(raw, &t); err != nil {
-		return Target{}, apperr.Invalidf("target", "must be {all: true}, {tagId}, {openids: [...]} or {openid}")
+		return Target{}, apperr.Invalidf("target", "must be {all: true}, {tagId}, {openids: [...]} or {openid}").WithKey("err.broadcast.target_shape", "target")
 	}
 	out := Target{OpenIDs: t.OpenIDs, OpenID: strings.TrimSpace(t.OpenID)}
 	switch v := t.All.(type) {
@@ -64,17 +64,17 @@ func target(b *httpapi.Body) (Target, error) {
 	if len(t.TagID) > 0 && string(t.TagID) != "null" {
 		var n json.Number
 		if err := json.Unmarshal([]byte(strings.Trim(string(t.TagID), `"`)), &n); err != nil {
-			return Target{}, apperr.Invalidf("target.tagId", "must be an integer")
+			return Target{}, apperr.Invalidf("target.tagId", "must be an integer").WithKey("err.field.integer", "target.tagId")
 		}
 		id, err := n.Int64()
 		if err != nil {
-			return Target{}, apperr.Invalidf("target.tagId", "must be an integer")
+			return Target{}, apperr.Invalidf("target.tagId", "must be an integer").WithKey("err.field.integer", "target.tagId")
 		}
 		tag := int(id)
 		out.TagID = &tag
 	}
 	if t.OpenIDs != nil && len(t.OpenIDs) == 0 {
-		return Target{}, apperr.Invalidf("target.openids", "is empty")
+		return Target{}, apperr.Invalidf("target.openids", "is empty").WithKey("err.field.empty", "target.openids")
 	}
 	return out, nil
 }
@@ -103,10 +103,10 @@ func page(b *httpapi.Body, def int64) (int, int, error) {
 		lim = def
 	}
 	if off < 0 {
-		return 0, 0, apperr.Invalidf("offset", "must not be negative")
+		return 0, 0, apperr.Invalidf("offset", "must not be negative").WithKey("err.field.negative", "offset")
 	}
 	if lim < 1 || lim > 1000 {
-		return 0, 0, apperr.Invalidf("limit", "must be between 1 and 1000")
+		return 0, 0, apperr.Invalidf("limit", "must be between 1 and 1000").WithKey("err.field.between", "limit", 1, 1000)
 	}
 	return int(off), int(lim), nil
 }
@@ -148,9 +148,9 @@ func (h *Handler) massPreview(r *httpapi.Request) (httpapi.Answer, error) {
 		raw, _ := r.Body.JSON("openids")
 		_ = json.Unmarshal(raw, &ids)
 		if len(ids) > MaxOpenIDs {
-			return nil, apperr.Invalidf("openids", "at most %d openids", MaxOpenIDs)
+			return nil, apperr.Invalidf("openids", "at most %d openids", MaxOpenIDs).WithKey("err.broadcast.openids_max", "openids", MaxOpenIDs)
 		}
-		return nil, apperr.Invalidf("openids", "a preview goes to one openid or wxname")
+		return nil, apperr.Invalidf("openids", "a preview goes to one openid or wxname").WithKey("err.broadcast.preview_one", "openids")
 	}
 	msgID, err := h.Service.Preview(r.Ctx, r.Account, r.Body.Str("openid"), r.Body.Str("wxname"), strings.TrimSpace(r.Body.Str("type")), content)
 	if err != nil {
@@ -197,7 +197,7 @@ func (h *Handler) addTemplate(r *httpapi.Request) (httpapi.Answer, error) {
 		if err := json.Unmarshal(raw, &names); err != nil {
 			var one string
 			if json.Unmarshal(raw, &one) != nil {
-				return nil, apperr.Invalidf("keywordNames", "must be an array of names")
+				return nil, apperr.Invalidf("keywordNames", "must be an array of names").WithKey("err.broadcast.keyword_names", "keywordNames")
 			}
 			for _, n := range strings.Split(one, ",") {
 				if n = strings.TrimSpace(n); n != "" {
@@ -230,7 +230,7 @@ func (h *Handler) sendTemplate(r *httpapi.Request) (httpapi.Answer, error) {
 	if raw != nil {
 		var data map[string]any
 		if err := json.Unmarshal(raw, &data); err != nil {
-			return nil, apperr.Invalidf("data", "must be an object of field: value")
+			return nil, apperr.Invalidf("data", "must be an object of field: value").WithKey("err.broadcast.data_shape", "data")
 		}
 		for k, v := range data {
 			switch x := v.(type) {
@@ -243,7 +243,7 @@ func (h *Handler) sendTemplate(r *httpapi.Request) (httpapi.Answer, error) {
 				s, _ := x["value"].(string)
 				in.Data[k] = s
 			default:
-				return nil, apperr.Invalidf("data."+k, "must be text")
+				return nil, apperr.Invalidf("data."+k, "must be text").WithKey("err.field.text", "data."+k)
 			}
 		}
 	}
@@ -252,7 +252,7 @@ func (h *Handler) sendTemplate(r *httpapi.Request) (httpapi.Answer, error) {
 	} else if raw != nil {
 		var mp MiniProgram
 		if err := json.Unmarshal(raw, &mp); err != nil {
-			return nil, apperr.Invalidf("miniprogram", "must be {appid, pagepath}")
+			return nil, apperr.Invalidf("miniprogram", "must be {appid, pagepath}").WithKey("err.broadcast.miniprogram", "miniprogram")
 		}
 		in.MiniProgram = &mp
 	}

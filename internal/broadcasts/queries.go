@@ -63,7 +63,7 @@ func (s *Service) Get(ctx context.Context, accountID, id int64) (Broadcast, erro
 		return Broadcast{}, err
 	}
 	if len(rows) == 0 {
-		return Broadcast{}, apperr.Wrap(apperr.NotFound, "broadcast not found", ErrNotFound)
+		return Broadcast{}, apperr.Wrap(apperr.NotFound, "broadcast not found", ErrNotFound).WithKey("err.broadcast.not_found")
 	}
 	return rows[0].view(time.Now()), nil
 }
@@ -97,7 +97,7 @@ func (s *Service) Recipients(ctx context.Context, accountID, id int64, status st
 	switch status {
 	case "", StatusPending, StatusSent, StatusDelivered, StatusFailed:
 	default:
-		return nil, 0, apperr.Invalidf("status", "must be pending, sent, delivered or failed")
+		return nil, 0, apperr.Invalidf("status", "must be pending, sent, delivered or failed").WithKey("err.broadcast.status", "status")
 	}
 	db := s.db.WithContext(ctx)
 	where, args := `broadcast_id = ?`, []any{id}
@@ -184,7 +184,7 @@ func (s *Service) template(ctx context.Context, a *domain.Account, id string) (T
 			return Template{}, err
 		}
 	}
-	return Template{}, apperr.New(apperr.NotFound, "templateId: no such template")
+	return Template{}, apperr.New(apperr.NotFound, "templateId: no such template").WithKey("err.broadcast.template_not_found")
 }
 
 // AddTemplate adds a template from WeChat's library by short id (and keyword names) and syncs.

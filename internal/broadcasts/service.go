@@ -116,12 +116,12 @@ func massContent(typ string, raw json.RawMessage) (wxclient.MassContent, json.Ra
 	switch typ {
 	case "text", "mpnews", "voice", "mpvideo":
 		if strErr != nil || str == "" {
-			return c, nil, apperr.Invalidf("content", "must be a non-empty string for type %s", typ)
+			return c, nil, apperr.Invalidf("content", "must be a non-empty string for type %s", typ).WithKey("err.broadcast.content_string", "content", typ)
 		}
 		switch typ {
 		case "text":
 			if len([]rune(str)) > 2000 {
-				return c, nil, apperr.Invalidf("content", "at most 2000 characters")
+				return c, nil, apperr.Invalidf("content", "at most 2000 characters").WithKey("err.broadcast.content_chars", "content")
 			}
 			c.Text = &wxclient.TextContent{Content: str}
 		case "mpnews":
@@ -138,11 +138,11 @@ func massContent(typ string, raw json.RawMessage) (wxclient.MassContent, json.Ra
 		if strErr == nil && str != "" {
 			ids = []string{str}
 		} else if err := json.Unmarshal(raw, &ids); err != nil {
-			return c, nil, apperr.Invalidf("content", "must be an array of image mediaIds")
+			return c, nil, apperr.Invalidf("content", "must be an array of image mediaIds").WithKey("err.broadcast.images_shape", "content")
 		}
 		ids = slices.DeleteFunc(ids, func(s string) bool { return strings.TrimSpace(s) == "" })
 		if len(ids) == 0 || len(ids) > 20 {
-			return c, nil, apperr.Invalidf("content", "must hold 1 to 20 image mediaIds")
+			return c, nil, apperr.Invalidf("content", "must hold 1 to 20 image mediaIds").WithKey("err.broadcast.images_count", "content")
 		}
 		c.Images = &wxclient.ImagesContent{MediaIDs: ids}
 		b, _ := json.Marshal(ids)
@@ -150,7 +150,7 @@ func massContent(typ string, raw json.RawMessage) (wxclient.MassContent, json.Ra
 	case "":
 		return c, nil, apperr.Missing("type")
 	}
-	return c, nil, apperr.Invalidf("type", "must be mpnews, text, image, voice or mpvideo")
+	return c, nil, apperr.Invalidf("type", "must be mpnews, text, image, voice or mpvideo").WithKey("err.broadcast.type", "type")
 }
 
 // The answers of checkDraft: an mpnews mass message names a draft of the account's draft box (contract §17).
@@ -200,11 +200,11 @@ func checkTarget(t *Target, allowOne bool) error {
 	}
 	switch {
 	case n == 0:
-		return apperr.Invalidf("target", "is empty: give all, tagId or openids")
+		return apperr.Invalidf("target", "is empty: give all, tagId or openids").WithKey("err.broadcast.target_empty", "target")
 	case n > 1:
-		return apperr.Invalidf("target", "give exactly one of all, tagId, openids")
+		return apperr.Invalidf("target", "give exactly one of all, tagId, openids").WithKey("err.broadcast.target_one", "target")
 	case t.OpenID != "" && !allowOne:
-		return apperr.Invalidf("target", "give all, tagId or openids")
+		return apperr.Invalidf("target", "give all, tagId or openids").WithKey("err.broadcast.target_give", "target")
 	}
 	if t.OpenIDs != nil {
 		seen := make(map[string]bool, len(t.OpenIDs))
@@ -220,13 +220,13 @@ func checkTarget(t *Target, allowOne bool) error {
 		t.OpenIDs = ids
 		switch {
 		case len(ids) == 0:
-			return apperr.Invalidf("target.openids", "is empty")
+			return apperr.Invalidf("target.openids", "is empty").WithKey("err.field.empty", "target.openids")
 		case len(ids) > MaxOpenIDs:
-			return apperr.Invalidf("target.openids", "at most %d openids", MaxOpenIDs)
+			return apperr.Invalidf("target.openids", "at most %d openids", MaxOpenIDs).WithKey("err.broadcast.openids_max", "target.openids", MaxOpenIDs)
 		}
 	}
 	if t.TagID != nil && *t.TagID < 0 {
-		return apperr.Invalidf("target.tagId", "must be a tag id")
+		return apperr.Invalidf("target.tagId", "must be a tag id").WithKey("err.field.tag_id", "target.tagId")
 	}
 	return nil
 }
@@ -265,9 +265,9 @@ func (s *Service) checkReach(ctx context.Context, accountID int64, t Target, kin
 	}
 	switch {
 	case t.TagID != nil && n == 0:
-		return 0, apperr.Invalidf("target.tagId", "no follower carries tag %d (sync followers first if this is unexpected)", *t.TagID)
+		return 0, apperr.Invalidf("target.tagId", "no follower carries tag %d (sync followers first if this is unexpected)", *t.TagID).WithKey("err.broadcast.tag_no_followers", "target.tagId", *t.TagID)
 	case t.All && n == 0 && kind == KindTemplate:
-		return 0, apperr.Invalidf("target", "the account has no followers in the console; sync followers first")
+		return 0, apperr.Invalidf("target", "the account has no followers in the console; sync followers first").WithKey("err.broadcast.no_followers", "target")
 	}
 	return n, nil
 }
@@ -278,7 +278,7 @@ func (s *Service) MassSend(ctx context.Context, a *domain.Account, userID int64,
 		return 0, err
 	}
 	if len(in.Target.OpenIDs) == 1 {
-		return 0, apperr.Invalidf("target.openids", "WeChat's mass/send needs at least 2 openids; preview to one with massPreview")
+		return 0, apperr.Invalidf("target.openids", "WeChat's mass/send needs at least 2 openids; preview to one with massPreview").WithKey("err.broadcast.openids_min", "target.openids")
 	}
 	c, stored, err := massContent(in.Type, in.Content)
 	if err != nil {
@@ -309,7 +309,7 @@ func (s *Service) SendTemplate(ctx context.Context, a *domain.Account, userID in
 	}
 	for _, f := range tpl.Fields {
 		if _, ok := in.Data[f]; !ok {
-			return 0, 0, apperr.Invalidf("data."+f, "is required by template %s", tpl.TemplateID)
+			return 0, 0, apperr.Invalidf("data."+f, "is required by template %s", tpl.TemplateID).WithKey("err.broadcast.data_required", "data."+f, tpl.TemplateID)
 		}
 	}
 	if in.MiniProgram != nil && strings.TrimSpace(in.MiniProgram.AppID) == "" {
@@ -478,7 +478,7 @@ func (s *Service) mustApprove(ctx context.Context, accountID, userID int64) erro
 		return err
 	}
 	if !can {
-		return apperr.New(apperr.Forbidden, "approving broadcasts needs the role admin")
+		return apperr.New(apperr.Forbidden, "approving broadcasts needs the role admin").WithKey("err.broadcast.approve_role")
 	}
 	return nil
 }
@@ -547,16 +547,16 @@ func (s *Service) stateConflict(db *gorm.DB, accountID, id int64, verb string) e
 		return err
 	}
 	if len(states) == 0 {
-		return apperr.Wrap(apperr.NotFound, "broadcast not found", ErrNotFound)
+		return apperr.Wrap(apperr.NotFound, "broadcast not found", ErrNotFound).WithKey("err.broadcast.not_found")
 	}
-	return apperr.Invalidf("broadcastId", "a %s broadcast cannot be %s", states[0], verb)
+	return apperr.Invalidf("broadcastId", "a %s broadcast cannot be %s", states[0], verb).WithKey("err.broadcast.state", "broadcastId", states[0], verb)
 }
 
 // Preview sends a message to one follower (openid) or WeChat ID (wxname) through mass/preview.
 func (s *Service) Preview(ctx context.Context, a *domain.Account, openid, wxname, typ string, content json.RawMessage) (int64, error) {
 	openid, wxname = strings.TrimSpace(openid), strings.TrimSpace(wxname)
 	if openid == "" && wxname == "" {
-		return 0, apperr.Invalidf("openid", "give openid or wxname")
+		return 0, apperr.Invalidf("openid", "give openid or wxname").WithKey("err.broadcast.openid_or_wxname", "openid")
 	}
 	c, _, err := massContent(typ, content)
 	if err != nil {
@@ -580,17 +580,17 @@ func (s *Service) DeleteMassArticle(ctx context.Context, a *domain.Account, id i
 		return err
 	}
 	if b.Kind != KindMass || (b.MsgType != "mpnews" && b.MsgType != "mpvideo") {
-		return apperr.Invalidf("broadcastId", "only mpnews and mpvideo mass messages can be deleted")
+		return apperr.Invalidf("broadcastId", "only mpnews and mpvideo mass messages can be deleted").WithKey("err.broadcast.delete_type", "broadcastId")
 	}
 	if index < 0 {
-		return apperr.Invalidf("index", "must be 0 (all) or an article's 1-based index")
+		return apperr.Invalidf("index", "must be 0 (all) or an article's 1-based index").WithKey("err.broadcast.index", "index")
 	}
 	var ids []int64
 	if err := s.db.WithContext(ctx).Raw(`SELECT msg_id FROM broadcast_chunks WHERE broadcast_id = ? AND msg_id IS NOT NULL ORDER BY idx`, id).Scan(&ids).Error; err != nil {
 		return err
 	}
 	if len(ids) == 0 {
-		return apperr.Invalidf("broadcastId", "nothing of this broadcast was sent")
+		return apperr.Invalidf("broadcastId", "nothing of this broadcast was sent").WithKey("err.broadcast.nothing_sent", "broadcastId")
 	}
 	for _, m := range ids {
 		if err := s.wx.MassDelete(ctx, a.AppID, m, index); err != nil {

@@ -35,8 +35,8 @@ func (m MatchMode) Valid() bool {
 
 // ErrBadType and ErrBadMatch name the field of a type or match mode outside the lists.
 var (
-	ErrBadType  = apperr.Invalidf("type", "must be one of text, image, voice, video, music, multitext")
-	ErrBadMatch = apperr.Invalidf("match", "must be exact, contains or regex")
+	ErrBadType  = apperr.Invalidf("type", "must be one of text, image, voice, video, music, multitext").WithKey("err.reply.type", "type")
+	ErrBadMatch = apperr.Invalidf("match", "must be exact, contains or regex").WithKey("err.reply.match", "match")
 )
 
 // Validate checks c as a reply of type t, within WeChat's limits: the fields t needs are present, text is
@@ -51,9 +51,9 @@ func (c Content) Validate(t ReplyType, maxArticles int) error {
 		case c.Content == "":
 			return apperr.Missing(ReplyField + ".content")
 		case !utf8.ValidString(c.Content):
-			return apperr.Invalidf(ReplyField+".content", "must be valid UTF-8 text")
+			return apperr.Invalidf(ReplyField+".content", "must be valid UTF-8 text").WithKey("err.field.utf8_text", ReplyField+".content")
 		case len(c.Content) > MaxTextBytes:
-			return apperr.Invalidf(ReplyField+".content", "may be at most %d bytes (WeChat's limit), it has %d", MaxTextBytes, len(c.Content))
+			return apperr.Invalidf(ReplyField+".content", "may be at most %d bytes (WeChat's limit), it has %d", MaxTextBytes, len(c.Content)).WithKey("err.reply.text_bytes", ReplyField+".content", MaxTextBytes, len(c.Content))
 		}
 	case TypeImage, TypeVoice:
 		v.mediaID("mediaId", c.MediaID, true)
@@ -80,11 +80,11 @@ func (c Content) Validate(t ReplyType, maxArticles int) error {
 func ValidateArticles(items []Article, maxArticles int, indexed bool) error {
 	switch {
 	case len(items) == 0:
-		return apperr.Invalidf(ReplyField, "must hold at least one article")
+		return apperr.Invalidf(ReplyField, "must hold at least one article").WithKey("err.reply.articles_empty", ReplyField)
 	case len(items) > maxArticles && maxArticles == 1:
-		return apperr.Invalidf(ReplyField, "holds %d articles; a rule answering messages holds 1, as WeChat shows only one in answer to a message", len(items))
+		return apperr.Invalidf(ReplyField, "holds %d articles; a rule answering messages holds 1, as WeChat shows only one in answer to a message", len(items)).WithKey("err.reply.articles_one", ReplyField, len(items))
 	case len(items) > maxArticles:
-		return apperr.Invalidf(ReplyField, "holds %d articles; at most %d (WeChat's limit)", len(items), maxArticles)
+		return apperr.Invalidf(ReplyField, "holds %d articles; at most %d (WeChat's limit)", len(items), maxArticles).WithKey("err.reply.articles_max", ReplyField, len(items), maxArticles)
 	}
 	for i, a := range items {
 		v := validator{base: ReplyField}
@@ -120,9 +120,9 @@ func (v *validator) text(key, s string, maxChars int, required bool) {
 	case s == "" && required:
 		v.fail(apperr.Missing(name))
 	case !utf8.ValidString(s):
-		v.fail(apperr.Invalidf(name, "must be valid UTF-8 text"))
+		v.fail(apperr.Invalidf(name, "must be valid UTF-8 text").WithKey("err.field.utf8_text", name))
 	case utf8.RuneCountInString(s) > maxChars:
-		v.fail(apperr.Invalidf(name, "may be at most %d characters", maxChars))
+		v.fail(apperr.Invalidf(name, "may be at most %d characters", maxChars).WithKey("err.field.may_max_chars", name, maxChars))
 	}
 }
 
@@ -132,7 +132,7 @@ func (v *validator) mediaID(key, s string, required bool) {
 	case s == "" && required:
 		v.fail(apperr.Missing(name))
 	case len(s) > maxMediaIDBytes || strings.ContainsFunc(s, isSpaceOrControl):
-		v.fail(apperr.Invalidf(name, "is not a media id (upload the file with /apis/materials/uploadMaterial)"))
+		v.fail(apperr.Invalidf(name, "is not a media id (upload the file with /apis/materials/uploadMaterial)").WithKey("err.reply.media_id", name))
 	}
 }
 
@@ -144,7 +144,7 @@ func (v *validator) url(key, s string, required bool) {
 			v.fail(apperr.Missing(name))
 		}
 	case !isHTTPURL(s):
-		v.fail(apperr.Invalidf(name, "must be an http or https URL"))
+		v.fail(apperr.Invalidf(name, "must be an http or https URL").WithKey("err.url.scheme", name))
 	}
 }
 

@@ -62,7 +62,7 @@ func checkReplies(replies []Reply) error {
 			if rp.Type == "" {
 				return apperr.Missing(base + ".type")
 			}
-			return apperr.Invalidf(base+".type", "must be one of text, image, voice, video, music, multitext")
+			return apperr.Invalidf(base+".type", "must be one of text, image, voice, video, music, multitext").WithKey("err.reply.type", base+".type")
 		}
 		if err := rp.Content.Validate(rp.Type, MaxArticlesMessage); err != nil {
 			return RenameField(err, ReplyField, base)

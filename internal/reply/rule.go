@@ -102,8 +102,8 @@ const (
 
 // Errors of the package.
 var (
-	ErrNotFound      = apperr.New(apperr.NotFound, "reply rule not found")
-	ErrKeywordTaken  = apperr.New(apperr.Conflict, "a rule with this keyword already exists")
+	ErrNotFound      = apperr.New(apperr.NotFound, "reply rule not found").WithKey("err.reply.not_found")
+	ErrKeywordTaken  = apperr.New(apperr.Conflict, "a rule with this keyword already exists").WithKey("err.reply.keyword_taken")
 	errLoadThrottled = errors.New("reply: rules could not be loaded a moment ago")
 )
 
@@ -224,22 +224,22 @@ func checkKeyword(field, raw string, mode MatchMode) (string, error) {
 		return "", apperr.Missing(field)
 	}
 	if !utf8.ValidString(kw) {
-		return "", apperr.Invalidf(field, "must be valid UTF-8 text")
+		return "", apperr.Invalidf(field, "must be valid UTF-8 text").WithKey("err.field.utf8_text", field)
 	}
 	if mode == MatchRegex {
 		if len(kw) > MaxRegexBytes {
-			return "", apperr.Invalidf(field, "a regular expression may be at most %d bytes", MaxRegexBytes)
+			return "", apperr.Invalidf(field, "a regular expression may be at most %d bytes", MaxRegexBytes).WithKey("err.reply.regex_bytes", field, MaxRegexBytes)
 		}
 		if _, err := regexp.Compile(kw); err != nil {
-			return "", apperr.Invalidf(field, "is not a valid regular expression (RE2 syntax): %s", regexProblem(err))
+			return "", apperr.Invalidf(field, "is not a valid regular expression (RE2 syntax): %s", regexProblem(err)).WithKey("err.reply.regex_invalid", field, regexProblem(err))
 		}
 		if n := regexProgramSize(kw); n > MaxRegexProgram {
-			return "", apperr.Invalidf(field, "is too complex a regular expression (%d steps, at most %d): use fewer or smaller repetitions", n, MaxRegexProgram)
+			return "", apperr.Invalidf(field, "is too complex a regular expression (%d steps, at most %d): use fewer or smaller repetitions", n, MaxRegexProgram).WithKey("err.reply.regex_complex", field, n, MaxRegexProgram)
 		}
 		return kw, nil
 	}
 	if utf8.RuneCountInString(kw) > MaxKeywordChars {
-		return "", apperr.Invalidf(field, "may be at most %d characters", MaxKeywordChars)
+		return "", apperr.Invalidf(field, "may be at most %d characters", MaxKeywordChars).WithKey("err.field.may_max_chars", field, MaxKeywordChars)
 	}
 	return kw, nil
 }

@@ -293,7 +293,7 @@ func (s *Service) Update(ctx context.Context, accountID int64, sel Selector, ch 
 			// The reply replaces the first; the others stay.
 			r.Replies[0] = Reply{Type: t, Content: *ch.Content}
 		case ch.Type != "" && ch.Type != r.Type:
-			return apperr.Invalidf(ReplyField, "is required to change the type")
+			return apperr.Invalidf(ReplyField, "is required to change the type").WithKey("err.reply.type_change", ReplyField)
 		}
 		r.Type, r.Reply = r.Replies[0].Type, r.Replies[0].Content
 		if ch.Mode != nil {

@@ -295,10 +295,10 @@ func checkCaps(tx *gorm.DB, accountID int64, regexKeywords int, except int64) er
 		return fmt.Errorf("count reply rules: %w", err)
 	}
 	if except == 0 && n.Total >= MaxKeywordRules {
-		return apperr.Invalidf("request", "an account may have at most %d keyword rules", MaxKeywordRules)
+		return apperr.Invalidf("request", "an account may have at most %d keyword rules", MaxKeywordRules).WithKey("err.reply.keyword_rules_max", "request", MaxKeywordRules)
 	}
 	if regexKeywords > 0 && n.Regex+int64(regexKeywords) > MaxRegexRules {
-		return apperr.Invalidf("match", "an account may have at most %d regex rules", MaxRegexRules)
+		return apperr.Invalidf("match", "an account may have at most %d regex rules", MaxRegexRules).WithKey("err.reply.regex_rules_max", "match", MaxRegexRules)
 	}
 	return nil
 }

@@ -59,7 +59,7 @@ func userID(b *httpapi.Body, key string) (int64, error) {
 		if !ok {
 			return 0, apperr.Missing(key)
 		}
-		return 0, apperr.Invalidf(key, "must be a positive integer")
+		return 0, apperr.Invalidf(key, "must be a positive integer").WithKey("err.field.positive", key)
 	}
 	return n, nil
 }

@@ -145,7 +145,7 @@ func selector(b *httpapi.Body) (reply.Selector, error) {
 		return reply.Selector{}, err
 	}
 	if hasID && id <= 0 {
-		return reply.Selector{}, apperr.Invalidf("id", "must be a positive integer")
+		return reply.Selector{}, apperr.Invalidf("id", "must be a positive integer").WithKey("err.field.positive", "id")
 	}
 	kws, _, err := replywire.Keywords(b.Fields()["request"])
 	if err != nil {

@@ -78,7 +78,7 @@ func Decode(typ string, fallback reply.ReplyType, raw json.RawMessage, maxArticl
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
-		return "", reply.Content{}, apperr.Invalidf(replyField, "is not valid JSON")
+		return "", reply.Content{}, apperr.Invalidf(replyField, "is not valid JSON").WithKey("err.field.json", replyField)
 	}
 	inner, wrapperType, err := unwrap(v)
 	if err != nil {
@@ -121,7 +121,7 @@ func unwrap(v any) (inner any, wrapperType string, err error) {
 	if hasType && rawType != nil {
 		s, ok := rawType.(string)
 		if !ok {
-			return nil, "", apperr.Invalidf(wrapperTypeField, "must be a string")
+			return nil, "", apperr.Invalidf(wrapperTypeField, "must be a string").WithKey("err.field.string", wrapperTypeField)
 		}
 		wrapperType = s
 	}
@@ -142,10 +142,10 @@ func resolveType(typ, wrapperType string, fallback reply.ReplyType) (reply.Reply
 	if wrapperType != "" {
 		wt, ok := ParseType(wrapperType)
 		if !ok {
-			return "", apperr.Invalidf(wrapperTypeField, "must be one of text, image, voice, video, music, multitext")
+			return "", apperr.Invalidf(wrapperTypeField, "must be one of text, image, voice, video, music, multitext").WithKey("err.reply.type", wrapperTypeField)
 		}
 		if t != "" && wt != t {
-			return "", apperr.Invalidf(wrapperTypeField, "is %q but type is %q", wt, t)
+			return "", apperr.Invalidf(wrapperTypeField, "is %q but type is %q", wt, t).WithKey("err.reply.wrapper_type", wrapperTypeField, wt, t)
 		}
 		t = wt
 	}
@@ -172,7 +172,7 @@ func readContent(t reply.ReplyType, v any) (reply.Content, error) {
 			}
 			text = s
 		default:
-			return reply.Content{}, apperr.Invalidf(replyField, "must be {content} or a text")
+			return reply.Content{}, apperr.Invalidf(replyField, "must be {content} or a text").WithKey("err.reply.text_shape", replyField)
 		}
 		return reply.Content{Content: strings.TrimSpace(text)}, nil
 	}
@@ -181,7 +181,7 @@ func readContent(t reply.ReplyType, v any) (reply.Content, error) {
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
-		return reply.Content{}, apperr.Invalidf(replyField, "must be an object with the fields of a %s reply", t)
+		return reply.Content{}, apperr.Invalidf(replyField, "must be an object with the fields of a %s reply", t).WithKey("err.reply.fields_shape", replyField, t)
 	}
 	r := fieldReader{m: m, base: replyField}
 	var c reply.Content
@@ -211,7 +211,7 @@ func readArticles(v any) (reply.Content, error) {
 	case []any:
 		items = x
 	default:
-		return reply.Content{}, apperr.Invalidf(replyField, "must be an article {title, description, picurl, url} or an array of them")
+		return reply.Content{}, apperr.Invalidf(replyField, "must be an article {title, description, picurl, url} or an array of them").WithKey("err.reply.articles_shape", replyField)
 	}
 	c := reply.Content{Articles: make([]reply.Article, 0, len(items))}
 	for i, it := range items {
@@ -221,7 +221,7 @@ func readArticles(v any) (reply.Content, error) {
 		}
 		m, ok := it.(map[string]any)
 		if !ok {
-			return reply.Content{}, apperr.Invalidf(base, "must be an article {title, description, picurl, url}")
+			return reply.Content{}, apperr.Invalidf(base, "must be an article {title, description, picurl, url}").WithKey("err.reply.article_shape", base)
 		}
 		r := fieldReader{m: m, base: base}
 		a := reply.Article{
@@ -255,7 +255,7 @@ func field(m map[string]any, base, key string, aliases ...string) (string, error
 	case json.Number:
 		return x.String(), nil
 	default:
-		return "", apperr.Invalidf(base+"."+key, "must be a string")
+		return "", apperr.Invalidf(base+"."+key, "must be a string").WithKey("err.field.string", base+"."+key)
 	}
 }
 

@@ -89,7 +89,7 @@ func Replies(raw json.RawMessage) ([]reply.Reply, error) {
 		var typ string
 		if t, ok := obj["type"]; ok {
 			if err := json.Unmarshal(t, &typ); err != nil {
-				return nil, apperr.Invalidf(base+".type", "must be a string")
+				return nil, apperr.Invalidf(base+".type", "must be a string").WithKey("err.field.string", base+".type")
 			}
 		}
 		body, ok := obj["reply"]

@@ -24,6 +24,7 @@ import (
 	"github.com/socialinzen/socialinzen/internal/db/dbtest"
 	"github.com/socialinzen/socialinzen/internal/reply"
 	"github.com/socialinzen/socialinzen/internal/secretbox"
+	"github.com/socialinzen/socialinzen/internal/testenv"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/accounts"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/callback"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/wxcrypto"
@@ -43,7 +44,7 @@ type env struct {
 	handler  *callback.Handler
 	engine   *gin.Engine
 	srv      *httptest.Server
-	clock    *clock
+	clock    *testenv.Clock
 	observed *observer
 }
 
@@ -56,13 +57,6 @@ type envOptions struct {
 	// engine serves the routes instead of a bare gin.New().
 	engine *gin.Engine
 }
-
-// clock is a settable test clock.
-type clock struct{ ns atomic.Int64 }
-
-func newClock(t time.Time) *clock { c := &clock{}; c.set(t); return c }
-func (c *clock) set(t time.Time)  { c.ns.Store(t.UnixNano()) }
-func (c *clock) now() time.Time   { return time.Unix(0, c.ns.Load()) }
 
 // observer records the events it hears of.
 type observer struct {
@@ -102,7 +96,7 @@ func newEnv(t testing.TB, eo envOptions) *env {
 	e.accounts = accounts.NewService(e.gdb, box, accounts.Options{BaseURL: "http://console.test", Logger: quietLogger()})
 	e.replies = reply.NewService(e.gdb, reply.Options{Logger: quietLogger()})
 	t.Cleanup(func() { e.replies.Close() })
-	e.clock = newClock(time.Now())
+	e.clock = testenv.NewClockAt(time.Now().Round(0))
 	opts := eo.opts
 	opts.DB, opts.Accounts, opts.Replies = e.gdb, e.accounts, e.replies
 	if opts.Observer == nil {
@@ -112,7 +106,7 @@ func newEnv(t testing.TB, eo envOptions) *env {
 		opts.Logger = quietLogger()
 	}
 	if opts.Now == nil && !eo.realClock {
-		opts.Now = e.clock.now
+		opts.Now = e.clock.Now
 	}
 	e.handler = callback.New(opts)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -51,7 +51,7 @@ func signedQuery(a wxemu.Account, ts int64) url.Values {
 func FuzzPlainBody(f *testing.F) {
 	e, a := fuzzEnv(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		serve(t, e, a, signedQuery(a, e.clock.now().Unix()), body)
+		serve(t, e, a, signedQuery(a, e.clock.Now().Unix()), body)
 	})
 }
 
@@ -68,7 +68,7 @@ func FuzzSafePlaintext(f *testing.F) {
 		if err != nil {
 			t.Skip()
 		}
-		q := signedQuery(a, e.clock.now().Unix())
+		q := signedQuery(a, e.clock.Now().Unix())
 		q.Set("encrypt_type", "aes")
 		q.Set("msg_signature", wxcrypto.MsgSignature(a.Token, q.Get("timestamp"), q.Get("nonce"), enc))
 		w := serve(t, e, a, q, []byte("<xml><Encrypt><![CDATA["+enc+"]]></Encrypt></xml>"))
@@ -85,7 +85,7 @@ func FuzzSafePlaintext(f *testing.F) {
 func FuzzSafeBody(f *testing.F) {
 	e, a := fuzzEnv(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		q := signedQuery(a, e.clock.now().Unix())
+		q := signedQuery(a, e.clock.Now().Unix())
 		q.Set("encrypt_type", "aes")
 		enc := ""
 		if m, err := wxcrypto.ParseMessage(body); err == nil {

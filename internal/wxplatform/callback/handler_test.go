@@ -24,7 +24,7 @@ func TestVerifyURL(t *testing.T) {
 	// Vector of protocol §1 (chanxuehong TestSign): the same token, timestamp and nonce sign the handshake.
 	a := wxemu.Account{AppID: "wx45f133bf6fce646e", Secret: "0123456789abcdef0123", Token: "token1234567890", OriginalID: "gh_b1eb3f8bd6c6"}
 	e.bind(a)
-	e.clock.set(time.Unix(1458864389, 0))
+	e.clock.Set(time.Unix(1458864389, 0))
 	const sig = "f9c725922f6844701ba71e98031978e40023c09f"
 	get := func(q string) (int, string) {
 		resp, err := http.Get(e.callbackURL(a.AppID) + "?" + q)
@@ -55,7 +55,7 @@ func TestVerifyURL(t *testing.T) {
 	}
 
 	// The same signed query six minutes later is stale.
-	e.clock.set(time.Unix(1458864389+360, 0))
+	e.clock.Set(time.Unix(1458864389+360, 0))
 	status, _ := get("signature=" + sig + "&timestamp=1458864389&nonce=2066297436&echostr=x")
 	require.Equal(t, 403, status, "stale timestamp")
 
@@ -111,7 +111,7 @@ func TestOfficialVectorsThroughHandler(t *testing.T) {
 		acct := e.bind(v.acct)
 		e.rule(acct.ID, v.content, "text", map[string]string{"content": "reply to " + v.content})
 		ts, _ := strconv.ParseInt(v.timestamp, 10, 64)
-		e.clock.set(time.Unix(ts, 0))
+		e.clock.Set(time.Unix(ts, 0))
 
 		q := url.Values{}
 		q.Set("signature", wxcrypto.Signature(v.acct.Token, v.timestamp, v.nonce))
@@ -248,7 +248,7 @@ func TestRefusals(t *testing.T) {
 	plainOnly := newAccount(t)
 	plainOnly.EncodingAESKey = ""
 	e.bind(plainOnly)
-	now := e.clock.now().Unix()
+	now := e.clock.Now().Unix()
 	msg := textMsg(a, "oFollower1", "hi", now)
 	target := e.callbackURL(a.AppID)
 
@@ -367,7 +367,7 @@ func TestCompatibleModePrefersTheEncryptedPart(t *testing.T) {
 	acct := e.bind(a)
 	e.rule(acct.ID, "real", "text", map[string]string{"content": "from the ciphertext"})
 	e.rule(acct.ID, "forged", "text", map[string]string{"content": "from the plaintext"})
-	now := e.clock.now().Unix()
+	now := e.clock.Now().Unix()
 	msg := textMsg(a, "oFollower1", "real", now)
 	q, _ := signed(t, a, msg, wxemu.ModeCompat, now)
 	c, err := wxcrypto.NewCipher(a.EncodingAESKey, a.AppID)
@@ -388,7 +388,7 @@ func TestSafeModeRoundTrip(t *testing.T) {
 	a := newAccount(t)
 	acct := e.bind(a)
 	e.rule(acct.ID, "hi", "text", map[string]string{"content": "hello"})
-	q, body := signed(t, a, textMsg(a, "oX", "hi", e.clock.now().Unix()), wxemu.ModeSafe, e.clock.now().Unix())
+	q, body := signed(t, a, textMsg(a, "oX", "hi", e.clock.Now().Unix()), wxemu.ModeSafe, e.clock.Now().Unix())
 	ans := post(t, e.callbackURL(a.AppID), q, body)
 	require.Equal(t, 200, ans.status)
 	require.Less(t, ans.took, 2*time.Second)
@@ -413,7 +413,7 @@ func TestRegexRulesCannotHoldTheAnswer(t *testing.T) {
 	}
 	_, err := e.replies.SetSpecial(ctx, acct.ID, reply.KindDefault, reply.TypeText, reply.Content{Content: "默认回复"})
 	require.NoError(t, err)
-	now := e.clock.now().Unix()
+	now := e.clock.Now().Unix()
 	msg := textMsg(a, "oSlow", strings.Repeat("aé b1", 10<<10), now)
 	q, body := signed(t, a, msg, wxemu.ModePlain, now)
 	require.Greater(t, len(body), 60<<10)

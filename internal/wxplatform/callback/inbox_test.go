@@ -40,18 +40,18 @@ func TestInbox(t *testing.T) {
 	e.rule(acct.ID, "news", "multitext", []map[string]string{{"title": "T", "description": "D", "picurl": "https://e.com/p", "url": "https://e.com/u"}})
 	emu.SetCallback(a.AppID, e.callbackURL(a.AppID), wxemu.ModeSafe)
 	ctx := context.Background()
-	now := e.clock.now().Unix()
+	now := e.clock.Now().Unix()
 	deliver := func(m *wxcrypto.Message) {
 		d, err := emu.Deliver(ctx, a.AppID, m)
 		require.NoError(t, err)
 		require.Equal(t, 200, d.Status)
 	}
 	deliver(&wxcrypto.Message{FromUserName: "oAlice", MsgType: "text", Content: "hi", MsgID: 9_100_000_000_000_000_001, CreateTime: now})
-	e.clock.set(e.clock.now().Add(1e9))
+	e.clock.Add(1e9)
 	deliver(&wxcrypto.Message{FromUserName: "oBob", MsgType: "text", Content: "no rule", MsgID: 9_100_000_000_000_000_002, CreateTime: now})
-	e.clock.set(e.clock.now().Add(1e9))
+	e.clock.Add(1e9)
 	deliver(&wxcrypto.Message{FromUserName: "oAlice", MsgType: "event", Event: "subscribe", EventKey: "qrscene_7", Ticket: "TK", CreateTime: now})
-	e.clock.set(e.clock.now().Add(1e9))
+	e.clock.Add(1e9)
 	deliver(&wxcrypto.Message{FromUserName: "oAlice", MsgType: "text", Content: "news", MsgID: 9_100_000_000_000_000_003, CreateTime: now})
 
 	var userID int64

@@ -26,7 +26,7 @@ func TestRetryGetsTheFirstAnswer(t *testing.T) {
 	keyless.EncodingAESKey = ""
 	plainAcct := e.bind(keyless)
 	e.rule(plainAcct.ID, "hi", "text", map[string]string{"content": "first"})
-	now := e.clock.now()
+	now := e.clock.Now()
 	for _, mode := range []string{wxemu.ModeSafe, wxemu.ModePlain, wxemu.ModeCompat} {
 		a := a
 		if mode == wxemu.ModePlain {
@@ -38,11 +38,11 @@ func TestRetryGetsTheFirstAnswer(t *testing.T) {
 		require.Contains(t, string(first), "first")
 
 		// The clock moves: a retry 4 minutes later still gets the first answer, CreateTime included.
-		e.clock.set(now.Add(4 * time.Minute))
+		e.clock.Set(now.Add(4 * time.Minute))
 		q, body = signed(t, a, &m, mode, now.Add(4*time.Minute).Unix())
 		again := openAnswer(t, a, post(t, e.callbackURL(a.AppID), q, body).body)
 		require.Equal(t, string(first), string(again), mode)
-		e.clock.set(now)
+		e.clock.Set(now)
 	}
 	require.EqualValues(t, 2, e.count(acct.ID))
 	require.EqualValues(t, 1, e.count(plainAcct.ID))
@@ -77,7 +77,7 @@ func TestConcurrentRetries(t *testing.T) {
 		gdb := openDB(t, first.url)
 		e := newEnv(t, envOptions{gdb: gdb, url: first.url})
 		// Each process stamps replies with its own clock: only a stored answer can make them equal.
-		e.clock.set(first.clock.now().Add(time.Duration(i) * 2 * time.Second))
+		e.clock.Set(first.clock.Now().Add(time.Duration(i) * 2 * time.Second))
 		envs = append(envs, e)
 	}
 
@@ -86,7 +86,7 @@ func TestConcurrentRetries(t *testing.T) {
 		out := make([]string, len(targets))
 		start := make(chan struct{})
 		for i, e := range targets {
-			q, body := signed(t, a, msg, wxemu.ModeSafe, e.clock.now().Unix())
+			q, body := signed(t, a, msg, wxemu.ModeSafe, e.clock.Now().Unix())
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -103,20 +103,20 @@ func TestConcurrentRetries(t *testing.T) {
 	}
 
 	for round := range 20 {
-		msg := textMsg(a, "oConcurrent", "hi", first.clock.now().Unix())
+		msg := textMsg(a, "oConcurrent", "hi", first.clock.Now().Unix())
 		same := deliver([]*env{first, first, first}, msg)
 		require.NotEmpty(t, same[0])
 		require.Equal(t, same[0], same[1], "round %d", round)
 		require.Equal(t, same[0], same[2], "round %d", round)
 
-		msg = textMsg(a, "oConcurrent", "hi", first.clock.now().Unix())
+		msg = textMsg(a, "oConcurrent", "hi", first.clock.Now().Unix())
 		across := deliver(envs, msg)
 		require.NotEmpty(t, across[0])
 		require.Equal(t, across[0], across[1], "round %d", round)
 		require.Equal(t, across[0], across[2], "round %d", round)
 
 		// And an event, deduplicated by sender and time.
-		ev := &wxcrypto.Message{ToUserName: a.OriginalID, FromUserName: "oEv", CreateTime: first.clock.now().Unix() + int64(round),
+		ev := &wxcrypto.Message{ToUserName: a.OriginalID, FromUserName: "oEv", CreateTime: first.clock.Now().Unix() + int64(round),
 			MsgType: "event", Event: "subscribe"}
 		deliver(envs, ev)
 	}
@@ -146,7 +146,7 @@ func TestEventsAreRecordedAndObserved(t *testing.T) {
 	acct := e.bind(a)
 	emu.SetCallback(a.AppID, e.callbackURL(a.AppID), wxemu.ModeSafe)
 	ctx := context.Background()
-	now := e.clock.now().Unix()
+	now := e.clock.Now().Unix()
 
 	sends := []*wxcrypto.Message{
 		{FromUserName: "oNew", MsgType: "event", Event: "subscribe", EventKey: "qrscene_123", Ticket: "TICKET_A", CreateTime: now},
@@ -200,7 +200,7 @@ func TestSlowObserverDoesNotDelayAnswers(t *testing.T) {
 	t.Cleanup(func() { close(block) })
 	a := newAccount(t)
 	e.bind(a)
-	now := e.clock.now().Unix()
+	now := e.clock.Now().Unix()
 	for i := range 10 {
 		ev := &wxcrypto.Message{ToUserName: a.OriginalID, FromUserName: "oSub", CreateTime: now + int64(i), MsgType: "event", Event: "subscribe"}
 		q, body := signed(t, a, ev, wxemu.ModeSafe, now)

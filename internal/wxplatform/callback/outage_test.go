@@ -114,20 +114,20 @@ func TestDatabaseDown(t *testing.T) {
 	e.rule(acct.ID, "hi", "text", map[string]string{"content": "still here"})
 	send := func(m *wxcrypto.Message) answer {
 		t.Helper()
-		q, body := signed(t, a, m, wxemu.ModeSafe, e.clock.now().Unix())
+		q, body := signed(t, a, m, wxemu.ModeSafe, e.clock.Now().Unix())
 		ans := post(t, e.callbackURL(a.AppID), q, body)
 		require.Equal(t, 200, ans.status, string(ans.body))
 		require.Less(t, ans.took, 2*time.Second)
 		return ans
 	}
 	// Warm: the account and the rules are in memory now.
-	send(textMsg(a, "oWarm", "hi", e.clock.now().Unix()))
+	send(textMsg(a, "oWarm", "hi", e.clock.Now().Unix()))
 	require.EqualValues(t, 1, count())
 
 	proxy.set(proxyDown)
 	var msgs []*wxcrypto.Message
 	for i := range 40 {
-		m := textMsg(a, "oDown", "hi", e.clock.now().Unix())
+		m := textMsg(a, "oDown", "hi", e.clock.Now().Unix())
 		msgs = append(msgs, m)
 		r, err := wxcrypto.ParseReply(openAnswer(t, a, send(m).body))
 		require.NoError(t, err)
@@ -159,7 +159,7 @@ func TestDatabaseDown(t *testing.T) {
 	require.Zero(t, h.Dropped)
 
 	// Back to normal: stored directly again, and a retry of a message stored late gets its answer.
-	send(textMsg(a, "oBack", "hi", e.clock.now().Unix()))
+	send(textMsg(a, "oBack", "hi", e.clock.Now().Unix()))
 	require.Zero(t, e.handler.QueueLen())
 	require.EqualValues(t, 42, count())
 }
@@ -170,7 +170,7 @@ func TestDatabaseHangs(t *testing.T) {
 	a := newAccount(t)
 	acct := e.bind(a)
 	e.rule(acct.ID, "hi", "text", map[string]string{"content": "patient"})
-	q, body := signed(t, a, textMsg(a, "oWarm", "hi", e.clock.now().Unix()), wxemu.ModeSafe, e.clock.now().Unix())
+	q, body := signed(t, a, textMsg(a, "oWarm", "hi", e.clock.Now().Unix()), wxemu.ModeSafe, e.clock.Now().Unix())
 	require.Equal(t, 200, post(t, e.callbackURL(a.AppID), q, body).status)
 
 	proxy.set(proxyStall)
@@ -181,7 +181,7 @@ func TestDatabaseHangs(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			q, body := signed(t, a, textMsg(a, "oHang", "hi", e.clock.now().Unix()), wxemu.ModeSafe, e.clock.now().Unix())
+			q, body := signed(t, a, textMsg(a, "oHang", "hi", e.clock.Now().Unix()), wxemu.ModeSafe, e.clock.Now().Unix())
 			ans := post(t, e.callbackURL(a.AppID), q, body)
 			require.Equal(t, 200, ans.status)
 			require.Less(t, ans.took, 2*time.Second, "message %d", i)
@@ -202,12 +202,12 @@ func TestQueueIsBounded(t *testing.T) {
 	e, proxy, count := proxiedEnv(t, callback.Options{QueueSize: 5})
 	a := newAccount(t)
 	e.bind(a)
-	q, body := signed(t, a, textMsg(a, "oWarm", "hi", e.clock.now().Unix()), wxemu.ModeSafe, e.clock.now().Unix())
+	q, body := signed(t, a, textMsg(a, "oWarm", "hi", e.clock.Now().Unix()), wxemu.ModeSafe, e.clock.Now().Unix())
 	require.Equal(t, 200, post(t, e.callbackURL(a.AppID), q, body).status)
 
 	proxy.set(proxyDown)
 	for range 8 {
-		q, body := signed(t, a, textMsg(a, "oDown", "hi", e.clock.now().Unix()), wxemu.ModeSafe, e.clock.now().Unix())
+		q, body := signed(t, a, textMsg(a, "oDown", "hi", e.clock.Now().Unix()), wxemu.ModeSafe, e.clock.Now().Unix())
 		ans := post(t, e.callbackURL(a.AppID), q, body)
 		require.Equal(t, 200, ans.status)
 		require.Equal(t, "success", string(ans.body))
@@ -228,7 +228,7 @@ func TestUnknownAccountWhileDatabaseDown(t *testing.T) {
 	e.bind(a)
 	other := newAccount(t)
 	proxy.set(proxyDown)
-	q, body := signed(t, other, textMsg(other, "o", "hi", e.clock.now().Unix()), wxemu.ModePlain, e.clock.now().Unix())
+	q, body := signed(t, other, textMsg(other, "o", "hi", e.clock.Now().Unix()), wxemu.ModePlain, e.clock.Now().Unix())
 	ans := post(t, e.callbackURL(other.AppID), q, body)
 	require.Equal(t, 503, ans.status)
 	require.Less(t, ans.took, 2*time.Second)

@@ -24,7 +24,7 @@ func TestPublishJobFinishIsObserved(t *testing.T) {
 	acct := e.bind(a)
 	emu.SetCallback(a.AppID, e.callbackURL(a.AppID), wxemu.ModeSafe)
 	msg := &wxcrypto.Message{FromUserName: "oPublisher", MsgType: "event", Event: "PUBLISHJOBFINISH",
-		CreateTime: e.clock.now().Unix(), PublishEventInfo: &wxcrypto.PublishEventInfo{PublishID: "2247483001",
+		CreateTime: e.clock.Now().Unix(), PublishEventInfo: &wxcrypto.PublishEventInfo{PublishID: "2247483001",
 			PublishStatus: 0, ArticleID: "ART", Count: 1, Items: []wxcrypto.PublishedArticle{{Idx: 1, ArticleURL: "http://mp.weixin.qq.com/s/x"}}}}
 	for range 2 { // the retry is not observed again
 		d, err := emu.Deliver(context.Background(), a.AppID, msg)

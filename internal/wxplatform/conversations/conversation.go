@@ -36,10 +36,10 @@ const (
 
 // Errors of the package.
 var (
-	ErrNoConversation = apperr.New(apperr.NotFound, "openid: no conversation with this follower")
-	ErrUnknownOpenID  = apperr.New(apperr.NotFound, "openid: not a follower of this account")
-	ErrNoQuickReply   = apperr.New(apperr.NotFound, "quick reply not found")
-	ErrNoMessage      = apperr.New(apperr.NotFound, "message not found")
+	ErrNoConversation = apperr.New(apperr.NotFound, "openid: no conversation with this follower").WithKey("err.conversation.none")
+	ErrUnknownOpenID  = apperr.New(apperr.NotFound, "openid: not a follower of this account").WithKey("err.conversation.unknown_openid")
+	ErrNoQuickReply   = apperr.New(apperr.NotFound, "quick reply not found").WithKey("err.conversation.no_quick_reply")
+	ErrNoMessage      = apperr.New(apperr.NotFound, "message not found").WithKey("err.conversation.no_message")
 )
 
 // Window is a follower's customer-service window as the console counts it.

@@ -57,7 +57,7 @@ func intField(b *httpapi.Body, key string, def, lo, hi int64) (int64, error) {
 		return def, nil
 	}
 	if n < lo || n > hi {
-		return 0, apperr.Invalidf(key, "must be between %d and %d", lo, hi)
+		return 0, apperr.Invalidf(key, "must be between %d and %d", lo, hi).WithKey("err.field.between", key, lo, hi)
 	}
 	return n, nil
 }
@@ -88,13 +88,13 @@ func ParseListQuery(b *httpapi.Body, me int64) (ListQuery, error) {
 	default:
 		n, err := strconv.ParseInt(a, 10, 64)
 		if err != nil || n <= 0 {
-			return q, apperr.Invalidf("assignee", `must be a user id, "me" or "none"`)
+			return q, apperr.Invalidf("assignee", `must be a user id, "me" or "none"`).WithKey("err.conversation.assignee", "assignee")
 		}
 		q.Assignee = n
 	}
 	q.Q = strings.TrimSpace(b.Str("q"))
 	if len(q.Q) > 100 {
-		return q, apperr.Invalidf("q", "may be at most 100 bytes")
+		return q, apperr.Invalidf("q", "may be at most 100 bytes").WithKey("err.field.may_max_bytes", "q", 100)
 	}
 	return q, nil
 }
@@ -240,7 +240,7 @@ func AssigneeField(b *httpapi.Body, me int64) (int64, error) {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n < 0 {
-		return 0, apperr.Invalidf("userId", "must be a user id or null")
+		return 0, apperr.Invalidf("userId", "must be a user id or null").WithKey("err.conversation.user_id", "userId")
 	}
 	return n, nil
 }

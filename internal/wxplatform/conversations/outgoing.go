@@ -44,7 +44,7 @@ func parseOutgoing(typ string, raw json.RawMessage) (*outgoing, error) {
 		return parseMenu(raw)
 	}
 	if typ == "mpnews" {
-		return nil, apperr.Invalidf("type", "mpnews is not offered: send the article as multitext (news)")
+		return nil, apperr.Invalidf("type", "mpnews is not offered: send the article as multitext (news)").WithKey("err.conversation.no_mpnews", "type")
 	}
 	t, c, err := replywire.DecodeReply(typ, raw)
 	if err != nil {
@@ -91,7 +91,7 @@ func parseOutgoing(typ string, raw json.RawMessage) (*outgoing, error) {
 		o.wx = wxclient.CustomMessage{MsgType: "news", News: &wxclient.CustomNews{Articles: []wxclient.CustomNewsArticle{{
 			Title: a.Title, Description: a.Description, URL: a.URL, PicURL: a.PicURL}}}}
 	default:
-		return nil, apperr.Invalidf("type", "must be one of text, image, voice, video, music, multitext, msgmenu")
+		return nil, apperr.Invalidf("type", "must be one of text, image, voice, video, music, multitext, msgmenu").WithKey("err.conversation.type", "type")
 	}
 	return o, nil
 }
@@ -118,7 +118,7 @@ func parseMenu(raw json.RawMessage) (*outgoing, error) {
 		} `json:"list"`
 	}
 	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, apperr.Invalidf("reply", "must be {head, items: [{id, content}], tail}")
+		return nil, apperr.Invalidf("reply", "must be {head, items: [{id, content}], tail}").WithKey("err.conversation.menu_shape", "reply")
 	}
 	head, tail := strings.TrimSpace(firstOf(m.Head, m.HeadContent)), strings.TrimSpace(firstOf(m.Tail, m.TailContent))
 	items := m.Items
@@ -129,7 +129,7 @@ func parseMenu(raw json.RawMessage) (*outgoing, error) {
 	case len(items) == 0:
 		return nil, apperr.Missing("reply.items")
 	case len(items) > maxMenuItems:
-		return nil, apperr.Invalidf("reply.items", "may have at most %d items", maxMenuItems)
+		return nil, apperr.Invalidf("reply.items", "may have at most %d items", maxMenuItems).WithKey("err.conversation.menu_items", "reply.items", maxMenuItems)
 	}
 	total := len(head) + len(tail)
 	list := make([]wxclient.CustomMsgMenuItem, 0, len(items))
@@ -143,13 +143,13 @@ func parseMenu(raw json.RawMessage) (*outgoing, error) {
 		case id == "" || id == "null":
 			return nil, apperr.Missing(field + ".id")
 		case len(id) > maxMenuItemID || strings.ContainsAny(id, "\"\\"):
-			return nil, apperr.Invalidf(field+".id", "must be at most %d plain characters", maxMenuItemID)
+			return nil, apperr.Invalidf(field+".id", "must be at most %d plain characters", maxMenuItemID).WithKey("err.conversation.menu_id", field+".id", maxMenuItemID)
 		case seen[id]:
-			return nil, apperr.Invalidf(field+".id", "is used twice")
+			return nil, apperr.Invalidf(field+".id", "is used twice").WithKey("err.field.used_twice", field+".id")
 		case content == "":
 			return nil, apperr.Missing(field + ".content")
 		case utf8.RuneCountInString(content) > maxMenuItemChars:
-			return nil, apperr.Invalidf(field+".content", "may be at most %d characters", maxMenuItemChars)
+			return nil, apperr.Invalidf(field+".content", "may be at most %d characters", maxMenuItemChars).WithKey("err.field.may_max_chars", field+".content", maxMenuItemChars)
 		}
 		seen[id] = true
 		total += len(content)
@@ -157,7 +157,7 @@ func parseMenu(raw json.RawMessage) (*outgoing, error) {
 		view = append(view, map[string]string{"id": id, "content": content})
 	}
 	if total > MaxTextBytes {
-		return nil, apperr.Invalidf("reply", "may be at most %d bytes of text (WeChat's limit), it has %d", MaxTextBytes, total)
+		return nil, apperr.Invalidf("reply", "may be at most %d bytes of text (WeChat's limit), it has %d", MaxTextBytes, total).WithKey("err.conversation.text_bytes", "reply", MaxTextBytes, total)
 	}
 	preview := head
 	if preview == "" {

@@ -57,7 +57,7 @@ func (s *Service) SaveQuickReply(ctx context.Context, acct *accounts.Account, in
 	case title == "":
 		return nil, apperr.Missing("title")
 	case utf8.RuneCountInString(title) > maxQuickReplyTitle:
-		return nil, apperr.Invalidf("title", "may be at most %d characters", maxQuickReplyTitle)
+		return nil, apperr.Invalidf("title", "may be at most %d characters", maxQuickReplyTitle).WithKey("err.field.may_max_chars", "title", maxQuickReplyTitle)
 	}
 	out, err := parseOutgoing(in.Type, in.Reply)
 	if err != nil {
@@ -90,7 +90,7 @@ func (s *Service) SaveQuickReply(ctx context.Context, acct *accounts.Account, in
 			return nil, fmt.Errorf("save quick reply: %w", err)
 		}
 		if n >= MaxQuickReplies {
-			return nil, apperr.Invalidf("title", "an account keeps at most %d quick replies", MaxQuickReplies)
+			return nil, apperr.Invalidf("title", "an account keeps at most %d quick replies", MaxQuickReplies).WithKey("err.conversation.quick_replies_max", "title", MaxQuickReplies)
 		}
 		err = tx.QueryRowContext(ctx, `INSERT INTO wx_quick_replies (account_id, title, msg_type, body)
 			VALUES ($1, $2, $3, $4) RETURNING id, updated_at`, acct.ID, title, out.Type, body).Scan(&q.ID, &q.UpdatedAt)

@@ -84,7 +84,7 @@ func checkOpenID(openid string) error {
 	case openid == "":
 		return apperr.Missing("openid")
 	case len(openid) > 64:
-		return apperr.Invalidf("openid", "is not an openid")
+		return apperr.Invalidf("openid", "is not an openid").WithKey("err.conversation.openid", "openid")
 	}
 	return nil
 }
@@ -119,7 +119,7 @@ func (s *Service) Timeline(ctx context.Context, acct *accounts.Account, openid s
 			return nil, err
 		}
 		if !found {
-			return nil, apperr.Invalidf("before", "is not a message of this conversation")
+			return nil, apperr.Invalidf("before", "is not a message of this conversation").WithKey("err.conversation.before", "before")
 		}
 	}
 	items, err := s.store.timeline(ctx, acct.ID, openid, before > 0, at, before, limit)
@@ -172,13 +172,27 @@ func (s *Service) Timeline(ctx context.Context, acct *accounts.Account, openid s
 	return t, nil
 }
 
+// The 40301 sentences, and windowKeys naming each in the i18n catalogue so the pages say them in the
+// operator's language.
+const (
+	msgWindowClosed      = "the follower's customer-service window is closed: WeChat accepts messages within 48 hours of the follower's last message (1 minute after a menu click, follow or scan)"
+	msgWindowUsed        = "the follower's customer-service window has no messages left: WeChat allows 5 per follower message (3 per menu click, follow or scan)"
+	msgWindowClosedShort = "the follower's customer-service window is closed"
+)
+
+var windowKeys = map[string]string{
+	msgWindowClosed:      "err.conversation.window_closed",
+	msgWindowUsed:        "err.conversation.window_used",
+	msgWindowClosedShort: "err.conversation.window_closed_short",
+}
+
 // windowError is 40301 with the window as the console now counts it.
 func windowError(msg string, w Window) error {
 	var closes any
 	if w.ClosesAt != nil {
 		closes = w.ClosesAt.UTC().Format(time.RFC3339)
 	}
-	return &apperr.Error{Kind: apperr.WindowClosed, Msg: msg,
+	return &apperr.Error{Kind: apperr.WindowClosed, Msg: msg, Key: windowKeys[msg],
 		Details: map[string]any{"windowClosesAt": closes, "remaining": w.Remaining}}
 }
 
@@ -224,7 +238,7 @@ func (s *Service) Send(ctx context.Context, acct *accounts.Account, op Operator,
 		return nil, fmt.Errorf("send: %w", err)
 	}
 	if len(in.ClientID) > maxClientID {
-		return nil, apperr.Invalidf("clientMsgId", "may be at most %d characters", maxClientID)
+		return nil, apperr.Invalidf("clientMsgId", "may be at most %d characters", maxClientID).WithKey("err.field.may_max_chars", "clientMsgId", maxClientID)
 	}
 	if in.ClientID != "" {
 		if it, err := s.byClientID(ctx, acct.ID, in.ClientID); err != nil || it != nil {
@@ -270,9 +284,9 @@ func (s *Service) Send(ctx context.Context, acct *accounts.Account, op Operator,
 			return nil, err
 		}
 		w := s.windowOf(fctx, acct.ID, in.OpenID)
-		msg := "the follower's customer-service window is closed: WeChat accepts messages within 48 hours of the follower's last message (1 minute after a menu click, follow or scan)"
+		msg := msgWindowClosed
 		if code == wxclient.CodeResponseCountLimit {
-			msg = "the follower's customer-service window has no messages left: WeChat allows 5 per follower message (3 per menu click, follow or scan)"
+			msg = msgWindowUsed
 		}
 		return nil, windowError(msg, w)
 	default:
@@ -332,7 +346,7 @@ func (s *Service) checkMedia(ctx context.Context, accountID int64, refs []mediaR
 			return fmt.Errorf("find material: %w", err)
 		}
 		if !ok {
-			return apperr.New(apperr.NotFound, r.field+": no "+strings.Join(r.kinds, " or ")+" material with this media id")
+			return apperr.New(apperr.NotFound, r.field+": no "+strings.Join(r.kinds, " or ")+" material with this media id").WithKey("err.conversation.no_material", r.field, strings.Join(r.kinds, " or "))
 		}
 	}
 	return nil
@@ -343,13 +357,13 @@ func (s *Service) checkRetry(ctx context.Context, accountID int64, openid string
 	err := s.store.db.QueryRowContext(ctx, `SELECT status FROM wx_cs_messages WHERE id = $1 AND account_id = $2 AND openid = $3`,
 		id, accountID, openid).Scan(&status)
 	if errors.Is(err, sql.ErrNoRows) {
-		return apperr.New(apperr.NotFound, "retryOf: no such message in this conversation")
+		return apperr.New(apperr.NotFound, "retryOf: no such message in this conversation").WithKey("err.conversation.retry_unknown")
 	}
 	if err != nil {
 		return fmt.Errorf("retry: %w", err)
 	}
 	if status != "failed" {
-		return apperr.Invalidf("retryOf", "only a failed message can be sent again")
+		return apperr.Invalidf("retryOf", "only a failed message can be sent again").WithKey("err.conversation.retry_failed_only", "retryOf")
 	}
 	return nil
 }
@@ -369,9 +383,9 @@ func (s *Service) reserve(ctx context.Context, accountID int64, openid string) e
 		return nil
 	}
 	st, _ := s.stateOf(ctx, accountID, openid)
-	msg := "the follower's customer-service window is closed: WeChat accepts messages within 48 hours of the follower's last message (1 minute after a menu click, follow or scan)"
+	msg := msgWindowClosed
 	if (st.msgUntil.Valid && st.msgUntil.Time.After(now)) || (st.evtUntil.Valid && st.evtUntil.Time.After(now)) {
-		msg = "the follower's customer-service window has no messages left: WeChat allows 5 per follower message (3 per menu click, follow or scan)"
+		msg = msgWindowUsed
 	}
 	return windowError(msg, st.window(now))
 }
@@ -524,7 +538,7 @@ func (s *Service) Assign(ctx context.Context, acct *accounts.Account, openid str
 			return nil, fmt.Errorf("assign: %w", err)
 		}
 		if !ok {
-			return nil, apperr.Invalidf("userId", "is not an operator of this official account")
+			return nil, apperr.Invalidf("userId", "is not an operator of this official account").WithKey("err.conversation.not_operator", "userId")
 		}
 		return s.update(ctx, acct, openid, "assigned", `UPDATE wx_conversations SET assignee_id = $3, updated_at = now() WHERE account_id = $1 AND openid = $2`, userID)
 	}
@@ -581,7 +595,7 @@ func (s *Service) Typing(ctx context.Context, acct *accounts.Account, openid str
 	}
 	now := s.now()
 	if !(st.msgUntil.Valid && st.msgUntil.Time.After(now)) && !(st.evtUntil.Valid && st.evtUntil.Time.After(now)) {
-		return windowError("the follower's customer-service window is closed", st.window(now))
+		return windowError(msgWindowClosedShort, st.window(now))
 	}
 	cmd := wxclient.TypingStart
 	if cancel {

@@ -110,17 +110,17 @@ func ParseMatchRule(raw json.RawMessage) (MatchRule, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	if err := dec.Decode(&obj); err != nil {
-		return r, apperr.Invalidf("matchrule", "must be an object {tagId?, clientPlatformType?}")
+		return r, apperr.Invalidf("matchrule", "must be an object {tagId?, clientPlatformType?}").WithKey("err.menu.matchrule_shape", "matchrule")
 	}
 	for k, v := range obj {
 		switch k {
 		case "tagId", "tag_id", "clientPlatformType", "client_platform_type":
 		case "sex", "country", "province", "city", "language", "group_id":
 			if s := strings.TrimSpace(fmt.Sprint(v)); v != nil && s != "" {
-				return r, apperr.Invalidf("matchrule."+k, "is no longer offered by WeChat (gender, region and language rules end in 65320): use a tag")
+				return r, apperr.Invalidf("matchrule."+k, "is no longer offered by WeChat (gender, region and language rules end in 65320): use a tag").WithKey("err.menu.matchrule_retired", "matchrule."+k)
 			}
 		default:
-			return r, apperr.Invalidf("matchrule."+k, "is not a matchrule field (tagId, clientPlatformType)")
+			return r, apperr.Invalidf("matchrule."+k, "is not a matchrule field (tagId, clientPlatformType)").WithKey("err.menu.matchrule_field", "matchrule."+k)
 		}
 	}
 	pick := func(names ...string) (int, bool, error) {
@@ -135,7 +135,7 @@ func ParseMatchRule(raw json.RawMessage) (MatchRule, error) {
 			}
 			i, err := strconv.Atoi(s)
 			if err != nil {
-				return 0, true, apperr.Invalidf("matchrule."+names[0], "must be an integer")
+				return 0, true, apperr.Invalidf("matchrule."+names[0], "must be an integer").WithKey("err.field.integer", "matchrule."+names[0])
 			}
 			return i, true, nil
 		}
@@ -147,7 +147,7 @@ func ParseMatchRule(raw json.RawMessage) (MatchRule, error) {
 	}
 	if ok {
 		if tag < 0 {
-			return r, apperr.Invalidf("matchrule.tagId", "must be a tag id")
+			return r, apperr.Invalidf("matchrule.tagId", "must be a tag id").WithKey("err.field.tag_id", "matchrule.tagId")
 		}
 		r.TagID = &tag
 	}
@@ -157,7 +157,7 @@ func ParseMatchRule(raw json.RawMessage) (MatchRule, error) {
 	}
 	if ok {
 		if p < PlatformIOS || p > PlatformOthers {
-			return r, apperr.Invalidf("matchrule.clientPlatformType", "must be 1 (iOS), 2 (Android) or 3 (others)")
+			return r, apperr.Invalidf("matchrule.clientPlatformType", "must be 1 (iOS), 2 (Android) or 3 (others)").WithKey("err.menu.platform", "matchrule.clientPlatformType")
 		}
 		r.ClientPlatformType = &p
 	}
@@ -245,7 +245,7 @@ func (s *Service) SaveConditional(ctx context.Context, acct *accounts.Account, u
 			return fmt.Errorf("count conditional menus: %w", err)
 		}
 		if n >= MaxConditional {
-			return apperr.Invalidf("menu", "the account has %d conditional menus, the most the console keeps: delete one first", n)
+			return apperr.Invalidf("menu", "the account has %d conditional menus, the most the console keeps: delete one first", n).WithKey("err.menu.conditional_max", "menu", n)
 		}
 		id, err := s.wx.AddConditionalMenu(ctx, acct.AppID, wxclient.ConditionalMenuRequest{Button: toWire(m).Button, MatchRule: rule.wire()})
 		if err != nil {

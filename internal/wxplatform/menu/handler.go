@@ -130,7 +130,7 @@ func (h *Handler) previewMenu(req *httpapi.Request) (httpapi.Answer, error) {
 	} else if raw != nil {
 		var ids []int
 		if err := json.Unmarshal(raw, &ids); err != nil {
-			return nil, apperr.Invalidf("tagIds", "must be an array of tag ids")
+			return nil, apperr.Invalidf("tagIds", "must be an array of tag ids").WithKey("err.field.tag_ids", "tagIds")
 		}
 		tags = append(tags, ids...)
 	}
@@ -222,7 +222,7 @@ func (h *Handler) menuHistory(req *httpapi.Request) (httpapi.Answer, error) {
 		return nil, err
 	}
 	if given && (limit < 1 || limit > MaxHistoryLimit) {
-		return nil, apperr.Invalidf("limit", "must be between 1 and %d", MaxHistoryLimit)
+		return nil, apperr.Invalidf("limit", "must be between 1 and %d", MaxHistoryLimit).WithKey("err.field.between", "limit", 1, MaxHistoryLimit)
 	}
 	entries, err := h.Service.History(req.Ctx, a, int(limit))
 	if err != nil {

@@ -34,11 +34,11 @@ func decode(raw json.RawMessage) (Menu, error) {
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
-		return Menu{}, apperr.Invalidf("menu", "is not valid JSON")
+		return Menu{}, apperr.Invalidf("menu", "is not valid JSON").WithKey("err.field.json", "menu")
 	}
 	obj, ok := v.(map[string]any)
 	if !ok {
-		return Menu{}, apperr.Invalidf("menu", `must be a JSON object {"button": [...]}`)
+		return Menu{}, apperr.Invalidf("menu", `must be a JSON object {"button": [...]}`).WithKey("err.menu.shape", "menu")
 	}
 	var m Menu
 	for _, k := range sortedKeys(obj) {
@@ -52,7 +52,7 @@ func decode(raw json.RawMessage) (Menu, error) {
 		case "menuid":
 			// menu/get's answers carry it; it names WeChat's copy, not part of the menu.
 		default:
-			return Menu{}, apperr.Invalidf(k, `is not a field of a menu (a menu is {"button": [...]})`)
+			return Menu{}, apperr.Invalidf(k, `is not a field of a menu (a menu is {"button": [...]})`).WithKey("err.menu.field", k)
 		}
 	}
 	if _, ok := obj["button"]; !ok {
@@ -71,7 +71,7 @@ func buttons(v any, path string) ([]Button, error) {
 	}
 	list, ok := v.([]any)
 	if !ok {
-		return nil, apperr.Invalidf(path, "must be an array of buttons")
+		return nil, apperr.Invalidf(path, "must be an array of buttons").WithKey("err.menu.buttons", path)
 	}
 	out := make([]Button, 0, len(list))
 	for i, e := range list {
@@ -90,7 +90,7 @@ var knownFields = append(slices.Clone(textFields), fSubButton)
 func button(v any, path string) (Button, error) {
 	obj, ok := v.(map[string]any)
 	if !ok {
-		return Button{}, apperr.Invalidf(path, "must be a JSON object")
+		return Button{}, apperr.Invalidf(path, "must be a JSON object").WithKey("err.field.object", path)
 	}
 	var b Button
 	for _, k := range sortedKeys(obj) {
@@ -105,14 +105,14 @@ func button(v any, path string) (Button, error) {
 		dst := field(&b, k)
 		if dst == nil {
 			return Button{}, apperr.Invalidf(path+"."+k, "is not a field of a menu button (WeChat's are %s)",
-				strings.Join(knownFields, ", "))
+				strings.Join(knownFields, ", ")).WithKey("err.menu.button_field", path+"."+k, strings.Join(knownFields, ", "))
 		}
 		switch s := obj[k].(type) {
 		case nil:
 		case string:
 			*dst = s
 		default:
-			return Button{}, apperr.Invalidf(path+"."+k, "must be a string")
+			return Button{}, apperr.Invalidf(path+"."+k, "must be a string").WithKey("err.field.string", path+"."+k)
 		}
 	}
 	return b, nil

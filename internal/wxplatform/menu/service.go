@@ -15,8 +15,8 @@ import (
 
 // Errors of the package.
 var (
-	ErrNoDraft    = apperr.New(apperr.NotFound, "there is no menu to publish: save one first (saveMenu)")
-	ErrNoLiveMenu = apperr.New(apperr.NotFound, "the account has no custom menu on WeChat to import")
+	ErrNoDraft    = apperr.New(apperr.NotFound, "there is no menu to publish: save one first (saveMenu)").WithKey("err.menu.no_draft")
+	ErrNoLiveMenu = apperr.New(apperr.NotFound, "the account has no custom menu on WeChat to import").WithKey("err.menu.no_live")
 )
 
 // DefaultHistoryLimit and MaxHistoryLimit bound menuHistory's limit.
@@ -286,7 +286,7 @@ func (s *Service) Import(ctx context.Context, acct *accounts.Account, userID int
 		m = Normalize(m)
 		if p := m.Problems(); len(p) > 0 {
 			return &apperr.Error{Kind: apperr.Invalid, Field: p[0].Field,
-				Msg: "the live menu cannot be imported: " + p[0].Msg}
+				Msg: "the live menu cannot be imported: " + p[0].Msg, Key: "err.menu.import_problem", Args: []any{p[0].Msg}}
 		}
 		text, err := encode(m)
 		if err != nil {
@@ -356,7 +356,7 @@ func (s *Service) History(ctx context.Context, acct *accounts.Account, limit int
 	case limit == 0:
 		limit = DefaultHistoryLimit
 	case limit < 0 || limit > MaxHistoryLimit:
-		return nil, apperr.Invalidf("limit", "must be between 1 and %d", MaxHistoryLimit)
+		return nil, apperr.Invalidf("limit", "must be between 1 and %d", MaxHistoryLimit).WithKey("err.field.between", "limit", 1, MaxHistoryLimit)
 	}
 	rows, err := s.store.history(ctx, acct.ID, limit)
 	if err != nil {

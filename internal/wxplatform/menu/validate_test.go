@@ -11,6 +11,7 @@ import (
 
 	"github.com/socialinzen/socialinzen/internal/apperr"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
+	"github.com/socialinzen/socialinzen/internal/i18n"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/menu"
 )
 
@@ -58,6 +59,13 @@ func requireInvalid(t *testing.T, err error, field, msg string) {
 	if msg != "" {
 		require.Contains(t, body.Msg, msg)
 	}
+	// The pages say it in the operator's language: keyed, in English word for word what the API says.
+	c := i18n.Embedded()
+	require.NotEmpty(t, ae.Key, "%v", err)
+	require.Equal(t, body.Msg, c.Error(i18n.EN, err))
+	zh := c.Error(i18n.ZH, err)
+	require.NotContains(t, zh, "%!", "%s takes its arguments", ae.Key)
+	require.NotEqual(t, body.Msg, zh, "%s is in Chinese", ae.Key)
 }
 
 func TestParseValidation(t *testing.T) {

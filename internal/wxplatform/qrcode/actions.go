@@ -60,7 +60,7 @@ func ParseTagIDs(v any) ([]int, error) {
 			dec := json.NewDecoder(strings.NewReader(s))
 			dec.UseNumber()
 			if err := dec.Decode(&arr); err != nil {
-				return nil, apperr.Invalidf("tagIds", "must be an array of tag ids")
+				return nil, apperr.Invalidf("tagIds", "must be an array of tag ids").WithKey("err.field.tag_ids", "tagIds")
 			}
 			items = arr
 			break
@@ -69,7 +69,7 @@ func ParseTagIDs(v any) ([]int, error) {
 			items = append(items, f)
 		}
 	default:
-		return nil, apperr.Invalidf("tagIds", "must be an array of tag ids")
+		return nil, apperr.Invalidf("tagIds", "must be an array of tag ids").WithKey("err.field.tag_ids", "tagIds")
 	}
 	out := make([]int, 0, len(items))
 	for i, it := range items {
@@ -80,18 +80,18 @@ func ParseTagIDs(v any) ([]int, error) {
 		case string:
 			s = strings.TrimSpace(x)
 		default:
-			return nil, apperr.Invalidf(fmt.Sprintf("tagIds[%d]", i), "must be a tag id")
+			return nil, apperr.Invalidf(fmt.Sprintf("tagIds[%d]", i), "must be a tag id").WithKey("err.field.tag_id", fmt.Sprintf("tagIds[%d]", i))
 		}
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 2 {
-			return nil, apperr.Invalidf(fmt.Sprintf("tagIds[%d]", i), "must be a tag id (2 or more: 0 and 1, the blacklist, are reserved)")
+			return nil, apperr.Invalidf(fmt.Sprintf("tagIds[%d]", i), "must be a tag id (2 or more: 0 and 1, the blacklist, are reserved)").WithKey("err.qrcode.tag_reserved", fmt.Sprintf("tagIds[%d]", i))
 		}
 		if !slices.Contains(out, n) {
 			out = append(out, n)
 		}
 	}
 	if len(out) > MaxTags {
-		return nil, apperr.Invalidf("tagIds", "may hold at most %d tags (a follower carries at most %d)", MaxTags, MaxTags)
+		return nil, apperr.Invalidf("tagIds", "may hold at most %d tags (a follower carries at most %d)", MaxTags, MaxTags).WithKey("err.qrcode.tags_max", "tagIds", MaxTags, MaxTags)
 	}
 	return out, nil
 }
@@ -106,7 +106,7 @@ func ParseReply(raw json.RawMessage) (*Reply, error) {
 	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &obj); err != nil {
-		return nil, apperr.Invalidf("reply", "must be an object {type, reply}")
+		return nil, apperr.Invalidf("reply", "must be an object {type, reply}").WithKey("err.qrcode.reply_shape", "reply")
 	}
 	if len(obj) == 0 {
 		return nil, nil
@@ -114,7 +114,7 @@ func ParseReply(raw json.RawMessage) (*Reply, error) {
 	var typ string
 	if t, ok := obj["type"]; ok {
 		if err := json.Unmarshal(t, &typ); err != nil {
-			return nil, apperr.Invalidf("reply.type", "must be a string")
+			return nil, apperr.Invalidf("reply.type", "must be a string").WithKey("err.field.string", "reply.type")
 		}
 	}
 	inner, ok := obj["reply"]

@@ -82,7 +82,7 @@ func (h *Handler) image(req *httpapi.Request) (httpapi.Answer, error) {
 	case !present:
 		return nil, apperr.Missing("id")
 	case id < 1:
-		return nil, apperr.Invalidf("id", "must be a QR code id")
+		return nil, apperr.Invalidf("id", "must be a QR code id").WithKey("err.qrcode.id", "id")
 	}
 	size, err := b.IntBetween("size", DefaultImageSize, MinImageSize, MaxImageSize)
 	if err != nil {

@@ -70,7 +70,7 @@ func ParseRequest(scene any, expire any) (Request, error) {
 	}
 	if present {
 		if exp < 1 || exp > MaxExpire {
-			return r, apperr.Invalidf("expire", "must be between 1 and %d seconds (30 days); leave it out for a permanent code", MaxExpire)
+			return r, apperr.Invalidf("expire", "must be between 1 and %d seconds (30 days); leave it out for a permanent code", MaxExpire).WithKey("err.qrcode.expire", "expire", MaxExpire)
 		}
 		r.Expire = exp
 	}
@@ -85,7 +85,7 @@ func ParseRequest(scene any, expire any) (Request, error) {
 	case json.Number:
 		n, err := v.Int64()
 		if err != nil {
-			return r, apperr.Invalidf("sceneId", "must be an integer or a string")
+			return r, apperr.Invalidf("sceneId", "must be an integer or a string").WithKey("err.qrcode.scene_type", "sceneId")
 		}
 		r.SceneID = n
 	case string:
@@ -96,24 +96,24 @@ func ParseRequest(scene any, expire any) (Request, error) {
 		if looksInteger(s) {
 			n, err := strconv.ParseInt(s, 10, 64)
 			if err != nil {
-				return r, apperr.Invalidf("sceneId", "an integer scene of %s code must be between 1 and %d", kind[2:], limit)
+				return r, apperr.Invalidf("sceneId", "an integer scene of %s code must be between 1 and %d", kind[2:], limit).WithKey("err.qrcode.scene_range", "sceneId", apperr.Term("err.qrcode.kind."+kind[2:]), limit)
 			}
 			r.SceneID = n
 			break
 		}
 		switch {
 		case !utf8.ValidString(s) || strings.IndexFunc(s, unicode.IsControl) >= 0:
-			return r, apperr.Invalidf("sceneId", "must be printable text")
+			return r, apperr.Invalidf("sceneId", "must be printable text").WithKey("err.field.printable", "sceneId")
 		case utf8.RuneCountInString(s) > MaxSceneChars:
-			return r, apperr.Invalidf("sceneId", "a string scene must be 1 to %d characters, got %d", MaxSceneChars, utf8.RuneCountInString(s))
+			return r, apperr.Invalidf("sceneId", "a string scene must be 1 to %d characters, got %d", MaxSceneChars, utf8.RuneCountInString(s)).WithKey("err.qrcode.scene_chars", "sceneId", MaxSceneChars, utf8.RuneCountInString(s))
 		}
 		r.SceneStr = s
 		return r, nil
 	default:
-		return r, apperr.Invalidf("sceneId", "must be an integer or a string")
+		return r, apperr.Invalidf("sceneId", "must be an integer or a string").WithKey("err.qrcode.scene_type", "sceneId")
 	}
 	if r.SceneID < 1 || r.SceneID > limit {
-		return r, apperr.Invalidf("sceneId", "an integer scene of %s code must be between 1 and %d", kind[2:], limit)
+		return r, apperr.Invalidf("sceneId", "an integer scene of %s code must be between 1 and %d", kind[2:], limit).WithKey("err.qrcode.scene_range", "sceneId", apperr.Term("err.qrcode.kind."+kind[2:]), limit)
 	}
 	return r, nil
 }
@@ -131,7 +131,7 @@ func integer(field string, v any) (int64, bool, error) {
 	case json.Number:
 		n, err := t.Int64()
 		if err != nil {
-			return 0, true, apperr.Invalidf(field, "must be an integer")
+			return 0, true, apperr.Invalidf(field, "must be an integer").WithKey("err.field.integer", field)
 		}
 		return n, true, nil
 	case string:
@@ -141,9 +141,9 @@ func integer(field string, v any) (int64, bool, error) {
 		}
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			return 0, true, apperr.Invalidf(field, "must be an integer")
+			return 0, true, apperr.Invalidf(field, "must be an integer").WithKey("err.field.integer", field)
 		}
 		return n, true, nil
 	}
-	return 0, true, apperr.Invalidf(field, "must be an integer")
+	return 0, true, apperr.Invalidf(field, "must be an integer").WithKey("err.field.integer", field)
 }

@@ -37,7 +37,7 @@ type WeChat interface {
 var _ WeChat = (*wxclient.Client)(nil)
 
 // ErrNotFound answers an unknown QR code id (or another account's).
-var ErrNotFound = apperr.New(apperr.NotFound, "id: no such QR code")
+var ErrNotFound = apperr.New(apperr.NotFound, "id: no such QR code").WithKey("err.qrcode.not_found")
 
 // Code is a QR code as the API shows it.
 type Code struct {
@@ -112,7 +112,7 @@ func (s *Service) Create(ctx context.Context, a *accounts.Account, r Request) (C
 		return Code{}, fmt.Errorf("create QR code: %w", err)
 	}
 	if resp.Ticket == "" || resp.URL == "" {
-		return Code{}, apperr.New(apperr.Upstream, "WeChat answered a QR code without ticket or url")
+		return Code{}, apperr.New(apperr.Upstream, "WeChat answered a QR code without ticket or url").WithKey("err.qrcode.no_ticket")
 	}
 	row := codeRow{AccountID: a.ID, Scene: r.Scene(), SceneIsInt: r.SceneStr == "", Permanent: r.Permanent(),
 		ActionName: req.ActionName, Ticket: resp.Ticket, URL: resp.URL}

@@ -35,7 +35,7 @@ func (h *Handler) listMessages(req *httpapi.Request) (httpapi.Answer, error) {
 		return nil, err
 	} else if ok {
 		if n < 0 || n > 1_000_000 {
-			return nil, apperr.Invalidf("offset", "must be between 0 and 1000000")
+			return nil, apperr.Invalidf("offset", "must be between 0 and 1000000").WithKey("err.field.between", "offset", 0, 1000000)
 		}
 		q.Offset = int(n)
 	}
@@ -43,7 +43,7 @@ func (h *Handler) listMessages(req *httpapi.Request) (httpapi.Answer, error) {
 		return nil, err
 	} else if ok {
 		if n < 1 || n > messages.MaxInboxLimit {
-			return nil, apperr.Invalidf("limit", "must be between 1 and %d", messages.MaxInboxLimit)
+			return nil, apperr.Invalidf("limit", "must be between 1 and %d", messages.MaxInboxLimit).WithKey("err.field.between", "limit", 1, messages.MaxInboxLimit)
 		}
 		q.Limit = int(n)
 	}
