@@ -18,8 +18,8 @@ import (
 )
 
 // TestTeamJourney (contract §14): the owner invites an editor by mail; the editor signs up with the
-// invited address and accepts, adds a rule, and cannot open Members; a viewer sees the rule and cannot
-// change it, on the page or behind it.
+// invited address and accepts, adds a rule, and cannot open Members; the owner sees the rule's creation in
+// the audit log; a viewer sees the rule and cannot change it, on the page or behind it.
 func TestTeamJourney(t *testing.T) {
 	t.Parallel()
 	exe := requireChromium(t)
@@ -83,6 +83,18 @@ func TestTeamJourney(t *testing.T) {
 	b.shot("members-refused")
 	b.forgetConsole() // the refused page's 403 is the point
 	b.step("log out", stepTimeout, chromedp.Navigate(b.url("/console")), chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("login-submit")))
+
+	// The owner sees the rule's creation in the audit log, by the editor.
+	b.login(owner, "body.page-console")
+	b.step("open the audit log", stepTimeout,
+		chromedp.Navigate(b.url("/console/settings/audit")),
+		chromedp.WaitVisible(chromedp.CSS(`#audit-entries tr[data-action="addReply"]`)),
+	)
+	b.page("audit-log")
+	if got := b.text("the rule's entry", `#audit-entries tr[data-action="addReply"]`); !strings.Contains(got, editor.Username) {
+		t.Errorf("e2e: the audit log's addReply entry does not name the editor %q: %q", editor.Username, got)
+	}
+	b.step("log out", stepTimeout, chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("login-submit")))
 
 	// A viewer sees the rule and gets no way to change it; the server refuses it anyway.
 	users := user.NewService(con.App.DB(), mail.NewLog(slog.New(slog.NewTextHandler(io.Discard, nil))), user.Options{BaseURL: con.URL})
