@@ -3,14 +3,10 @@ package qrcode
 import (
 	"cmp"
 	"context"
-	"errors"
 	"maps"
-	"math/rand/v2"
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/socialinzen/socialinzen/internal/db"
 	"github.com/socialinzen/socialinzen/internal/reply"
@@ -263,54 +259,13 @@ func (s *Service) pollLoop(ctx context.Context) {
 // listenerAppName names the listener's connection in pg_stat_activity.
 const listenerAppName = "socialinzen-qrcode-listener"
 
+// listenLoop follows the codes' change notifications; after every (re)connection it reloads, since
+// whatever was announced while nobody listened is lost.
 func (s *Service) listenLoop(ctx context.Context, dsn string) {
-	const minBackoff, maxBackoff = 100 * time.Millisecond, 10 * time.Second
-	backoff := minBackoff
-	for {
-		listened, err := s.listenOnce(ctx, dsn)
-		if ctx.Err() != nil {
-			return
-		}
-		if listened {
-			backoff = minBackoff
-		}
-		s.log.Warn("QR code actions listener disconnected; reconnecting", "err", err, "in", backoff)
-		wait := backoff/2 + rand.N(backoff/2+1)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(wait):
-		}
-		backoff = min(backoff*2, maxBackoff)
-	}
-}
-
-func (s *Service) listenOnce(ctx context.Context, dsn string) (bool, error) {
-	conn, closeConn, err := db.Listen(ctx, dsn, listenerAppName, notifyChannel)
-	if err != nil {
-		return false, err
-	}
-	defer closeConn()
-	s.wakeReload() // whatever was announced while nobody listened
-	for {
-		wctx, cancel := context.WithTimeout(ctx, time.Minute)
-		_, err := conn.WaitForNotification(wctx)
-		cancel()
-		if err != nil {
-			if ctx.Err() != nil {
-				return true, ctx.Err()
-			}
-			if !errors.Is(err, context.DeadlineExceeded) && !pgconn.Timeout(err) {
-				return true, err
-			}
-			pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			err = conn.Ping(pctx)
-			cancel()
-			if err != nil {
-				return true, err
-			}
-			continue
-		}
-		s.wakeReload()
-	}
+	db.Follow(ctx, db.Follower{
+		DSN: dsn, AppName: listenerAppName, Channel: notifyChannel, Ping: time.Minute,
+		Log:      s.log.With("listener", "QR code actions"),
+		OnListen: func(context.Context) { s.wakeReload() },
+		OnNotify: func(string) { s.wakeReload() },
+	})
 }
