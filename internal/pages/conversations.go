@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/socialinzen/socialinzen/internal/domain"
 	"github.com/socialinzen/socialinzen/internal/httpapi"
 	"github.com/socialinzen/socialinzen/internal/materials"
 	"github.com/socialinzen/socialinzen/internal/wxplatform/conversations"
@@ -95,7 +97,7 @@ func (p *Pages) conversationsPage(c *gin.Context) {
 				"appid": {v.Account.AppID}}.Encode()
 		}
 		d.WindowLabel = windowLabel(c, tl.Conversation.Window)
-		d.Assignable = []assignee{{ID: v.Account.UserID, Name: ownerName(pr, v.Account.UserID)}}
+		d.Assignable = p.assignable(ctx, pr, v.Account.ID, v.Account.UserID)
 		if a := tl.Conversation.Assignee; a != nil {
 			for i := range d.Assignable {
 				d.Assignable[i].Sel = d.Assignable[i].ID == *a
@@ -119,6 +121,25 @@ func (p *Pages) conversationsPage(c *gin.Context) {
 	}
 	v.Data = d
 	p.html(c, http.StatusOK, "conversations", v)
+}
+
+// assignable answers who a conversation may be assigned to: the account's members from agent up (contract
+// §16), in the team's order; without the teams service (tests of other pages), the owner alone.
+func (p *Pages) assignable(ctx context.Context, pr httpapi.Principal, accountID, owner int64) []assignee {
+	if p.deps.Teams != nil {
+		if team, err := p.deps.Teams.List(ctx, accountID); err == nil {
+			var out []assignee
+			for _, m := range team.Members {
+				if m.Role.AtLeast(domain.RoleAgent) {
+					out = append(out, assignee{ID: m.UserID, Name: m.Username})
+				}
+			}
+			if len(out) > 0 {
+				return out
+			}
+		}
+	}
+	return []assignee{{ID: owner, Name: ownerName(pr, owner)}}
 }
 
 // ownerName names the account's owner in the assignee list.

@@ -1,6 +1,7 @@
 package teams_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"strings"
@@ -75,4 +76,25 @@ func TestPagesFollowTheRoles(t *testing.T) {
 	code, body = e.page(vi, "/console/tokens"+q)
 	require.Equal(t, 200, code)
 	require.Contains(t, body, `id="token-form"`)
+}
+
+// TestConversationsAssignToMembers: a conversation is assigned to a member from agent up (contract §16);
+// the page's assignee list offers the owner and the agent, not the viewer.
+func TestConversationsAssignToMembers(t *testing.T) {
+	e := start(t)
+	ag, vi := e.operator("cag"), e.operator("cvw")
+	e.setRole(ag, "agent")
+	e.setRole(vi, "viewer")
+	openid := e.con.Emulator().Followers(e.appid)[0].OpenID
+	_, err := e.con.Emulator().SendText(context.Background(), e.appid, openid, "有人吗")
+	require.NoError(t, err)
+
+	code, body := e.page(e.owner, "/console/conversations?appid="+e.appid+"&openid="+openid)
+	require.Equal(t, 200, code, body)
+	i := strings.Index(body, `id="assign-user"`)
+	require.Positive(t, i, "the conversation opens with its assignee list")
+	list := body[i : i+strings.Index(body[i:], "</select>")]
+	require.Contains(t, list, ">demo<")
+	require.Contains(t, list, ">cag<")
+	require.NotContains(t, list, ">cvw<", "a viewer answers nobody")
 }
