@@ -366,40 +366,29 @@ func (s *Service) Remove(ctx context.Context, accountID, actorID, userID int64) 
 	if userID == actorID {
 		return ErrSelf
 	}
-	return s.change(ctx, func(tx *gorm.DB) (*Change, error) {
-		old, err := roleOf(tx, accountID, userID)
-		if err != nil {
-			return nil, err
-		}
-		if old == domain.RoleOwner {
-			return nil, ErrOwnerFixed
-		}
-		if err := s.dropMember(tx, accountID, userID); err != nil {
-			return nil, err
-		}
-		return &Change{AccountID: accountID, ActorID: actorID, Action: "removeMember", Target: fmt.Sprintf("user:%d", userID),
-			Before: map[string]any{"role": string(old)}}, nil
-	})
-}
-
-func (s *Service) dropMember(tx *gorm.DB, accountID, userID int64) error {
-	return tx.Exec(`DELETE FROM account_members WHERE account_id = ? AND user_id = ?`, accountID, userID).Error
+	return s.dropMember(ctx, accountID, actorID, userID, "removeMember", ErrOwnerFixed)
 }
 
 // Leave takes the operator off the account; the owner cannot leave.
 func (s *Service) Leave(ctx context.Context, accountID, userID int64) error {
+	return s.dropMember(ctx, accountID, userID, userID, "leaveAccount", ErrOwnerCannotLeave)
+}
+
+// dropMember deletes userID's membership as action by actorID, in one change; the owner's answers
+// ownerErr, since an account always keeps its one owner.
+func (s *Service) dropMember(ctx context.Context, accountID, actorID, userID int64, action string, ownerErr error) error {
 	return s.change(ctx, func(tx *gorm.DB) (*Change, error) {
 		old, err := roleOf(tx, accountID, userID)
 		if err != nil {
 			return nil, err
 		}
 		if old == domain.RoleOwner {
-			return nil, ErrOwnerCannotLeave
+			return nil, ownerErr
 		}
-		if err := s.dropMember(tx, accountID, userID); err != nil {
+		if err := tx.Exec(`DELETE FROM account_members WHERE account_id = ? AND user_id = ?`, accountID, userID).Error; err != nil {
 			return nil, err
 		}
-		return &Change{AccountID: accountID, ActorID: userID, Action: "leaveAccount", Target: fmt.Sprintf("user:%d", userID),
+		return &Change{AccountID: accountID, ActorID: actorID, Action: action, Target: fmt.Sprintf("user:%d", userID),
 			Before: map[string]any{"role": string(old)}}, nil
 	})
 }
