@@ -277,3 +277,31 @@ func TestMassNewsNamesADraft(t *testing.T) {
 	f.wait(t, id, broadcasts.StateSent)
 	require.Len(t, f.env.Emu.Deliveries(f.acct.AppID), 4)
 }
+
+func TestDeleteMassArticle(t *testing.T) {
+	f := newFixture(t, 3, broadcasts.Options{})
+	ctx := context.Background()
+	mediaID := f.env.Emu.AddDraft(f.acct.AppID, []wxemu.DraftArticle{{Title: "周报", Content: "<p>本周</p>"}, {Title: "附录", Content: "<p>表</p>"}})
+	require.NoError(t, f.env.DB.Exec(`INSERT INTO article_drafts (account_id, media_id, articles, origin) VALUES (?, ?, '[]', 'wechat')`,
+		f.acct.ID, mediaID).Error)
+	text, err := f.svc.MassSend(ctx, f.acct, f.op, broadcasts.MassInput{Target: broadcasts.Target{OpenIDs: f.openids}, Type: "text", Content: json.RawMessage(`"你好"`)})
+	require.NoError(t, err)
+	f.wait(t, text, broadcasts.StateSent)
+	err = f.svc.DeleteMassArticle(ctx, f.acct, text, 0)
+	require.Equal(t, apperr.Invalid, apperr.KindOf(err), "a text broadcast has no articles to delete: %v", err)
+
+	id, err := f.svc.MassSend(ctx, f.acct, f.op, broadcasts.MassInput{Target: broadcasts.Target{OpenIDs: f.openids}, Type: "mpnews", Content: json.RawMessage(`"` + mediaID + `"`)})
+	require.NoError(t, err)
+	f.wait(t, id, broadcasts.StateSent)
+	require.Equal(t, apperr.Invalid, apperr.KindOf(f.svc.DeleteMassArticle(ctx, f.acct, id, -1)))
+	require.Equal(t, apperr.NotFound, apperr.KindOf(f.svc.DeleteMassArticle(ctx, f.acct, id+100, 0)))
+
+	require.NoError(t, f.svc.DeleteMassArticle(ctx, f.acct, id, 2))
+	b, err := f.svc.Get(ctx, f.acct.ID, id)
+	require.NoError(t, err)
+	require.Equal(t, "article 2 deleted", b.WxStatus)
+	var changes string
+	require.NoError(t, f.env.DB.Raw(`SELECT changes::text FROM audit_entries WHERE account_id = ? AND action = 'deleteMassArticle' AND target = ?`,
+		f.acct.ID, "broadcast:"+jsonInt(id)).Scan(&changes).Error)
+	require.Contains(t, changes, "article 2 deleted", "the deletion is in the audit log")
+}

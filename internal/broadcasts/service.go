@@ -601,7 +601,13 @@ func (s *Service) DeleteMassArticle(ctx context.Context, a *domain.Account, id i
 	if index > 0 {
 		status = fmt.Sprintf("article %d deleted", index)
 	}
-	return s.db.WithContext(ctx).Exec(`UPDATE broadcasts SET wx_status = ? WHERE id = ?`, status, id).Error
+	// WeChat has deleted it: record that even if the caller has gone meanwhile.
+	return s.db.WithContext(context.WithoutCancel(ctx)).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`UPDATE broadcasts SET wx_status = ? WHERE id = ?`, status, id).Error; err != nil {
+			return err
+		}
+		return recordState(ctx, tx, a.ID, "deleteMassArticle", audit.Target("broadcast", id), audit.Set("wxStatus", b.WxStatus, status))
+	})
 }
 
 var errStop = errors.New("broadcasts: stop")
